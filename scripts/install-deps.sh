@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Pli needs to build, run and test.
+# Idempotent: only missing packages are installed; sudo only when not root; never prompts.
+set -euo pipefail
+
+want=(
+  # build: tesseract crate (bindgen) and leptonica
+  pkg-config clang libclang-dev libtesseract-dev libleptonica-dev
+  # OCR models: French, English, orientation detection
+  tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd
+  # tests: independent PDF tools; fonts for the generated letters
+  poppler-utils fonts-dejavu-core fonts-liberation2
+  # desktop: Tauri 2 on WebKitGTK, and its end-to-end tests
+  libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev libssl-dev
+  webkit2gtk-driver xvfb xauth
+)
+if [ "${1:-}" = "--core" ]; then
+  # Without the desktop: enough for the library, the CLI and their tests.
+  want=("${want[@]:0:14}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  case "$p" in \#*) continue;; esac
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installation des paquets manquants / installing missing packages: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

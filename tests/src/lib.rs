@@ -1,0 +1,1 @@
+//! Synthetic scanned batches with exact ground truth. OWNED BY THE GENERATOR HELPER.
