@@ -1,1 +1,269 @@
-//! store
+//! Pli's store on SQLite: one database file (WAL, foreign keys on, versioned
+//! migrations) beside a folder of documents (searchable PDFs, thumbnails, text).
+//! Every change of state is written with its event in one transaction.
+
+use pli_core::{EventKind, NewEvent};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite_migration::{M, Migrations};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+mod search;
+pub use search::{SearchHit, fts_query};
+
+/// Errors of the store, with the database file named.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("base de données « {path} » : {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("base de données « {path} » : migration impossible ({source})")]
+    Migration { path: PathBuf, source: rusqlite_migration::Error },
+    #[error("dossier de données « {path} » : {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("../migrations/0001_capture.sql"))])
+}
+
+/// The data folder: `pli.sqlite3` and `courriers/` beside it.
+pub struct Store {
+    conn: Connection,
+    data_dir: PathBuf,
+    db_path: PathBuf,
+}
+
+/// A page of a batch and what capture made of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchPageRecord {
+    pub source_index: usize,
+    pub role: PageRole,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageRole {
+    Separator,
+    Blank,
+    Content,
+}
+
+impl PageRole {
+    fn as_str(self) -> &'static str {
+        match self {
+            PageRole::Separator => "separator",
+            PageRole::Blank => "blank",
+            PageRole::Content => "content",
+        }
+    }
+}
+
+/// A content page of a courrier about to be committed.
+#[derive(Debug, Clone)]
+pub struct NewCourrierPage {
+    pub source_index: usize,
+    pub rotation_degrees: u32,
+    pub ocr_confidence: f32,
+    /// Relative to the data folder.
+    pub thumbnail_path: String,
+}
+
+/// A courrier made by capture, its files already written under the batch folder.
+#[derive(Debug, Clone)]
+pub struct NewCourrier {
+    pub separator: Option<String>,
+    pub direction: Option<String>,
+    /// Relative to the data folder.
+    pub pdf_path: String,
+    pub text: String,
+    pub pages: Vec<NewCourrierPage>,
+}
+
+/// A batch ready to commit: its documents folder is complete on disk.
+#[derive(Debug, Clone)]
+pub struct NewBatch {
+    pub source_path: String,
+    pub content_hash: String,
+    pub profile: String,
+    /// Relative to the data folder.
+    pub folder: String,
+    pub pages: Vec<BatchPageRecord>,
+    pub courriers: Vec<NewCourrier>,
+}
+
+/// Who acts, from where: recorded on every event.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub login: String,
+    pub workstation: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommittedBatch {
+    pub batch_id: i64,
+    pub courrier_ids: Vec<i64>,
+}
+
+/// A stored batch found by its content hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct KnownBatch {
+    pub batch_id: i64,
+    pub source_path: String,
+    pub ingested_at: String,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir` and brings its schema up to date.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir.join(COURRIERS_DIR))
+            .map_err(|source| StoreError::Io { path: data_dir.to_path_buf(), source })?;
+        let db_path = data_dir.join("pli.sqlite3");
+        let sql = |source| StoreError::Sqlite { path: db_path.clone(), source };
+        let mut conn = Connection::open(&db_path).map_err(sql)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(sql)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
+        migrations()
+            .to_latest(&mut conn)
+            .map_err(|source| StoreError::Migration { path: db_path.clone(), source })?;
+        Ok(Store { conn, data_dir: data_dir.to_path_buf(), db_path })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Absolute path of a file the store records relative to the data folder.
+    pub fn resolve(&self, relative: &str) -> PathBuf {
+        self.data_dir.join(relative)
+    }
+
+    fn sql_err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite { path: self.db_path.clone(), source }
+    }
+
+    /// The batch already stored with these bytes, if any.
+    pub fn batch_by_hash(&self, content_hash: &str) -> Result<Option<KnownBatch>> {
+        self.conn
+            .query_row(
+                "SELECT id, source_path, ingested_at FROM batch WHERE content_hash = ?1 ORDER BY id LIMIT 1",
+                [content_hash],
+                |r| Ok(KnownBatch { batch_id: r.get(0)?, source_path: r.get(1)?, ingested_at: r.get(2)? }),
+            )
+            .optional()
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// Records a batch, its pages, its courriers, their text and their events, all or nothing.
+    pub fn commit_batch(&mut self, batch: &NewBatch, actor: &Actor) -> Result<CommittedBatch> {
+        let now = now_rfc3339();
+        let tx = self.conn.transaction().map_err(|e| StoreError::Sqlite { path: self.db_path.clone(), source: e })?;
+        let committed = insert_batch(&tx, batch, actor, &now)
+            .and_then(|c| tx.commit().map(|_| c))
+            .map_err(|e| StoreError::Sqlite { path: self.db_path.clone(), source: e })?;
+        Ok(committed)
+    }
+
+    /// Number of courriers stored.
+    pub fn courrier_count(&self) -> Result<i64> {
+        self.conn.query_row("SELECT count(*) FROM courrier", [], |r| r.get(0)).map_err(|e| self.sql_err(e))
+    }
+
+    /// Events of a courrier, oldest first, as (kind, data JSON).
+    pub fn courrier_events(&self, courrier: i64) -> Result<Vec<(String, serde_json::Value)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT kind, data FROM event WHERE courrier_id = ?1 ORDER BY id")
+            .map_err(|e| self.sql_err(e))?;
+        let rows = stmt
+            .query_map([courrier], |r| {
+                let data: String = r.get(1)?;
+                Ok((r.get::<_, String>(0)?, serde_json::from_str(&data).unwrap_or(serde_json::Value::Null)))
+            })
+            .and_then(|rows| rows.collect::<std::result::Result<Vec<_>, _>>())
+            .map_err(|e| self.sql_err(e))?;
+        Ok(rows)
+    }
+
+    /// The underlying connection, for the store's own modules and tests.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// Folder of the documents, under the data folder.
+pub const COURRIERS_DIR: &str = "courriers";
+
+fn insert_batch(tx: &Transaction<'_>, batch: &NewBatch, actor: &Actor, now: &str) -> rusqlite::Result<CommittedBatch> {
+    tx.execute(
+        "INSERT INTO batch (source_path, content_hash, profile, page_count, folder, ingested_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![batch.source_path, batch.content_hash, batch.profile, batch.pages.len() as i64, batch.folder, now],
+    )?;
+    let batch_id = tx.last_insert_rowid();
+    {
+        let mut page = tx.prepare("INSERT INTO batch_page (batch_id, source_index, role, detail) VALUES (?1, ?2, ?3, ?4)")?;
+        for p in &batch.pages {
+            page.execute(params![batch_id, p.source_index as i64, p.role.as_str(), p.detail])?;
+        }
+    }
+    let mut courrier_ids = Vec::with_capacity(batch.courriers.len());
+    for (seq, c) in batch.courriers.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO courrier (batch_id, seq_in_batch, separator, direction_hint, pdf_path, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![batch_id, seq as i64, c.separator, c.direction, c.pdf_path, now],
+        )?;
+        let id = tx.last_insert_rowid();
+        let mut page = tx.prepare_cached(
+            "INSERT INTO courrier_page (courrier_id, position, source_index, rotation, ocr_confidence, thumbnail_path)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (pos, p) in c.pages.iter().enumerate() {
+            page.execute(params![id, pos as i64, p.source_index as i64, p.rotation_degrees, p.ocr_confidence, p.thumbnail_path])?;
+        }
+        tx.execute("INSERT INTO courrier_text (rowid, text) VALUES (?1, ?2)", params![id, c.text])?;
+        let pages: Vec<usize> = c.pages.iter().map(|p| p.source_index).collect();
+        insert_event(tx, now, &NewEvent {
+            actor: actor.login.clone(),
+            workstation: actor.workstation.clone(),
+            kind: EventKind::CourrierCaptured,
+            courrier: Some(id),
+            data: serde_json::json!({ "batch": batch_id, "pages": pages, "separator": c.separator, "direction": c.direction }),
+        })?;
+        courrier_ids.push(id);
+    }
+    insert_event(tx, now, &NewEvent {
+        actor: actor.login.clone(),
+        workstation: actor.workstation.clone(),
+        kind: EventKind::BatchIngested,
+        courrier: None,
+        data: serde_json::json!({
+            "batch": batch_id, "source": batch.source_path, "profile": batch.profile,
+            "pages": batch.pages.len(), "courriers": courrier_ids,
+        }),
+    })?;
+    Ok(CommittedBatch { batch_id, courrier_ids })
+}
+
+fn insert_event(tx: &Transaction<'_>, now: &str, e: &NewEvent) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO event (at, actor, workstation, kind, courrier_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![now, e.actor, e.workstation, e.kind.as_str(), e.courrier, e.data.to_string()])?;
+    Ok(())
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("a UTC time always formats")
+}
+
+#[cfg(test)]
+mod tests;
