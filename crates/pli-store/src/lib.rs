@@ -2,10 +2,10 @@
 //! migrations) beside a folder of documents (searchable PDFs, thumbnails, text).
 //! Every change of state is written with its event in one transaction.
 
+use pli_core::capture::{Actor, BatchStore, CommittedBatch, KnownBatch, NewBatch};
 use pli_core::{EventKind, NewEvent};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use rusqlite_migration::{M, Migrations};
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -34,86 +34,6 @@ pub struct Store {
     conn: Connection,
     data_dir: PathBuf,
     db_path: PathBuf,
-}
-
-/// A page of a batch and what capture made of it.
-#[derive(Debug, Clone, Serialize)]
-pub struct BatchPageRecord {
-    pub source_index: usize,
-    pub role: PageRole,
-    pub detail: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PageRole {
-    Separator,
-    Blank,
-    Content,
-}
-
-impl PageRole {
-    fn as_str(self) -> &'static str {
-        match self {
-            PageRole::Separator => "separator",
-            PageRole::Blank => "blank",
-            PageRole::Content => "content",
-        }
-    }
-}
-
-/// A content page of a courrier about to be committed.
-#[derive(Debug, Clone)]
-pub struct NewCourrierPage {
-    pub source_index: usize,
-    pub rotation_degrees: u32,
-    pub ocr_confidence: f32,
-    /// Relative to the data folder.
-    pub thumbnail_path: String,
-}
-
-/// A courrier made by capture, its files already written under the batch folder.
-#[derive(Debug, Clone)]
-pub struct NewCourrier {
-    pub separator: Option<String>,
-    pub direction: Option<String>,
-    /// Relative to the data folder.
-    pub pdf_path: String,
-    pub text: String,
-    pub pages: Vec<NewCourrierPage>,
-}
-
-/// A batch ready to commit: its documents folder is complete on disk.
-#[derive(Debug, Clone)]
-pub struct NewBatch {
-    pub source_path: String,
-    pub content_hash: String,
-    pub profile: String,
-    /// Relative to the data folder.
-    pub folder: String,
-    pub pages: Vec<BatchPageRecord>,
-    pub courriers: Vec<NewCourrier>,
-}
-
-/// Who acts, from where: recorded on every event.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub login: String,
-    pub workstation: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CommittedBatch {
-    pub batch_id: i64,
-    pub courrier_ids: Vec<i64>,
-}
-
-/// A stored batch found by its content hash.
-#[derive(Debug, Clone, Serialize)]
-pub struct KnownBatch {
-    pub batch_id: i64,
-    pub source_path: String,
-    pub ingested_at: String,
 }
 
 impl Store {
@@ -147,28 +67,6 @@ impl Store {
         StoreError::Sqlite { path: self.db_path.clone(), source }
     }
 
-    /// The batch already stored with these bytes, if any.
-    pub fn batch_by_hash(&self, content_hash: &str) -> Result<Option<KnownBatch>> {
-        self.conn
-            .query_row(
-                "SELECT id, source_path, ingested_at FROM batch WHERE content_hash = ?1 ORDER BY id LIMIT 1",
-                [content_hash],
-                |r| Ok(KnownBatch { batch_id: r.get(0)?, source_path: r.get(1)?, ingested_at: r.get(2)? }),
-            )
-            .optional()
-            .map_err(|e| self.sql_err(e))
-    }
-
-    /// Records a batch, its pages, its courriers, their text and their events, all or nothing.
-    pub fn commit_batch(&mut self, batch: &NewBatch, actor: &Actor) -> Result<CommittedBatch> {
-        let now = now_rfc3339();
-        let tx = self.conn.transaction().map_err(|e| StoreError::Sqlite { path: self.db_path.clone(), source: e })?;
-        let committed = insert_batch(&tx, batch, actor, &now)
-            .and_then(|c| tx.commit().map(|_| c))
-            .map_err(|e| StoreError::Sqlite { path: self.db_path.clone(), source: e })?;
-        Ok(committed)
-    }
-
     /// Number of courriers stored.
     pub fn courrier_count(&self) -> Result<i64> {
         self.conn.query_row("SELECT count(*) FROM courrier", [], |r| r.get(0)).map_err(|e| self.sql_err(e))
@@ -194,6 +92,33 @@ impl Store {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+}
+
+impl BatchStore for Store {
+    type Error = StoreError;
+
+    /// The batch already stored with these bytes, if any.
+    fn batch_by_hash(&self, content_hash: &str) -> Result<Option<KnownBatch>> {
+        self.conn
+            .query_row(
+                "SELECT id, source_path, ingested_at FROM batch WHERE content_hash = ?1 ORDER BY id LIMIT 1",
+                [content_hash],
+                |r| Ok(KnownBatch { batch_id: r.get(0)?, source_path: r.get(1)?, ingested_at: r.get(2)? }),
+            )
+            .optional()
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// Records a batch, its pages, its courriers, their text and their events, all or nothing.
+    fn commit_batch(&mut self, batch: &NewBatch, actor: &Actor) -> Result<CommittedBatch> {
+        let now = now_rfc3339();
+        let tx = self.conn.transaction().map_err(|e| StoreError::Sqlite { path: self.db_path.clone(), source: e })?;
+        let committed = insert_batch(&tx, batch, actor, &now)
+            .and_then(|c| tx.commit().map(|_| c))
+            .map_err(|e| StoreError::Sqlite { path: self.db_path.clone(), source: e })?;
+        Ok(committed)
+    }
+
 }
 
 /// Folder of the documents, under the data folder.

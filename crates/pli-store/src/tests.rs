@@ -1,4 +1,5 @@
 use super::*;
+use pli_core::capture::{BatchPageRecord, NewCourrier, NewCourrierPage, PageRole};
 
 fn actor() -> Actor {
     Actor { login: "operateur".into(), workstation: "poste-1".into() }

@@ -1,0 +1,93 @@
+//! What capture hands to the store: a batch whose documents are written, ready to be
+//! recorded in one transaction, and the trait a store implements to take it.
+
+use serde::Serialize;
+
+/// A page of a batch and what capture made of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchPageRecord {
+    pub source_index: usize,
+    pub role: PageRole,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageRole {
+    Separator,
+    Blank,
+    Content,
+}
+
+impl PageRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PageRole::Separator => "separator",
+            PageRole::Blank => "blank",
+            PageRole::Content => "content",
+        }
+    }
+}
+
+/// A content page of a courrier about to be committed.
+#[derive(Debug, Clone)]
+pub struct NewCourrierPage {
+    pub source_index: usize,
+    pub rotation_degrees: u32,
+    pub ocr_confidence: f32,
+    /// Relative to the data folder.
+    pub thumbnail_path: String,
+}
+
+/// A courrier made by capture, its files already written under the batch folder.
+#[derive(Debug, Clone)]
+pub struct NewCourrier {
+    pub separator: Option<String>,
+    pub direction: Option<String>,
+    /// Relative to the data folder.
+    pub pdf_path: String,
+    pub text: String,
+    pub pages: Vec<NewCourrierPage>,
+}
+
+/// A batch ready to commit: its documents folder is complete on disk.
+#[derive(Debug, Clone)]
+pub struct NewBatch {
+    pub source_path: String,
+    pub content_hash: String,
+    pub profile: String,
+    /// Relative to the data folder.
+    pub folder: String,
+    pub pages: Vec<BatchPageRecord>,
+    pub courriers: Vec<NewCourrier>,
+}
+
+/// Who acts, from where: recorded on every event.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub login: String,
+    pub workstation: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommittedBatch {
+    pub batch_id: i64,
+    pub courrier_ids: Vec<i64>,
+}
+
+/// A stored batch found by its content hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct KnownBatch {
+    pub batch_id: i64,
+    pub source_path: String,
+    pub ingested_at: String,
+}
+
+/// The part of a store capture needs. Implemented by `pli-store` (SQLite).
+pub trait BatchStore {
+    type Error: std::error::Error + Send + Sync + 'static;
+    /// Records a batch, its pages, courriers, text and events, all or nothing.
+    fn commit_batch(&mut self, batch: &NewBatch, actor: &Actor) -> Result<CommittedBatch, Self::Error>;
+    /// The batch already stored with these bytes, if any.
+    fn batch_by_hash(&self, content_hash: &str) -> Result<Option<KnownBatch>, Self::Error>;
+}
