@@ -2,7 +2,7 @@
 //! migrations) beside a folder of documents (searchable PDFs, thumbnails, text).
 //! Every change of state is written with its event in one transaction.
 
-use pli_core::capture::{Actor, BatchStore, CommittedBatch, KnownBatch, NewBatch};
+use pli_core::capture::{Actor, COURRIERS_DIR, BatchStore, CommittedBatch, KnownBatch, NewBatch};
 use pli_core::{EventKind, NewEvent};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use rusqlite_migration::{M, Migrations};
@@ -121,8 +121,6 @@ impl BatchStore for Store {
 
 }
 
-/// Folder of the documents, under the data folder.
-pub const COURRIERS_DIR: &str = "courriers";
 
 fn insert_batch(tx: &Transaction<'_>, batch: &NewBatch, actor: &Actor, now: &str) -> rusqlite::Result<CommittedBatch> {
     tx.execute(

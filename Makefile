@@ -1,0 +1,34 @@
+# Pli — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+export OMP_THREAD_LIMIT := 1
+CARGO ?= cargo
+PLI_DATA ?= $(HOME)/.local/share/pli
+DEMO := assets/demo/lot-demo.pdf
+
+.PHONY: all deps run test bench clean-demo
+
+all: test
+
+# System packages (Debian 12): installed when missing, sudo only when not root.
+deps:
+	@scripts/install-deps.sh
+
+# Ingest the demo batch into the default data folder and search it.
+run: deps
+	$(CARGO) build --release -p pli-cli
+	./target/release/pli --data "$(PLI_DATA)" ingest "$(DEMO)"
+	./target/release/pli --data "$(PLI_DATA)" search "objet"
+
+# Every test of the workspace: unit, whole-pipeline, real samples, PDF checks.
+test: deps
+	@command -v cargo-nextest >/dev/null || $(CARGO) install --locked cargo-nextest
+	$(CARGO) nextest run --no-fail-fast
+	$(CARGO) test --doc
+
+# Throughput, separator detection, memory, search: figures, not pass/fail.
+bench: deps
+	$(CARGO) build --release -p pli-cli -p pli-testkit
+	scripts/bench.sh
+
+clean-demo:
+	rm -rf "$(PLI_DATA)"
