@@ -9,7 +9,7 @@ use rusqlite_migration::{M, Migrations};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-mod search;
+pub mod search;
 pub use search::{SearchHit, fts_query};
 
 /// Errors of the store, with the database file named.

@@ -25,19 +25,32 @@ pub fn fts_query(user: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
+/// How many of the most recent matches are ranked by relevance.
+pub const RANKING_WINDOW: usize = 2_000;
+
 impl Store {
     /// Courriers whose text contains every word of `query`, best first.
+    ///
+    /// Ranking every match costs time in proportion to the matches: a query of common
+    /// words over a million courriers would take half a second. So relevance is ranked
+    /// among the [`RANKING_WINDOW`] most recent matches, which FTS5 finds by walking its
+    /// index backwards and stopping early; a query with fewer matches is ranked whole.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
         let Some(fts) = fts_query(query) else { return Ok(Vec::new()) };
         let mut stmt = self
             .connection()
             .prepare_cached(
                 "SELECT rowid, -bm25(courrier_text), snippet(courrier_text, 0, '**', '**', '…', 12)
-                 FROM courrier_text WHERE courrier_text MATCH ?1 ORDER BY bm25(courrier_text) LIMIT ?2",
+                 FROM courrier_text
+                 WHERE courrier_text MATCH ?1
+                   AND rowid >= (SELECT coalesce(min(rowid), 0) FROM (
+                         SELECT rowid FROM courrier_text WHERE courrier_text MATCH ?1
+                         ORDER BY rowid DESC LIMIT ?3))
+                 ORDER BY bm25(courrier_text) LIMIT ?2",
             )
             .map_err(|e| self.sql_err(e))?;
         let hits = stmt
-            .query_map(params![fts, limit as i64], |r| {
+            .query_map(params![fts, limit as i64, RANKING_WINDOW as i64], |r| {
                 Ok(SearchHit { courrier: r.get(0)?, score: r.get(1)?, snippet: r.get(2)? })
             })
             .and_then(|rows| rows.collect::<std::result::Result<Vec<_>, _>>())

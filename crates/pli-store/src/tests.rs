@@ -101,3 +101,23 @@ fn reopening_keeps_data_and_schema() {
     assert_eq!(store.courrier_count().unwrap(), 1);
     assert_eq!(store.batch_by_hash("h1").unwrap().unwrap().source_path, "/scan/lot.pdf");
 }
+
+#[test]
+fn a_query_with_more_matches_than_the_ranking_window_ranks_the_most_recent() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let conn = store.connection();
+    conn.execute_batch("BEGIN").unwrap();
+    for id in 1..=(search::RANKING_WINDOW as i64 + 500) {
+        // The oldest courrier is the most relevant, but outside the window of recent matches.
+        let text = if id == 1 { "subvention subvention subvention accordée" } else { "subvention accordée au service" };
+        conn.execute("INSERT INTO courrier_text (rowid, text) VALUES (?1, ?2)", rusqlite::params![id, text]).unwrap();
+    }
+    conn.execute_batch("COMMIT").unwrap();
+    let hits = store.search("subvention accordee", 20).unwrap();
+    assert_eq!(hits.len(), 20);
+    assert!(hits.iter().all(|h| h.courrier > 500), "only the most recent matches are ranked");
+    // A word found in few courriers is found wherever it is.
+    conn.execute("INSERT INTO courrier_text (rowid, text) VALUES (9999, 'hapax')", []).unwrap();
+    assert_eq!(store.search("hapax", 20).unwrap()[0].courrier, 9999);
+}
