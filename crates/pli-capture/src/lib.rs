@@ -3,9 +3,16 @@
 //! out, each content page is turned upright and OCRed, and each courrier becomes a
 //! searchable PDF with thumbnails and plain text, handed to the store to commit.
 
+pub mod blank;
 mod error;
+mod hash;
+pub mod pipeline;
+pub mod imaging;
+pub mod profile;
+pub mod separator;
 mod page;
 pub mod pdf;
+pub mod ocr;
 pub mod source;
 
 pub use error::{CaptureError, Problem};

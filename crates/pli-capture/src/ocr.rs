@@ -80,12 +80,12 @@ impl OcrEngine {
             if ok == 0 {
                 return Ok(None);
             }
-            // `deg` is the page's orientation counter-clockwise; turning it clockwise by
-            // `deg` makes it upright.
+            // `deg` is how far the page is turned clockwise: turning it a further
+            // `360 - deg` clockwise makes it upright (checked on pages turned by hand).
             let turn = match deg.rem_euclid(360) {
-                90 => Rotation::Cw90,
+                90 => Rotation::Cw270,
                 180 => Rotation::Cw180,
-                270 => Rotation::Cw270,
+                270 => Rotation::Cw90,
                 _ => Rotation::None,
             };
             Ok(Some((turn, conf)))

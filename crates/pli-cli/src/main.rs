@@ -1,1 +1,222 @@
-fn main() {}
+//! `pli`: the command line over Pli's libraries. It parses arguments and prints;
+//! everything else lives in `pli-capture`, `pli-store` and `pli-core`.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use pli_capture::pipeline::{BatchReport, Capture, IngestError, Progress};
+use pli_capture::profile::{BUILT_IN, DEFAULT_PROFILE, Profile};
+use pli_core::capture::Actor;
+use pli_store::Store;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "pli", version, about = "Pli — courrier entrant : numérisation, OCR, recherche")]
+struct Cli {
+    /// Data folder (database and documents). Default: the user's data folder.
+    #[arg(long, global = true, env = "PLI_DATA")]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Turn scanned batches (PDF, TIFF, JPEG/PNG, or folders of pages) into courriers.
+    Ingest {
+        /// Scanner profile: a built-in name, a name in <data>/scanner-profiles, or a .toml path.
+        #[arg(long, default_value = DEFAULT_PROFILE)]
+        profile: String,
+        /// OCR engines in parallel (default: one per core).
+        #[arg(long)]
+        workers: Option<usize>,
+        /// One JSON object per courrier on standard output.
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Full-text search over the courriers' text (accents and case ignored).
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print separator sheets: one A4 page per sheet, a QR code and the direction in large type.
+    Separators {
+        #[arg(long)]
+        out: PathBuf,
+        /// A direction code, optionally with its name: `DRH` or `DRH=Ressources humaines`.
+        /// Without any, one plain separator sheet.
+        #[arg(long = "direction")]
+        directions: Vec<String>,
+    },
+    /// List the scanner profiles shipped with Pli.
+    Profiles,
+}
+
+fn main() -> ExitCode {
+    // Tesseract's OpenMP threads would fight our one-engine-per-core workers.
+    if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
+        // SAFETY: no other thread exists yet.
+        unsafe { std::env::set_var("OMP_THREAD_LIMIT", "1") };
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PLI_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("erreur : {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Ingest { profile, workers, json, paths } => {
+            let data = data_dir(cli.data)?;
+            ingest(&data, &profile, workers, json, &paths)
+        }
+        Command::Search { query, limit, json } => {
+            let store = Store::open(&data_dir(cli.data)?)?;
+            let hits = store.search(&query, limit)?;
+            for hit in &hits {
+                if json {
+                    println!("{}", serde_json::to_string(hit)?);
+                } else {
+                    println!("courrier {:>6}  {:6.2}  {}", hit.courrier, hit.score, hit.snippet.replace('\n', " "));
+                }
+            }
+            if !json && hits.is_empty() {
+                eprintln!("aucun courrier ne contient « {query} »");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Separators { out, directions } => {
+            let sheets = pli_capture::pdf::sheets_for_directions(&directions).map_err(anyhow::Error::msg)?;
+            std::fs::write(&out, pli_capture::pdf::separator_sheets_pdf(&sheets))
+                .with_context(|| format!("écriture de « {} »", out.display()))?;
+            eprintln!("{} page(s) de séparation écrite(s) dans « {} »", sheets.len(), out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Profiles => {
+            for (name, _) in BUILT_IN {
+                let p = Profile::find(name, None)?;
+                println!("{name:<22} {}", p.description);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn data_dir(given: Option<PathBuf>) -> Result<PathBuf> {
+    match given {
+        Some(d) => Ok(d),
+        None => directories::ProjectDirs::from("fr", "Pli", "pli")
+            .map(|d| d.data_dir().to_path_buf())
+            .context("impossible de trouver le dossier de données de l'utilisateur ; indiquez --data"),
+    }
+}
+
+fn ingest(data: &Path, profile: &str, workers: Option<usize>, json: bool, paths: &[PathBuf]) -> Result<ExitCode> {
+    let mut store = Store::open(data)?;
+    let profile = Profile::find(profile, Some(&data.join("scanner-profiles")))?;
+    let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let capture = Capture::new(profile, workers);
+    let actor = Actor { login: whoami(), workstation: hostname() };
+    let mut failures = 0;
+    for path in paths {
+        let bar = ProgressBar::new(0);
+        if json {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} pages OCR ({eta})")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_message(path.display().to_string());
+        let progress = |p: Progress| match p {
+            Progress::Started { pages } => bar.set_length(pages.unwrap_or(0) as u64),
+            Progress::PageRead { index } => {
+                if bar.length().unwrap_or(0) <= index as u64 {
+                    bar.set_length(index as u64 + 1);
+                }
+            }
+            Progress::PageRecognised { .. } => bar.inc(1),
+            Progress::CourrierWritten { .. } => {}
+        };
+        let result = capture.ingest(&mut store, data, path, &actor, &progress);
+        bar.finish_and_clear();
+        match result {
+            Ok(report) => print_report(path, &report, json)?,
+            Err(e @ IngestError::AlreadyIngested { .. }) => eprintln!("ignoré : {e}"),
+            Err(e) => {
+                failures += 1;
+                eprintln!("erreur : {e}");
+            }
+        }
+    }
+    Ok(if failures == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn print_report(path: &Path, report: &BatchReport, json: bool) -> Result<()> {
+    for c in &report.courriers {
+        if json {
+            let line = json!({
+                "batch": path.display().to_string(),
+                "batch_id": report.batch_id,
+                "courrier": c.courrier,
+                "pages": c.pages,
+                "blank_pages": c.blank_pages,
+                "separator": c.separator,
+                "direction": c.direction,
+                "rotations": c.rotations,
+                "pdf": c.pdf,
+                "text": c.text,
+            });
+            println!("{line}");
+        } else {
+            let direction = c.direction.as_deref().map(|d| format!(", direction {d}")).unwrap_or_default();
+            let blanks = match c.blank_pages.len() {
+                0 => String::new(),
+                n => format!(", {n} page(s) blanche(s) écartée(s)"),
+            };
+            println!(
+                "courrier {:>6} : {} page(s) {:?}{blanks}{direction}\n                 {}",
+                c.courrier,
+                c.pages.len(),
+                c.pages,
+                c.pdf.display()
+            );
+        }
+    }
+    if !json {
+        println!(
+            "« {} » : {} pages, {} courrier(s), {} séparateur(s), {} page(s) blanche(s), en {:.1} s",
+            path.display(),
+            report.pages,
+            report.courriers.len(),
+            report.separator_pages.len(),
+            report.blank_pages.len(),
+            report.timings.total.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+fn whoami() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "inconnu".into())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_string()).unwrap_or_else(|_| "poste".into())
+}

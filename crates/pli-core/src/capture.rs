@@ -3,6 +3,9 @@
 
 use serde::Serialize;
 
+/// Folder of the courriers' documents, under the data folder.
+pub const COURRIERS_DIR: &str = "courriers";
+
 /// A page of a batch and what capture made of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct BatchPageRecord {

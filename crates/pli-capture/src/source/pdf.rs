@@ -1,0 +1,420 @@
+//! PDF batches as scanners write them: one image per page. The page image is taken out
+//! with lopdf exactly as stored (JPEG, Flate or CCITT Group 4 bytes), so the searchable
+//! PDF embeds the scanner's own encoding with no loss.
+//!
+//! Fallback: a page that is not a single image in one of those encodings (vector text,
+//! several images, JBIG2, JPEG 2000, CCITT Group 3…) is rendered at 300 dpi in grey
+//! with poppler's `pdftoppm` and embedded losslessly (Flate) from that rendering.
+//! The page's own `/Rotate` is not applied: orientation is detected from the content.
+
+use super::{PageSource, check_size, guarded, image_file};
+use crate::{CaptureError, EmbeddedImage, ImageEncoding, PdfColor, Problem, ScannedPage};
+use image::{DynamicImage, GrayImage, ImageFormat, RgbImage};
+use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId, Stream};
+use std::path::{Path, PathBuf};
+
+/// Resolution of fallback renderings.
+pub const FALLBACK_DPI: u32 = 300;
+
+pub struct PdfSource {
+    path: PathBuf,
+    doc: Document,
+    pages: std::vec::IntoIter<ObjectId>,
+    count: usize,
+    next_index: usize,
+    /// 1-based page number within this file, for `pdftoppm`.
+    next_number: u32,
+    failed: bool,
+}
+
+impl PdfSource {
+    pub fn open(path: &Path, first_index: usize) -> Result<Self, CaptureError> {
+        let bytes = std::fs::read(path).map_err(|e| CaptureError::new(path, Problem::Io(e)))?;
+        let doc = guarded(path, None, || {
+            let options = LoadOptions { max_decompressed_size: Some(64 << 20), ..Default::default() };
+            Document::load_mem_with_options(&bytes, options).map_err(|e| {
+                if has_encrypt_entry(&bytes) {
+                    CaptureError::new(path, Problem::Encrypted)
+                } else {
+                    CaptureError::new(path, Problem::Corrupt(e.to_string()))
+                }
+            })
+        })?;
+        if doc.is_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {
+            return Err(CaptureError::new(path, Problem::Encrypted));
+        }
+        let pages: Vec<ObjectId> = guarded(path, None, || Ok(doc.get_pages().into_values().collect()))?;
+        if pages.is_empty() {
+            return Err(CaptureError::new(path, Problem::NoPages));
+        }
+        let count = pages.len();
+        Ok(PdfSource {
+            path: path.to_path_buf(),
+            doc,
+            pages: pages.into_iter(),
+            count,
+            next_index: first_index,
+            next_number: 1,
+            failed: false,
+        })
+    }
+
+    fn read_page(&self, page_id: ObjectId, index: usize, number: u32) -> Result<ScannedPage, CaptureError> {
+        let path = &self.path;
+        guarded(path, Some(index), || match single_image(&self.doc, page_id) {
+            Some(stream) => match image_page(&self.doc, stream, path, index)? {
+                Some((pixels, original)) => {
+                    let dpi = page_width_pt(&self.doc, page_id).map(|pt| pixels.width() as f32 * 72.0 / pt);
+                    Ok(ScannedPage { index, pixels, original, dpi })
+                }
+                None => render_page(path, index, number),
+            },
+            None => render_page(path, index, number),
+        })
+    }
+}
+
+fn has_encrypt_entry(bytes: &[u8]) -> bool {
+    bytes.windows(8).any(|w| w == b"/Encrypt")
+}
+
+/// The page's only image XObject, if the page is one image.
+fn single_image(doc: &Document, page_id: ObjectId) -> Option<&Stream> {
+    let (own, inherited) = doc.get_page_resources(page_id).ok()?;
+    let resources = own.into_iter().chain(inherited.iter().filter_map(|id| doc.get_dictionary(*id).ok()));
+    let mut images = Vec::new();
+    for res in resources {
+        let Ok(xobjects) = res.get(b"XObject").and_then(|o| deref(doc, o).as_dict()) else { continue };
+        for (_, obj) in xobjects.iter() {
+            let stream = deref(doc, obj).as_stream().ok()?;
+            match stream.dict.get(b"Subtype").and_then(Object::as_name) {
+                Ok(b"Image") => images.push(stream),
+                _ => return None, // forms and the like: not a plain scanned page
+            }
+        }
+    }
+    (images.len() == 1).then(|| images[0])
+}
+
+fn deref<'a>(doc: &'a Document, obj: &'a Object) -> &'a Object {
+    doc.dereference(obj).map(|(_, o)| o).unwrap_or(obj)
+}
+
+fn page_width_pt(doc: &Document, page_id: ObjectId) -> Option<f32> {
+    let mut dict = doc.get_dictionary(page_id).ok()?;
+    for _ in 0..32 {
+        if let Ok(boxed) = dict.get(b"MediaBox").map(|o| deref(doc, o)).and_then(Object::as_array) {
+            let n: Vec<f32> = boxed.iter().filter_map(|o| deref(doc, o).as_float().ok()).collect();
+            return (n.len() == 4 && n[2] - n[0] > 1.0).then(|| (n[2] - n[0]).abs());
+        }
+        dict = dict.get(b"Parent").ok().and_then(|p| deref(doc, p).as_dict().ok())?;
+    }
+    None
+}
+
+/// Decodes an image XObject; `None` when its encoding calls for the rendering fallback.
+fn image_page(doc: &Document, stream: &Stream, path: &Path, index: usize) -> Result<Option<(DynamicImage, EmbeddedImage)>, CaptureError> {
+    let corrupt = |why: String| CaptureError::at_page(path, index, Problem::Corrupt(why));
+    let dict = &stream.dict;
+    let int = |key: &[u8]| dict.get(key).map(|o| deref(doc, o)).and_then(Object::as_i64).ok();
+    let (Some(w), Some(h)) = (int(b"Width"), int(b"Height")) else {
+        return Err(corrupt("image sans largeur ou hauteur".into()));
+    };
+    if w <= 0 || h <= 0 {
+        return Err(corrupt(format!("image de {w} × {h} pixels")));
+    }
+    check_size(path, index, w as u64, h as u64)?;
+    let (w, h) = (w as u32, h as u32);
+    let filters = filter_names(doc, dict);
+    let image_mask = matches!(dict.get(b"ImageMask").map(|o| deref(doc, o)), Ok(Object::Boolean(true)));
+    let bpc = if image_mask { 1 } else { int(b"BitsPerComponent").unwrap_or(8) as u8 };
+    let space = ColorSpace::of(doc, dict, image_mask);
+    let inverted = decode_inverted(doc, dict);
+    match filters.as_slice() {
+        [f] if f == "DCTDecode" || f == "DCT" => {
+            let pixels = image_file::decode(path, index, &stream.content, ImageFormat::Jpeg)?;
+            let color = match space {
+                ColorSpace::Cmyk => PdfColor::Cmyk,
+                _ if matches!(pixels, DynamicImage::ImageLuma8(_)) => PdfColor::Gray,
+                _ => PdfColor::Rgb,
+            };
+            let pixels = if inverted { invert(pixels) } else { pixels };
+            let original = EmbeddedImage { width: w, height: h, color, bits_per_component: 8, encoding: ImageEncoding::Dct, data: stream.content.clone() };
+            if inverted {
+                // The /Decode inversion is not carried into our PDF: embed what we see.
+                return Ok(Some((pixels.clone(), EmbeddedImage::flate_from_pixels(&pixels))));
+            }
+            Ok(Some((pixels, original)))
+        }
+        [f] if f == "CCITTFaxDecode" || f == "CCF" => {
+            let params = decode_parms(doc, dict);
+            let k = params.and_then(|p| p.get(b"K").ok()).and_then(|o| o.as_i64().ok()).unwrap_or(0);
+            if k >= 0 {
+                return Ok(None); // Group 3: rendered by the fallback
+            }
+            let black_is_1 = matches!(params.and_then(|p| p.get(b"BlackIs1").ok()), Some(Object::Boolean(true)));
+            let pixels = decode_g4(&stream.content, w, h, black_is_1, inverted).ok_or_else(|| corrupt("image CCITT G4 illisible".into()))?;
+            let original = if inverted {
+                EmbeddedImage::flate_from_pixels(&pixels)
+            } else {
+                EmbeddedImage { width: w, height: h, color: PdfColor::Gray, bits_per_component: 1, encoding: ImageEncoding::CcittG4 { black_is_1 }, data: stream.content.clone() }
+            };
+            Ok(Some((pixels, original)))
+        }
+        [] | [_] if filters.is_empty() || filters[0] == "FlateDecode" || filters[0] == "Fl" => {
+            let raw = stream.decompressed_content_with_limit((crate::MAX_PAGE_PIXELS * 4) as usize).map_err(|e| corrupt(e.to_string()))?;
+            let Some(pixels) = samples_to_pixels(&raw, w, h, bpc, &space, inverted) else {
+                return Ok(None);
+            };
+            // Plain 8-bit grey or RGB Flate without predictor is embedded as stored.
+            let passthrough = filters.len() == 1 && bpc == 8 && !inverted && decode_parms(doc, dict).is_none()
+                && matches!(space, ColorSpace::Gray | ColorSpace::Rgb);
+            let original = if passthrough {
+                let color = if space == ColorSpace::Gray { PdfColor::Gray } else { PdfColor::Rgb };
+                EmbeddedImage { width: w, height: h, color, bits_per_component: 8, encoding: ImageEncoding::Flate, data: stream.content.clone() }
+            } else {
+                EmbeddedImage::flate_from_pixels(&pixels)
+            };
+            Ok(Some((pixels, original)))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn filter_names(doc: &Document, dict: &Dictionary) -> Vec<String> {
+    match dict.get(b"Filter").map(|o| deref(doc, o)) {
+        Ok(Object::Name(n)) => vec![String::from_utf8_lossy(n).into_owned()],
+        Ok(Object::Array(a)) => a.iter().filter_map(|o| deref(doc, o).as_name().ok()).map(|n| String::from_utf8_lossy(n).into_owned()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn decode_parms<'a>(doc: &'a Document, dict: &'a Dictionary) -> Option<&'a Dictionary> {
+    match dict.get(b"DecodeParms").map(|o| deref(doc, o)) {
+        Ok(Object::Dictionary(d)) => Some(d),
+        Ok(Object::Array(a)) => a.first().and_then(|o| deref(doc, o).as_dict().ok()),
+        _ => None,
+    }
+}
+
+/// `/Decode [1 0]`: samples are inverted.
+fn decode_inverted(doc: &Document, dict: &Dictionary) -> bool {
+    dict.get(b"Decode")
+        .map(|o| deref(doc, o))
+        .and_then(Object::as_array)
+        .ok()
+        .and_then(|a| a.first().and_then(|o| o.as_float().ok()))
+        .is_some_and(|first| first >= 1.0)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum ColorSpace {
+    Gray,
+    Rgb,
+    Cmyk,
+    /// A palette over grey or RGB: `components` bytes per entry.
+    Indexed { components: usize, palette: Vec<u8> },
+    Unknown,
+}
+
+impl ColorSpace {
+    fn of(doc: &Document, dict: &Dictionary, image_mask: bool) -> ColorSpace {
+        if image_mask {
+            return ColorSpace::Gray;
+        }
+        match dict.get(b"ColorSpace") {
+            Ok(o) => Self::parse(doc, deref(doc, o)),
+            Err(_) => ColorSpace::Gray,
+        }
+    }
+
+    fn parse(doc: &Document, o: &Object) -> ColorSpace {
+        match o {
+            Object::Name(n) => match n.as_slice() {
+                b"DeviceGray" | b"CalGray" | b"G" => ColorSpace::Gray,
+                b"DeviceRGB" | b"CalRGB" | b"RGB" => ColorSpace::Rgb,
+                b"DeviceCMYK" | b"CMYK" => ColorSpace::Cmyk,
+                _ => ColorSpace::Unknown,
+            },
+            Object::Array(a) => match a.first().and_then(|o| o.as_name().ok()) {
+                Some(b"ICCBased") => {
+                    let n = a.get(1).and_then(|s| deref(doc, s).as_stream().ok()).and_then(|s| s.dict.get(b"N").ok()).and_then(|n| n.as_i64().ok());
+                    match n {
+                        Some(1) => ColorSpace::Gray,
+                        Some(3) => ColorSpace::Rgb,
+                        Some(4) => ColorSpace::Cmyk,
+                        _ => ColorSpace::Unknown,
+                    }
+                }
+                Some(b"Indexed") | Some(b"I") if a.len() >= 4 => {
+                    let components = match Self::parse(doc, deref(doc, &a[1])) {
+                        ColorSpace::Gray => 1,
+                        ColorSpace::Rgb => 3,
+                        ColorSpace::Cmyk => 4,
+                        _ => return ColorSpace::Unknown,
+                    };
+                    let palette = match deref(doc, &a[3]) {
+                        Object::String(s, _) => s.clone(),
+                        Object::Stream(s) => s.decompressed_content().unwrap_or_default(),
+                        _ => return ColorSpace::Unknown,
+                    };
+                    ColorSpace::Indexed { components, palette }
+                }
+                Some(b"CalRGB") => ColorSpace::Rgb,
+                Some(b"CalGray") => ColorSpace::Gray,
+                _ => ColorSpace::Unknown,
+            },
+            _ => ColorSpace::Unknown,
+        }
+    }
+}
+
+/// Raw samples (rows byte-aligned) to `Luma8`/`Rgb8`; `None` for layouts left to the fallback.
+fn samples_to_pixels(raw: &[u8], w: u32, h: u32, bpc: u8, space: &ColorSpace, inverted: bool) -> Option<DynamicImage> {
+    let (wu, hu) = (w as usize, h as usize);
+    let components = match space {
+        ColorSpace::Gray | ColorSpace::Indexed { .. } => 1,
+        ColorSpace::Rgb => 3,
+        ColorSpace::Cmyk => 4,
+        ColorSpace::Unknown => return None,
+    };
+    if !matches!(bpc, 1 | 2 | 4 | 8) {
+        return None;
+    }
+    let stride = (wu * components * bpc as usize).div_ceil(8);
+    if raw.len() < stride * hu {
+        return None;
+    }
+    let sample = |row: &[u8], i: usize| -> u8 {
+        match bpc {
+            8 => row[i],
+            _ => {
+                let bit = i * bpc as usize;
+                let max = (1u16 << bpc) - 1;
+                let v = (row[bit / 8] >> (8 - bpc as usize - bit % 8)) as u16 & max;
+                v as u8
+            }
+        }
+    };
+    let scale = |v: u8| -> u8 { if bpc == 8 { v } else { (v as u16 * 255 / ((1u16 << bpc) - 1)) as u8 } };
+    let flip = |v: u8| if inverted { 255 - v } else { v };
+    let img = match space {
+        ColorSpace::Gray => DynamicImage::ImageLuma8(GrayImage::from_fn(w, h, |x, y| {
+            let row = &raw[y as usize * stride..];
+            image::Luma([flip(scale(sample(row, x as usize)))])
+        })),
+        ColorSpace::Rgb => DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
+            let row = &raw[y as usize * stride..];
+            let i = x as usize * 3;
+            image::Rgb([0, 1, 2].map(|c| flip(scale(sample(row, i + c)))))
+        })),
+        ColorSpace::Cmyk => DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
+            let row = &raw[y as usize * stride..];
+            let i = x as usize * 4;
+            let k = 255 - scale(sample(row, i + 3)) as u32;
+            image::Rgb([0, 1, 2].map(|c| flip(((255 - scale(sample(row, i + c)) as u32) * k / 255) as u8)))
+        })),
+        ColorSpace::Indexed { components, palette } => {
+            let entry = |v: u8| -> &[u8] {
+                let start = v as usize * components;
+                palette.get(start..start + components).unwrap_or(&[255, 255, 255, 255][..*components])
+            };
+            if *components == 1 {
+                DynamicImage::ImageLuma8(GrayImage::from_fn(w, h, |x, y| {
+                    image::Luma([entry(sample(&raw[y as usize * stride..], x as usize))[0]])
+                }))
+            } else if *components == 3 {
+                DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
+                    let e = entry(sample(&raw[y as usize * stride..], x as usize));
+                    image::Rgb([e[0], e[1], e[2]])
+                }))
+            } else {
+                return None;
+            }
+        }
+        ColorSpace::Unknown => return None,
+    };
+    Some(img)
+}
+
+/// Decodes CCITT Group 4 data to grey pixels (black 0, white 255).
+fn decode_g4(data: &[u8], w: u32, h: u32, black_is_1: bool, inverted: bool) -> Option<DynamicImage> {
+    let (w16, h16) = (u16::try_from(w).ok()?, u16::try_from(h).ok()?);
+    let mut pixels = Vec::with_capacity(w as usize * h as usize);
+    let mut rows = 0u32;
+    fax::decoder::decode_g4(data.iter().copied(), w16, Some(h16), |transitions| {
+        if rows < h {
+            // With BlackIs1 false (the default) a black pel is sample 0; with true, sample 1.
+            pixels.extend(fax::decoder::pels(transitions, w16).map(|c| {
+                let sample_is_1 = (c == fax::Color::Black) == black_is_1;
+                let white = sample_is_1 != inverted;
+                if white { 255u8 } else { 0 }
+            }));
+            rows += 1;
+        }
+    });
+    if rows == 0 {
+        return None;
+    }
+    // A stream ending early leaves the rest of the page white rather than failing it.
+    pixels.resize(w as usize * h as usize, 255);
+    GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)
+}
+
+fn invert(img: DynamicImage) -> DynamicImage {
+    let mut img = img;
+    img.invert();
+    img
+}
+
+/// The fallback: renders one page with `pdftoppm`.
+fn render_page(path: &Path, index: usize, number: u32) -> Result<ScannedPage, CaptureError> {
+    let dir = tempfile::tempdir().map_err(|e| CaptureError::at_page(path, index, Problem::Io(e)))?;
+    let prefix = dir.path().join("page");
+    let output = std::process::Command::new("pdftoppm")
+        .args(["-r", &FALLBACK_DPI.to_string(), "-gray", "-png", "-singlefile", "-f", &number.to_string(), "-l", &number.to_string()])
+        .arg(path)
+        .arg(&prefix)
+        .output()
+        .map_err(|e| {
+            CaptureError::at_page(
+                path,
+                index,
+                Problem::Unsupported(format!(
+                    "page qui n'est pas une image numérisée ; son rendu demande pdftoppm (paquet poppler-utils) : {e}"
+                )),
+            )
+        })?;
+    let png = prefix.with_extension("png");
+    if !output.status.success() || !png.exists() {
+        let why = String::from_utf8_lossy(&output.stderr).trim().to_string();
+        return Err(CaptureError::at_page(path, index, Problem::Corrupt(format!("rendu impossible : {why}"))));
+    }
+    let bytes = std::fs::read(&png).map_err(|e| CaptureError::at_page(path, index, Problem::Io(e)))?;
+    let pixels = image_file::decode(path, index, &bytes, ImageFormat::Png)?;
+    let original = EmbeddedImage::flate_from_pixels(&pixels);
+    Ok(ScannedPage { index, pixels, original, dpi: Some(FALLBACK_DPI as f32) })
+}
+
+impl Iterator for PdfSource {
+    type Item = Result<ScannedPage, CaptureError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let page_id = self.pages.next()?;
+        let (index, number) = (self.next_index, self.next_number);
+        self.next_index += 1;
+        self.next_number += 1;
+        let page = self.read_page(page_id, index, number);
+        self.failed = page.is_err();
+        Some(page)
+    }
+}
+
+impl PageSource for PdfSource {
+    fn page_count(&self) -> Option<usize> {
+        Some(self.count)
+    }
+}
