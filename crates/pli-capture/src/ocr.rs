@@ -11,6 +11,26 @@ use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_int};
 use tesseract_sys as sys;
 
+/// Makes sure Tesseract's OpenMP runs single-threaded: Pli runs one engine per core,
+/// and OpenMP threads on top of that fight each other (measured: 4× slower, half the
+/// time in the kernel). libgomp reads `OMP_THREAD_LIMIT` when the library is loaded,
+/// before `main`, so setting it later has no effect: when it is not set, this re-runs
+/// the current program with it set. Call it first thing in `main`.
+#[cfg(unix)]
+pub fn ensure_single_threaded_openmp() {
+    use std::os::unix::process::CommandExt;
+    if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else { return };
+    let error = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env("OMP_THREAD_LIMIT", "1")
+        .exec();
+    // Only reached when exec failed: go on, slower.
+    tracing::warn!("OMP_THREAD_LIMIT could not be set ({error}); OCR will be slower");
+}
+
 /// What OCR read on one upright page.
 #[derive(Debug, Clone, Default)]
 pub struct PageText {

@@ -60,11 +60,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    // Tesseract's OpenMP threads would fight our one-engine-per-core workers.
-    if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
-        // SAFETY: no other thread exists yet.
-        unsafe { std::env::set_var("OMP_THREAD_LIMIT", "1") };
-    }
+    pli_capture::ocr::ensure_single_threaded_openmp();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PLI_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
