@@ -74,6 +74,15 @@ fn to_pixels(w: u32, h: u32, color: ColorType, data: DecodingResult) -> Option<D
         DecodingResult::U16(v) => v.iter().map(|s| (s >> 8) as u8).collect(),
         _ => return None,
     };
+    // Extra samples of unspecified meaning (e.g. an alpha channel not marked as such):
+    // read as grey/RGB with alpha by their count.
+    let color = match color {
+        ColorType::Multiband { bit_depth, num_samples: 1 } => ColorType::Gray(bit_depth),
+        ColorType::Multiband { bit_depth, num_samples: 2 } => ColorType::GrayA(bit_depth),
+        ColorType::Multiband { bit_depth, num_samples: 3 } => ColorType::RGB(bit_depth),
+        ColorType::Multiband { bit_depth, num_samples: 4 } => ColorType::RGBA(bit_depth),
+        other => other,
+    };
     let img = match color {
         ColorType::Gray(1) => {
             let stride = (w as usize).div_ceil(8);
