@@ -132,3 +132,20 @@ fn the_same_batch_twice_is_refused_the_second_time() {
     assert!(matches!(again, Err(pli_capture::pipeline::IngestError::AlreadyIngested { .. })));
     assert_eq!(store.courrier_count().unwrap(), 1);
 }
+
+#[test]
+fn printed_separator_sheets_are_read_back_by_the_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let sheets = pli_capture::pdf::sheets_for_directions(&["DRH=Ressources humaines".into(), "DAF".into()]).unwrap();
+    let path = dir.path().join("separateurs.pdf");
+    std::fs::write(&path, pli_capture::pdf::separator_sheets_pdf(&sheets)).unwrap();
+    let reader = pli_capture::separator::SeparatorReader::new(&Profile::find("generic-pdf", None).unwrap());
+    let directions: Vec<Option<String>> = pli_capture::source::open_batch(&path)
+        .unwrap()
+        .map(|page| {
+            let gray = page.unwrap().pixels.to_luma8();
+            reader.read_page(&gray, None).separator.and_then(|s| s.direction)
+        })
+        .collect();
+    assert_eq!(directions, [Some("DRH".to_string()), Some("DAF".to_string())]);
+}
