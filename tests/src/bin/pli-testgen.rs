@@ -39,6 +39,9 @@ struct Args {
     no_first_separator: bool,
     #[arg(long, default_value_t = 82)]
     jpeg_quality: u8,
+    /// Sensor noise amplitude on every pixel (grey levels).
+    #[arg(long, default_value_t = 6)]
+    noise: u8,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -55,6 +58,7 @@ fn main() -> anyhow::Result<()> {
         directions: a.directions.split(',').map(str::trim).filter(|d| !d.is_empty()).map(String::from).collect(),
         first_separator: !a.no_first_separator,
         jpeg_quality: a.jpeg_quality,
+        noise: a.noise,
         ..BatchSpec::default()
     };
     let truth = write_batch(&spec, a.format, &a.out)?;
