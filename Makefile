@@ -19,16 +19,19 @@ run: deps
 	./target/release/pli --data "$(PLI_DATA)" ingest "$(DEMO)"
 	./target/release/pli --data "$(PLI_DATA)" search "objet"
 
-# Every test of the workspace: unit, whole-pipeline, real samples, PDF checks.
+# Every test of the workspace: unit, whole-pipeline, real samples, PDF checks; and the
+# desktop shell must build.
 test: deps
 	@command -v cargo-nextest >/dev/null || $(CARGO) install --locked cargo-nextest
 	$(CARGO) nextest run --no-fail-fast
 	$(CARGO) test --doc
+	$(CARGO) build -p pli-desktop
 
 # Throughput, separator detection, memory, search: figures, not pass/fail.
 bench: deps
 	$(CARGO) build --release -p pli-cli -p pli-testkit
-	scripts/bench.sh
+	./target/release/pli-bench
+	$(CARGO) bench -p pli-store --bench search
 
 clean-demo:
 	rm -rf "$(PLI_DATA)"

@@ -139,12 +139,15 @@ fn printed_separator_sheets_are_read_back_by_the_pipeline() {
     let sheets = pli_capture::pdf::sheets_for_directions(&["DRH=Ressources humaines".into(), "DAF".into()]).unwrap();
     let path = dir.path().join("separateurs.pdf");
     std::fs::write(&path, pli_capture::pdf::separator_sheets_pdf(&sheets)).unwrap();
-    let reader = pli_capture::separator::SeparatorReader::new(&Profile::find("generic-pdf", None).unwrap());
+    let profile = Profile::find("generic-pdf", None).unwrap();
+    let reader = pli_capture::separator::SeparatorReader::new(&profile);
     let directions: Vec<Option<String>> = pli_capture::source::open_batch(&path)
         .unwrap()
         .map(|page| {
             let gray = page.unwrap().pixels.to_luma8();
-            reader.read_page(&gray, None).separator.and_then(|s| s.direction)
+            let small = pli_capture::imaging::downscale_box(&gray, 3);
+            let ink = pli_capture::separator::Ink::of(pli_capture::blank::ink_ratio(&small), profile.blank.max_ink_ratio);
+            reader.read_page(&gray, &small, ink).separator.and_then(|s| s.direction)
         })
         .collect();
     assert_eq!(directions, [Some("DRH".to_string()), Some("DAF".to_string())]);

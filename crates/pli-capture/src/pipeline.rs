@@ -16,7 +16,7 @@ use crate::imaging::downscale_box;
 use crate::ocr::{OcrEngine, PageText};
 use crate::pdf::{PdfInfo, PdfPage, write_searchable_pdf};
 use crate::profile::Profile;
-use crate::separator::SeparatorReader;
+use crate::separator::{Ink, SeparatorReader};
 use crate::source::open_batch;
 use crate::{CaptureError, EmbeddedImage, Problem, Rotation};
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
@@ -259,7 +259,8 @@ impl Capture {
         abort: &AtomicBool,
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Result<(Vec<BatchPageRecord>, Timings), CaptureError> {
-        let mut planner = Planner::new(self.profile.separator.precedes_first_letter);
+        let mut planner = Planner::new();
+        let mut expect_separator = self.profile.separator.precedes_first_letter;
         let mut records = Vec::new();
         let mut timings = Timings::default();
         for page in source {
@@ -275,23 +276,29 @@ impl Capture {
             };
             let factor = ((dpi / 100.0).round() as u32).max(1);
             let small = downscale_box(&gray, factor);
+            let ink = ink_ratio(&small);
             let t = Instant::now();
-            let codes = self.separators.read_page(&gray, Some(&small));
+            let density = Ink::of(ink, self.profile.blank.max_ink_ratio);
+            let codes = self.separators.read_page(&gray, &small, density);
             timings.separator_detection += t.elapsed();
             timings.pages_read += 1;
             let record = if let Some(sep) = codes.separator {
                 tracing::debug!(page = index, payload = %sep.raw, "separator sheet");
+                expect_separator = false;
                 let detail = Some(sep.raw.clone());
                 if let Some(plan) = planner.separator(sep) {
                     let _ = writer.send(ToWriter::Plan(plan));
                 }
                 BatchPageRecord { source_index: index, role: PageRole::Separator, detail }
             } else {
-                let ink = ink_ratio(&small);
-                if ink <= self.profile.blank.max_ink_ratio {
+                if density == Ink::Blank {
                     planner.blank(index);
                     BatchPageRecord { source_index: index, role: PageRole::Blank, detail: Some(format!("{ink:.5}")) }
                 } else {
+                    if std::mem::take(&mut expect_separator) {
+                        // Kept as a courrier all the same: the operator can merge it.
+                        tracing::warn!(file = %path.display(), page = index, "the batch does not start with a separator sheet");
+                    }
                     planner.content(index);
                     let job = Job { index, gray, small, original: page.original, dpi };
                     if jobs.send(job).is_err() {
@@ -366,9 +373,9 @@ struct Planner {
 }
 
 impl Planner {
-    fn new(_precedes_first_letter: bool) -> Self {
-        // Pages before the first separator make a courrier whatever the profile says:
-        // losing them would be worse than an extra courrier the operator can merge.
+    /// Pages before the first separator make a courrier whatever the profile says:
+    /// losing them would be worse than an extra courrier the operator can merge.
+    fn new() -> Self {
         Planner { current: CourrierPlan { seq: 0, separator: None, pages: vec![], blank_pages: vec![] }, next_seq: 0 }
     }
 
@@ -574,7 +581,7 @@ mod tests {
 
     #[test]
     fn planner_splits_at_separators_and_skips_empty_courriers() {
-        let mut p = Planner::new(true);
+        let mut p = Planner::new();
         let mut plans = Vec::new();
         plans.extend(p.separator(sep(Some("DRH")))); // page 0
         p.content(1);
@@ -595,7 +602,7 @@ mod tests {
 
     #[test]
     fn pages_before_the_first_separator_are_not_lost() {
-        let mut p = Planner::new(true);
+        let mut p = Planner::new();
         p.content(0);
         let first = p.separator(sep(None)).unwrap();
         assert_eq!((first.pages, first.separator), (vec![0], None));

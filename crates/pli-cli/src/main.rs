@@ -35,6 +35,9 @@ enum Command {
         /// One JSON object per courrier on standard output.
         #[arg(long)]
         json: bool,
+        /// Print timing and memory figures per batch on standard error (one JSON object).
+        #[arg(long)]
+        stats: bool,
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
@@ -77,9 +80,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Ingest { profile, workers, json, paths } => {
+        Command::Ingest { profile, workers, json, stats, paths } => {
             let data = data_dir(cli.data)?;
-            ingest(&data, &profile, workers, json, &paths)
+            ingest(&data, &profile, workers, json, stats, &paths)
         }
         Command::Search { query, limit, json } => {
             let store = Store::open(&data_dir(cli.data)?)?;
@@ -122,7 +125,7 @@ fn data_dir(given: Option<PathBuf>) -> Result<PathBuf> {
     }
 }
 
-fn ingest(data: &Path, profile: &str, workers: Option<usize>, json: bool, paths: &[PathBuf]) -> Result<ExitCode> {
+fn ingest(data: &Path, profile: &str, workers: Option<usize>, json: bool, stats: bool, paths: &[PathBuf]) -> Result<ExitCode> {
     let mut store = Store::open(data)?;
     let profile = Profile::find(profile, Some(&data.join("scanner-profiles")))?;
     let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
@@ -153,7 +156,12 @@ fn ingest(data: &Path, profile: &str, workers: Option<usize>, json: bool, paths:
         let result = capture.ingest(&mut store, data, path, &actor, &progress);
         bar.finish_and_clear();
         match result {
-            Ok(report) => print_report(path, &report, json)?,
+            Ok(report) => {
+                print_report(path, &report, json)?;
+                if stats {
+                    print_stats(path, &report);
+                }
+            }
             Err(e @ IngestError::AlreadyIngested { .. }) => eprintln!("ignoré : {e}"),
             Err(e) => {
                 failures += 1;
@@ -207,6 +215,28 @@ fn print_report(path: &Path, report: &BatchReport, json: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+fn print_stats(path: &Path, report: &BatchReport) {
+    let t = &report.timings;
+    let line = json!({
+        "batch": path.display().to_string(),
+        "pages": report.pages,
+        "content_pages": report.courriers.iter().map(|c| c.pages.len()).sum::<usize>(),
+        "courriers": report.courriers.len(),
+        "seconds": t.total.as_secs_f64(),
+        "pages_per_minute": report.pages as f64 * 60.0 / t.total.as_secs_f64().max(1e-9),
+        "separator_ms_per_page": t.separator_detection.as_secs_f64() * 1000.0 / t.pages_read.max(1) as f64,
+        "peak_memory_mb": peak_memory_mb(),
+    });
+    eprintln!("{line}");
+}
+
+/// Peak resident memory of this process so far (Linux), in MiB.
+fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 fn whoami() -> String {
