@@ -126,6 +126,9 @@ fn data_dir(given: Option<PathBuf>) -> Result<PathBuf> {
 }
 
 fn ingest(data: &Path, profile: &str, workers: Option<usize>, json: bool, stats: bool, paths: &[PathBuf]) -> Result<ExitCode> {
+    if stats {
+        watch_memory();
+    }
     let mut store = Store::open(data)?;
     let profile = Profile::find(profile, Some(&data.join("scanner-profiles")))?;
     let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
@@ -227,15 +230,32 @@ fn print_stats(path: &Path, report: &BatchReport) {
         "seconds": t.total.as_secs_f64(),
         "pages_per_minute": report.pages as f64 * 60.0 / t.total.as_secs_f64().max(1e-9),
         "separator_ms_per_page": t.separator_detection.as_secs_f64() * 1000.0 / t.pages_read.max(1) as f64,
-        "peak_memory_mb": peak_memory_mb(),
+        "peak_memory_mb": status_mb("VmHWM:"),
+        "peak_anonymous_memory_mb": ANON_PEAK_KB.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1024.0,
     });
     eprintln!("{line}");
 }
 
-/// Peak resident memory of this process so far (Linux), in MiB.
-fn peak_memory_mb() -> Option<f64> {
+/// Highest anonymous resident memory seen by [`watch_memory`], in KiB.
+static ANON_PEAK_KB: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Samples the process's anonymous resident memory (its heap: what costs RAM, unlike
+/// the mapped batch file, which the kernel can drop) every 50 ms, for `--stats`.
+fn watch_memory() {
+    std::thread::spawn(|| {
+        loop {
+            if let Some(mb) = status_mb("RssAnon:") {
+                ANON_PEAK_KB.fetch_max((mb * 1024.0) as u64, std::sync::atomic::Ordering::Relaxed);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    });
+}
+
+/// A memory figure of this process from /proc/self/status (Linux), in MiB.
+fn status_mb(key: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    let kb: f64 = status.lines().find_map(|l| l.strip_prefix(key))?.trim().trim_end_matches("kB").trim().parse().ok()?;
     Some(kb / 1024.0)
 }
 

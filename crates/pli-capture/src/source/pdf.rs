@@ -6,6 +6,10 @@
 //! several images, JBIG2, JPEG 2000, CCITT Group 3…) is rendered at 300 dpi in grey
 //! with poppler's `pdftoppm` and embedded losslessly (Flate) from that rendering.
 //! The page's own `/Rotate` is not applied: orientation is detected from the content.
+//!
+//! Memory: the file is mapped, not read, and parsed without its image streams (a
+//! 300-page batch is some 300 MB of JPEG); each page's image bytes are read from the
+//! mapping when the page is reached, at the offset the cross-reference table gives.
 
 use super::{PageSource, check_size, guarded, image_file};
 use crate::{CaptureError, EmbeddedImage, ImageEncoding, PdfColor, Problem, ScannedPage};
@@ -18,6 +22,8 @@ pub const FALLBACK_DPI: u32 = 300;
 
 pub struct PdfSource {
     path: PathBuf,
+    /// The file, mapped: image bytes are read from it page by page.
+    file: memmap2::Mmap,
     doc: Document,
     pages: std::vec::IntoIter<ObjectId>,
     count: usize,
@@ -29,17 +35,29 @@ pub struct PdfSource {
 
 impl PdfSource {
     pub fn open(path: &Path, first_index: usize) -> Result<Self, CaptureError> {
-        let bytes = std::fs::read(path).map_err(|e| CaptureError::new(path, Problem::Io(e)))?;
-        let doc = guarded(path, None, || {
-            let options = LoadOptions { max_decompressed_size: Some(64 << 20), ..Default::default() };
-            Document::load_mem_with_options(&bytes, options).map_err(|e| {
-                if has_encrypt_entry(&bytes) {
-                    CaptureError::new(path, Problem::Encrypted)
-                } else {
-                    CaptureError::new(path, Problem::Corrupt(e.to_string()))
-                }
+        let file = std::fs::File::open(path).map_err(|e| CaptureError::new(path, Problem::Io(e)))?;
+        // SAFETY: a batch is taken only once its writer is done with it (the watcher waits
+        // for the file to be stable); a file truncated under us reads as corrupt pages.
+        let file = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| CaptureError::new(path, Problem::Io(e)))?;
+        let load = |filter: Option<lopdf::FilterFunc>| {
+            guarded(path, None, || {
+                let options = LoadOptions { max_decompressed_size: Some(64 << 20), filter, ..Default::default() };
+                Document::load_mem_with_options(&file, options).map_err(|e| {
+                    if has_encrypt_entry(&file) {
+                        CaptureError::new(path, Problem::Encrypted)
+                    } else {
+                        CaptureError::new(path, Problem::Corrupt(e.to_string()))
+                    }
+                })
             })
-        })?;
+        };
+        let mut doc = load(Some(drop_image_bytes))?;
+        if doc.get_pages().is_empty() {
+            // lopdf repairs a damaged cross-reference table only when loading unfiltered:
+            // such a file is loaded whole.
+            doc = load(None)?;
+        }
+        release(&file, 0, file.len());
         if doc.is_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {
             return Err(CaptureError::new(path, Problem::Encrypted));
         }
@@ -50,6 +68,7 @@ impl PdfSource {
         let count = pages.len();
         Ok(PdfSource {
             path: path.to_path_buf(),
+            file,
             doc,
             pages: pages.into_iter(),
             count,
@@ -62,7 +81,7 @@ impl PdfSource {
     fn read_page(&self, page_id: ObjectId, index: usize, number: u32) -> Result<ScannedPage, CaptureError> {
         let path = &self.path;
         guarded(path, Some(index), || match single_image(&self.doc, page_id) {
-            Some(stream) => match image_page(&self.doc, stream, path, index)? {
+            Some((id, stream)) => match self.image_page_released(id, stream, path, index)? {
                 Some((pixels, original)) => {
                     let dpi = page_width_pt(&self.doc, page_id).map(|pt| pixels.width() as f32 * 72.0 / pt);
                     Ok(ScannedPage { index, pixels, original, dpi })
@@ -74,21 +93,76 @@ impl PdfSource {
     }
 }
 
+impl PdfSource {
+    /// Decodes a page image, then lets the kernel drop the file pages it was read from.
+    fn image_page_released(&self, id: ObjectId, stream: &Stream, path: &Path, index: usize) -> Result<Option<(DynamicImage, EmbeddedImage)>, CaptureError> {
+        let data = self.stream_bytes(id, stream);
+        let page = image_page(&self.doc, stream, data, path, index);
+        // Only bytes read from the mapping (not those of a file loaded whole).
+        let offset = data.and_then(|d| (d.as_ptr() as usize).checked_sub(self.file.as_ptr() as usize));
+        if let (Some(offset), Some(data)) = (offset, data) {
+            if offset < self.file.len() {
+                release(&self.file, offset, data.len());
+            }
+        }
+        page
+    }
+
+    /// The raw bytes of a stream whose content was left out at load time, read from the
+    /// mapped file: after the `stream` keyword at the object's offset, `/Length` bytes.
+    fn stream_bytes<'a>(&'a self, id: ObjectId, stream: &'a Stream) -> Option<&'a [u8]> {
+        if !stream.content.is_empty() {
+            return Some(&stream.content);
+        }
+        let lopdf::xref::XrefEntry::Normal { offset, .. } = *self.doc.reference_table.get(id.0)? else { return None };
+        let object = self.file.get(offset as usize..)?;
+        let keyword = object.windows(6).take(64 * 1024).position(|w| w == b"stream")?;
+        let mut start = keyword + 6;
+        if object.get(start) == Some(&b'\r') {
+            start += 1;
+        }
+        if object.get(start) == Some(&b'\n') {
+            start += 1;
+        }
+        let length = stream.dict.get(b"Length").map(|o| deref(&self.doc, o)).and_then(Object::as_i64).ok()?;
+        object.get(start..start + usize::try_from(length).ok()?)
+    }
+}
+
+/// Tells the kernel it may drop the mapped file pages of `offset..offset + len` from
+/// this process's memory: they are read again from the file if ever needed.
+fn release(file: &memmap2::Mmap, offset: usize, len: usize) {
+    // SAFETY: the mapping is read-only, so dropping its pages loses nothing.
+    let _ = unsafe { file.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, offset, len) };
+}
+
+/// Load-time filter: image streams are parsed without their bytes, read later page by page.
+fn drop_image_bytes(id: (u32, u16), object: &mut Object) -> Option<((u32, u16), Object)> {
+    if let Object::Stream(stream) = object {
+        if matches!(stream.dict.get(b"Subtype").and_then(Object::as_name), Ok(b"Image")) {
+            stream.content = Vec::new();
+        }
+    }
+    // lopdf keeps the object as mutated here; the returned one only says "keep it".
+    Some((id, Object::Null))
+}
+
 fn has_encrypt_entry(bytes: &[u8]) -> bool {
     bytes.windows(8).any(|w| w == b"/Encrypt")
 }
 
-/// The page's only image XObject, if the page is one image.
-fn single_image(doc: &Document, page_id: ObjectId) -> Option<&Stream> {
+/// The page's only image XObject, if the page is one image, with its object id.
+fn single_image(doc: &Document, page_id: ObjectId) -> Option<(ObjectId, &Stream)> {
     let (own, inherited) = doc.get_page_resources(page_id).ok()?;
     let resources = own.into_iter().chain(inherited.iter().filter_map(|id| doc.get_dictionary(*id).ok()));
     let mut images = Vec::new();
     for res in resources {
         let Ok(xobjects) = res.get(b"XObject").and_then(|o| deref(doc, o).as_dict()) else { continue };
         for (_, obj) in xobjects.iter() {
+            let id = obj.as_reference().ok()?;
             let stream = deref(doc, obj).as_stream().ok()?;
             match stream.dict.get(b"Subtype").and_then(Object::as_name) {
-                Ok(b"Image") => images.push(stream),
+                Ok(b"Image") => images.push((id, stream)),
                 _ => return None, // forms and the like: not a plain scanned page
             }
         }
@@ -112,9 +186,17 @@ fn page_width_pt(doc: &Document, page_id: ObjectId) -> Option<f32> {
     None
 }
 
-/// Decodes an image XObject; `None` when its encoding calls for the rendering fallback.
-fn image_page(doc: &Document, stream: &Stream, path: &Path, index: usize) -> Result<Option<(DynamicImage, EmbeddedImage)>, CaptureError> {
+/// Decodes an image XObject whose encoded bytes are `data`; `None` when its encoding
+/// calls for the rendering fallback.
+fn image_page(
+    doc: &Document,
+    stream: &Stream,
+    data: Option<&[u8]>,
+    path: &Path,
+    index: usize,
+) -> Result<Option<(DynamicImage, EmbeddedImage)>, CaptureError> {
     let corrupt = |why: String| CaptureError::at_page(path, index, Problem::Corrupt(why));
+    let data = data.ok_or_else(|| corrupt("données de l'image introuvables ou tronquées".into()))?;
     let dict = &stream.dict;
     let int = |key: &[u8]| dict.get(key).map(|o| deref(doc, o)).and_then(Object::as_i64).ok();
     let (Some(w), Some(h)) = (int(b"Width"), int(b"Height")) else {
@@ -132,14 +214,14 @@ fn image_page(doc: &Document, stream: &Stream, path: &Path, index: usize) -> Res
     let inverted = decode_inverted(doc, dict);
     match filters.as_slice() {
         [f] if f == "DCTDecode" || f == "DCT" => {
-            let pixels = image_file::decode(path, index, &stream.content, ImageFormat::Jpeg)?;
+            let pixels = image_file::decode(path, index, data, ImageFormat::Jpeg)?;
             let color = match space {
                 ColorSpace::Cmyk => PdfColor::Cmyk,
                 _ if matches!(pixels, DynamicImage::ImageLuma8(_)) => PdfColor::Gray,
                 _ => PdfColor::Rgb,
             };
             let pixels = if inverted { invert(pixels) } else { pixels };
-            let original = EmbeddedImage { width: w, height: h, color, bits_per_component: 8, encoding: ImageEncoding::Dct, data: stream.content.clone() };
+            let original = EmbeddedImage { width: w, height: h, color, bits_per_component: 8, encoding: ImageEncoding::Dct, data: data.to_vec() };
             if inverted {
                 // The /Decode inversion is not carried into our PDF: embed what we see.
                 return Ok(Some((pixels.clone(), EmbeddedImage::flate_from_pixels(&pixels))));
@@ -153,16 +235,17 @@ fn image_page(doc: &Document, stream: &Stream, path: &Path, index: usize) -> Res
                 return Ok(None); // Group 3: rendered by the fallback
             }
             let black_is_1 = matches!(params.and_then(|p| p.get(b"BlackIs1").ok()), Some(Object::Boolean(true)));
-            let pixels = decode_g4(&stream.content, w, h, black_is_1, inverted).ok_or_else(|| corrupt("image CCITT G4 illisible".into()))?;
+            let pixels = decode_g4(data, w, h, black_is_1, inverted).ok_or_else(|| corrupt("image CCITT G4 illisible".into()))?;
             let original = if inverted {
                 EmbeddedImage::flate_from_pixels(&pixels)
             } else {
-                EmbeddedImage { width: w, height: h, color: PdfColor::Gray, bits_per_component: 1, encoding: ImageEncoding::CcittG4 { black_is_1 }, data: stream.content.clone() }
+                EmbeddedImage { width: w, height: h, color: PdfColor::Gray, bits_per_component: 1, encoding: ImageEncoding::CcittG4 { black_is_1 }, data: data.to_vec() }
             };
             Ok(Some((pixels, original)))
         }
         [] | [_] if filters.is_empty() || filters[0] == "FlateDecode" || filters[0] == "Fl" => {
-            let raw = stream.decompressed_content_with_limit((crate::MAX_PAGE_PIXELS * 4) as usize).map_err(|e| corrupt(e.to_string()))?;
+            let full = Stream::new(stream.dict.clone(), data.to_vec());
+            let raw = full.decompressed_content_with_limit((crate::MAX_PAGE_PIXELS * 4) as usize).map_err(|e| corrupt(e.to_string()))?;
             let Some(pixels) = samples_to_pixels(&raw, w, h, bpc, &space, inverted) else {
                 return Ok(None);
             };
@@ -171,7 +254,7 @@ fn image_page(doc: &Document, stream: &Stream, path: &Path, index: usize) -> Res
                 && matches!(space, ColorSpace::Gray | ColorSpace::Rgb);
             let original = if passthrough {
                 let color = if space == ColorSpace::Gray { PdfColor::Gray } else { PdfColor::Rgb };
-                EmbeddedImage { width: w, height: h, color, bits_per_component: 8, encoding: ImageEncoding::Flate, data: stream.content.clone() }
+                EmbeddedImage { width: w, height: h, color, bits_per_component: 8, encoding: ImageEncoding::Flate, data: data.to_vec() }
             } else {
                 EmbeddedImage::flate_from_pixels(&pixels)
             };
