@@ -32,6 +32,8 @@ pub enum Problem {
     Ocr(String),
     /// Reading or writing a file failed.
     Io(std::io::Error),
+    /// Stopped on request (Ctrl-C, service stop) before the batch was finished.
+    Cancelled,
 }
 
 impl CaptureError {
@@ -41,6 +43,23 @@ impl CaptureError {
 
     pub fn at_page(file: impl AsRef<Path>, page: usize, problem: Problem) -> Self {
         CaptureError { file: file.as_ref().to_path_buf(), page: Some(page), problem }
+    }
+}
+
+impl Problem {
+    /// Whether trying again later may work (disk full, permission, a busy file, a
+    /// missing OCR model) rather than the batch itself being bad.
+    pub fn is_transient(&self) -> bool {
+        use std::io::ErrorKind::*;
+        match self {
+            Problem::Io(e) => matches!(
+                e.kind(),
+                PermissionDenied | StorageFull | QuotaExceeded | ResourceBusy | ReadOnlyFilesystem
+                    | WouldBlock | Interrupted | TimedOut | NotFound | OutOfMemory
+            ),
+            Problem::Ocr(_) | Problem::Cancelled => true,
+            _ => false,
+        }
     }
 }
 
@@ -69,6 +88,7 @@ impl fmt::Display for Problem {
             Problem::Unsupported(what) => write!(f, "format non pris en charge ({what})"),
             Problem::Ocr(why) => write!(f, "échec de l'OCR ({why})"),
             Problem::Io(e) => write!(f, "erreur d'entrée-sortie ({e})"),
+            Problem::Cancelled => write!(f, "interrompu à la demande, avant la fin du lot"),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod ocr;
 pub mod source;
 
 pub use error::{CaptureError, Problem};
+pub use hash::content_hash;
 pub use page::{EmbeddedImage, ImageEncoding, OcrWord, PdfColor, Rotation, ScannedPage};
 
 /// Pages beyond this many pixels are refused: an A3 page at 600 dpi is 70 Mpx.

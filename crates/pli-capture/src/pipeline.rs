@@ -28,8 +28,8 @@ use pli_core::capture::{
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Why a batch was not ingested.
@@ -99,6 +99,16 @@ pub struct Capture {
     separators: SeparatorReader,
     workers: usize,
     engines: Mutex<Vec<OcrEngine>>,
+    cancel: Arc<AtomicBool>,
+}
+
+/// Name of the lock file in the data folder: every capture holds it shared while it
+/// writes documents; removing orphan documents needs it exclusive.
+pub const CAPTURE_LOCK: &str = "capture.lock";
+
+/// Opens the data folder's capture lock file.
+pub fn open_capture_lock(data_dir: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(data_dir.join(CAPTURE_LOCK))
 }
 
 impl Capture {
@@ -106,7 +116,20 @@ impl Capture {
     /// CPU-bound, and OpenMP inside it should be off: `OMP_THREAD_LIMIT=1`).
     pub fn new(profile: Profile, workers: usize) -> Self {
         let separators = SeparatorReader::new(&profile);
-        Capture { profile, separators, workers: workers.max(1), engines: Mutex::new(Vec::new()) }
+        Capture {
+            profile,
+            separators,
+            workers: workers.max(1),
+            engines: Mutex::new(Vec::new()),
+            cancel: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Shares a stop flag: when it is set, the batch in hand stops at the next page and
+    /// fails with [`Problem::Cancelled`], leaving nothing stored.
+    pub fn with_cancel(mut self, cancel: Arc<AtomicBool>) -> Self {
+        self.cancel = cancel;
+        self
     }
 
     pub fn profile(&self) -> &Profile {
@@ -128,6 +151,9 @@ impl Capture {
         if let Some(known) = store.batch_by_hash(&content_hash).map_err(|e| store_err(&e))? {
             return Err(IngestError::AlreadyIngested { file: path.to_path_buf(), known });
         }
+        // Held shared while documents are written, so that no orphan sweep removes them.
+        let lock = open_capture_lock(data_dir).map_err(|e| CaptureError::new(data_dir.join(CAPTURE_LOCK), Problem::Io(e)))?;
+        lock.lock_shared().map_err(|e| CaptureError::new(data_dir.join(CAPTURE_LOCK), Problem::Io(e)))?;
         let folder = format!("{}/lot-{}-{}", pli_core::capture::COURRIERS_DIR, unix_seconds(), &content_hash[..12]);
         let partial = data_dir.join(format!("{folder}.partial"));
         let cleanup = |dir: &Path| {
@@ -266,6 +292,9 @@ impl Capture {
         for page in source {
             if abort.load(Ordering::Relaxed) {
                 break;
+            }
+            if self.cancel.load(Ordering::Relaxed) {
+                return Err(CaptureError::new(path, Problem::Cancelled));
             }
             let page = page?;
             let index = page.index;

@@ -49,8 +49,21 @@ pub struct Input {
     pub dpi: u32,
     /// How the folder is watched: `notify` (local disks) or `poll` (network shares).
     pub watch: WatchMode,
-    /// Seconds a file's size and date must stay unchanged before it is taken.
+    /// Seconds a file's size and date must stay unchanged before it is taken; for a
+    /// folder of pages without a done marker, seconds without a new page.
     pub stable_seconds: u64,
+    /// Seconds between two looks at the folder in `poll` mode (and, in `notify` mode,
+    /// between safety-net looks in case an event was lost).
+    pub poll_seconds: u64,
+    /// A folder of pages is complete when this file appears in it (e.g. `.done`);
+    /// without it, when no page has arrived for `stable_seconds`.
+    pub done_marker: Option<String>,
+    /// Where originals go once their courriers are committed (default: the data
+    /// folder's `archive/<profile>/`).
+    pub archive: Option<PathBuf>,
+    /// Where unreadable batches go, each with a `.error.txt` (default: the data
+    /// folder's `quarantine/<profile>/`).
+    pub quarantine: Option<PathBuf>,
 }
 
 impl Default for Input {
@@ -61,6 +74,10 @@ impl Default for Input {
             dpi: 300,
             watch: WatchMode::Notify,
             stable_seconds: 5,
+            poll_seconds: 10,
+            done_marker: None,
+            archive: None,
+            quarantine: None,
         }
     }
 }
@@ -189,6 +206,17 @@ impl Profile {
         if self.ocr.languages.trim().is_empty() {
             return Err("ocr.languages : vide".into());
         }
+        if self.input.poll_seconds == 0 {
+            return Err("input.poll_seconds : au moins 1 seconde".into());
+        }
+        if let Some(marker) = &self.input.done_marker {
+            // The marker must not be read as a page.
+            if marker.contains('/') || !crate::source::is_ignored(marker) {
+                return Err(format!(
+                    "input.done_marker : « {marker} » doit être un nom de fichier caché ou finir par .done ou .ok"
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -244,6 +272,14 @@ mod tests {
         assert!(Profile::from_toml("[separator]\nsymbologies = [\"pdf417\"]\n", "x.toml").is_err());
         assert!(Profile::from_toml("[blank]\nmax_ink_ratio = 0.5\n", "x.toml").is_err());
         assert!(Profile::from_toml("[[separator.patterns]]\nregex = \"(\"\n", "x.toml").is_err());
+    }
+
+    #[test]
+    fn a_done_marker_that_would_be_read_as_a_page_is_refused() {
+        assert!(Profile::from_toml("[input]\ndone_marker = \".done\"\n", "x.toml").is_ok());
+        assert!(Profile::from_toml("[input]\ndone_marker = \"lot.ok\"\n", "x.toml").is_ok());
+        let err = Profile::from_toml("[input]\ndone_marker = \"FIN\"\n", "x.toml").unwrap_err().to_string();
+        assert!(err.contains("done_marker"), "{err}");
     }
 
     #[test]

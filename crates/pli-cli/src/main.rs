@@ -12,6 +12,8 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod watch;
+
 #[derive(Parser)]
 #[command(name = "pli", version, about = "Pli — courrier entrant : numérisation, OCR, recherche")]
 struct Cli {
@@ -58,17 +60,37 @@ enum Command {
         #[arg(long = "direction")]
         directions: Vec<String>,
     },
+    /// Watch scanner folders and ingest every batch exactly once: complete files only,
+    /// originals archived after their courriers are committed, unreadable ones put in
+    /// quarantine with the reason; resumes after a crash. Ctrl-C stops cleanly.
+    Watch {
+        /// A profile to watch: NAME (watching its input.folder) or NAME=FOLDER. Repeat
+        /// for several scanners.
+        #[arg(long = "profile", required = true)]
+        profiles: Vec<String>,
+        /// OCR engines in parallel (default: one per core).
+        #[arg(long)]
+        workers: Option<usize>,
+        /// One JSON object per event on standard output, instead of progress bars.
+        #[arg(long)]
+        json: bool,
+        /// Stop once every folder is empty, instead of watching on.
+        #[arg(long)]
+        until_idle: bool,
+    },
     /// List the scanner profiles shipped with Pli.
     Profiles,
 }
 
 fn main() -> ExitCode {
     pli_capture::ocr::ensure_single_threaded_openmp();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PLI_LOG").unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Watch { .. }) {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PLI_LOG").unwrap_or_else(|_| "warn".into()))
+            .with_writer(std::io::stderr)
+            .init();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -105,6 +127,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("écriture de « {} »", out.display()))?;
             eprintln!("{} page(s) de séparation écrite(s) dans « {} »", sheets.len(), out.display());
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Watch { profiles, workers, json, until_idle } => {
+            let data = data_dir(cli.data)?;
+            watch::run(&data, &profiles, workers, json, until_idle)
         }
         Command::Profiles => {
             for (name, _) in BUILT_IN {
@@ -259,10 +285,10 @@ fn status_mb(key: &str) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-fn whoami() -> String {
+pub(crate) fn whoami() -> String {
     std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "inconnu".into())
 }
 
-fn hostname() -> String {
+pub(crate) fn hostname() -> String {
     std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_string()).unwrap_or_else(|_| "poste".into())
 }

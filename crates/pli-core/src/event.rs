@@ -11,6 +11,10 @@ pub enum EventKind {
     BatchIngested,
     /// A courrier was made by capture.
     CourrierCaptured,
+    /// A watched batch had the same bytes as one already ingested: not ingested again.
+    BatchDuplicate,
+    /// A watched batch could not be ingested (unreadable: moved to quarantine; or vanished).
+    BatchFailed,
 }
 
 impl EventKind {
@@ -18,6 +22,8 @@ impl EventKind {
         match self {
             EventKind::BatchIngested => "batch_ingested",
             EventKind::CourrierCaptured => "courrier_captured",
+            EventKind::BatchDuplicate => "batch_duplicate",
+            EventKind::BatchFailed => "batch_failed",
         }
     }
 }

@@ -9,7 +9,9 @@ use rusqlite_migration::{M, Migrations};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub mod journal;
 pub mod search;
+pub use journal::{Intake, IntakeState};
 pub use search::{SearchHit, fts_query};
 
 /// Errors of the store, with the database file named.
@@ -26,7 +28,10 @@ pub enum StoreError {
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../migrations/0001_capture.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../migrations/0001_capture.sql")),
+        M::up(include_str!("../migrations/0002_intake.sql")),
+    ])
 }
 
 /// The data folder: `pli.sqlite3` and `courriers/` beside it.
@@ -63,7 +68,7 @@ impl Store {
         self.data_dir.join(relative)
     }
 
-    fn sql_err(&self, source: rusqlite::Error) -> StoreError {
+    pub(crate) fn sql_err(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite { path: self.db_path.clone(), source }
     }
 
@@ -118,11 +123,9 @@ impl BatchStore for Store {
             .map_err(|e| StoreError::Sqlite { path: self.db_path.clone(), source: e })?;
         Ok(committed)
     }
-
 }
 
-
-fn insert_batch(tx: &Transaction<'_>, batch: &NewBatch, actor: &Actor, now: &str) -> rusqlite::Result<CommittedBatch> {
+pub(crate) fn insert_batch(tx: &Transaction<'_>, batch: &NewBatch, actor: &Actor, now: &str) -> rusqlite::Result<CommittedBatch> {
     tx.execute(
         "INSERT INTO batch (source_path, content_hash, profile, page_count, folder, ingested_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -174,7 +177,7 @@ fn insert_batch(tx: &Transaction<'_>, batch: &NewBatch, actor: &Actor, now: &str
     Ok(CommittedBatch { batch_id, courrier_ids })
 }
 
-fn insert_event(tx: &Transaction<'_>, now: &str, e: &NewEvent) -> rusqlite::Result<()> {
+pub(crate) fn insert_event(tx: &Transaction<'_>, now: &str, e: &NewEvent) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "INSERT INTO event (at, actor, workstation, kind, courrier_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
@@ -182,7 +185,7 @@ fn insert_event(tx: &Transaction<'_>, now: &str, e: &NewEvent) -> rusqlite::Resu
     Ok(())
 }
 
-fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .expect("a UTC time always formats")

@@ -121,3 +121,85 @@ fn a_query_with_more_matches_than_the_ranking_window_ranks_the_most_recent() {
     conn.execute("INSERT INTO courrier_text (rowid, text) VALUES (9999, 'hapax')", []).unwrap();
     assert_eq!(store.search("hapax", 20).unwrap()[0].courrier, 9999);
 }
+
+#[test]
+fn a_journalled_batch_is_done_in_the_same_transaction_as_its_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let intake = store.intake_begin("generic-pdf", "/scan/lot.pdf", "h1").unwrap();
+    assert_eq!(intake.state, IntakeState::Ingesting);
+    let committed = store.commit_batch_for_intake(&batch("texte", "h1"), &actor(), intake.id).unwrap();
+    let after = store.unsettled_intake_at("/scan/lot.pdf").unwrap().expect("still unsettled: not moved yet");
+    assert_eq!((after.state, after.batch_id), (IntakeState::Done, Some(committed.batch_id)));
+    store.intake_moved(intake.id, "/archive/lot.pdf").unwrap();
+    assert!(store.unsettled_intake_at("/scan/lot.pdf").unwrap().is_none());
+    assert_eq!(store.courriers_of_batch(committed.batch_id).unwrap(), committed.courrier_ids);
+    assert!(store.unsettled_intakes().unwrap().is_empty());
+}
+
+#[test]
+fn a_failed_commit_leaves_the_journal_ingesting() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.commit_batch(&batch("a", "h1"), &actor()).unwrap();
+    let intake = store.intake_begin("generic-pdf", "/scan/lot.pdf", "h2").unwrap();
+    // Same documents folder as the first batch: the UNIQUE constraint refuses it.
+    let mut clash = batch("b", "h2");
+    clash.folder = "courriers/h1".into();
+    assert!(store.commit_batch_for_intake(&clash, &actor(), intake.id).is_err());
+    assert_eq!(store.intake(intake.id).unwrap().state, IntakeState::Ingesting);
+    assert_eq!(store.courrier_count().unwrap(), 1);
+}
+
+#[test]
+fn interrupted_captures_go_back_to_seen_and_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let a = store.intake_begin("p", "/scan/a.pdf", "ha").unwrap();
+    let b = store.intake_begin("p", "/scan/b.pdf", "hb").unwrap();
+    store.intake_retry_later(b.id, "base occupée").unwrap();
+    assert_eq!(store.intake_mark_interrupted().unwrap(), 1);
+    let a = store.intake(a.id).unwrap();
+    assert_eq!((a.state, a.interrupted), (IntakeState::Seen, 1));
+    assert_eq!(store.intake(b.id).unwrap().interrupted, 0);
+    assert_eq!(store.unsettled_intakes().unwrap().len(), 2);
+}
+
+#[test]
+fn duplicates_and_failures_write_their_event_with_the_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let first = store.commit_batch(&batch("a", "h1"), &actor()).unwrap();
+    let dup = store.intake_begin("p", "/scan/copie.pdf", "h1").unwrap();
+    store.intake_duplicate(dup.id, first.batch_id, &actor()).unwrap();
+    let bad = store.intake_begin("p", "/scan/abime.pdf", "h9").unwrap();
+    store.intake_failed(bad.id, "fichier tronqué", &actor()).unwrap();
+    assert_eq!(store.intake(dup.id).unwrap().state, IntakeState::Duplicate);
+    assert_eq!(store.intake(bad.id).unwrap().error.as_deref(), Some("fichier tronqué"));
+    let events: Vec<(String, String)> = store
+        .connection()
+        .prepare("SELECT kind, data FROM event WHERE kind IN ('batch_duplicate', 'batch_failed') ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].0, "batch_duplicate");
+    assert!(events[0].1.contains("/scan/copie.pdf"), "{}", events[0].1);
+    assert_eq!(events[1].0, "batch_failed");
+    assert!(events[1].1.contains("fichier tronqué"), "{}", events[1].1);
+}
+
+#[test]
+fn document_folders_no_batch_owns_are_orphans() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.commit_batch(&batch("a", "h1"), &actor()).unwrap();
+    for name in ["h1", "lot-1-abc", "lot-2-def.partial"] {
+        std::fs::create_dir_all(dir.path().join("courriers").join(name)).unwrap();
+    }
+    let orphans = store.orphan_document_folders().unwrap();
+    let names: Vec<_> = orphans.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["lot-1-abc", "lot-2-def.partial"]);
+}

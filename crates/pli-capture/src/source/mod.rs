@@ -45,7 +45,7 @@ pub fn sniff(head: &[u8]) -> Option<FileKind> {
 }
 
 /// Names in a page folder that are not pages: scanners' temporary and marker files.
-fn is_ignored(name: &str) -> bool {
+pub fn is_ignored(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     name.starts_with('.') || [".tmp", ".part", ".done", ".ok"].iter().any(|ext| lower.ends_with(ext))
 }

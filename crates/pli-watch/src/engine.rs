@@ -1,0 +1,534 @@
+//! The watcher: looks at each scanner folder (on file-system events, or by polling for
+//! network shares), takes complete batches one at a time, oldest first, and sees each
+//! through to its archive or its quarantine, journalled at every step.
+
+use crate::events::WatchEvent;
+use crate::fault::crash_point;
+use crate::moving::move_path;
+use crate::scan::scan;
+use crate::tracker::Tracker;
+use pli_capture::pipeline::{CAPTURE_LOCK, Capture, IngestError, Progress, open_capture_lock};
+use pli_capture::profile::{Profile, WatchMode};
+use pli_capture::{Problem, source::open_batch};
+use pli_core::capture::{Actor, BatchStore, CommittedBatch, KnownBatch, NewBatch};
+use pli_store::{Intake, IntakeState, Store, StoreError};
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A batch that crashed Pli this many times in a row is set aside in quarantine
+/// rather than crash it again.
+const MAX_INTERRUPTIONS: u32 = 5;
+
+/// Why watching cannot start or go on.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error("profil « {0} » : aucun dossier à surveiller (ni input.folder dans le profil, ni --profile {0}=DOSSIER)")]
+    NoFolder(String),
+    #[error("le dossier « {0} » est surveillé deux fois")]
+    FolderTwice(PathBuf),
+    #[error("« {path} » : {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("un autre « pli watch » surveille déjà le dossier de données « {0} »")]
+    AlreadyWatching(PathBuf),
+    #[error("surveillance de « {path} » impossible : {source}")]
+    Notify { path: PathBuf, source: notify::Error },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A scanner folder, with the profile its batches are read with and where its
+/// originals go.
+#[derive(Debug, Clone)]
+pub struct Inbox {
+    pub profile: Profile,
+    pub folder: PathBuf,
+    pub archive: PathBuf,
+    pub quarantine: PathBuf,
+}
+
+impl Inbox {
+    /// The profile's folders, `folder` standing for its `input.folder` when given;
+    /// archive and quarantine default to `archive/<profile>/` and `quarantine/<profile>/`
+    /// in the data folder.
+    pub fn new(profile: Profile, folder: Option<PathBuf>, data_dir: &Path) -> Result<Inbox, WatchError> {
+        let folder =
+            folder.or_else(|| profile.input.folder.clone()).ok_or_else(|| WatchError::NoFolder(profile.name.clone()))?;
+        let (archive, quarantine) = default_destinations(data_dir, &profile.name);
+        Ok(Inbox {
+            archive: profile.input.archive.clone().unwrap_or(archive),
+            quarantine: profile.input.quarantine.clone().unwrap_or(quarantine),
+            folder,
+            profile,
+        })
+    }
+}
+
+fn default_destinations(data_dir: &Path, profile: &str) -> (PathBuf, PathBuf) {
+    (data_dir.join("archive").join(profile), data_dir.join("quarantine").join(profile))
+}
+
+/// How the watcher runs.
+#[derive(Debug, Clone)]
+pub struct WatcherSettings {
+    /// OCR engines per profile.
+    pub workers: usize,
+    /// Recorded on every event.
+    pub actor: Actor,
+    /// Return once every folder is empty instead of watching on.
+    pub until_idle: bool,
+}
+
+struct Watched {
+    inbox: Inbox,
+    capture: Capture,
+    tracker: Tracker,
+    last_look: Option<Instant>,
+}
+
+/// Outcome of taking one batch.
+enum Taken {
+    /// Its original has left the scanner folder (archive or quarantine).
+    Settled,
+    /// A stop was asked while it was being read: it stays, to be taken again.
+    Abandoned,
+}
+
+/// A problem that may pass (disk full, permission, busy database, a file still open).
+struct Passing(String);
+
+impl From<StoreError> for Passing {
+    fn from(e: StoreError) -> Self {
+        Passing(e.to_string())
+    }
+}
+
+type Publish = Box<dyn Fn(WatchEvent) + Send + Sync>;
+
+pub struct Watcher {
+    data_dir: PathBuf,
+    store: Store,
+    watched: Vec<Watched>,
+    settings: WatcherSettings,
+    stop: Arc<AtomicBool>,
+    publish: Publish,
+    _one_watcher: File,
+}
+
+impl Watcher {
+    /// Opens the store and claims the data folder (one watcher per data folder).
+    /// `stop` ends the run: the batch in hand is abandoned safely, to be taken again.
+    pub fn open(
+        data_dir: &Path,
+        inboxes: Vec<Inbox>,
+        settings: WatcherSettings,
+        stop: Arc<AtomicBool>,
+        publish: impl Fn(WatchEvent) + Send + Sync + 'static,
+    ) -> Result<Watcher, WatchError> {
+        let store = Store::open(data_dir)?;
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| WatchError::Io { path, source }
+        };
+        let lock_path = data_dir.join("watch.lock");
+        let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(io(&lock_path))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Err(WatchError::AlreadyWatching(data_dir.to_path_buf())),
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(&lock_path)(e)),
+        }
+        let mut folders = BTreeSet::new();
+        let mut watched = Vec::new();
+        for inbox in inboxes {
+            if !folders.insert(inbox.folder.clone()) {
+                return Err(WatchError::FolderTwice(inbox.folder));
+            }
+            if inbox.profile.input.watch == WatchMode::Notify {
+                // A local scanner folder; a missing network share is not created (poll mode).
+                std::fs::create_dir_all(&inbox.folder).map_err(io(&inbox.folder))?;
+            }
+            let capture = Capture::new(inbox.profile.clone(), settings.workers).with_cancel(stop.clone());
+            let tracker = Tracker::new(Duration::from_secs(inbox.profile.input.stable_seconds));
+            watched.push(Watched { inbox, capture, tracker, last_look: None });
+        }
+        Ok(Watcher { data_dir: data_dir.to_path_buf(), store, watched, settings, stop, publish: Box::new(publish), _one_watcher: lock })
+    }
+
+    /// Resumes what the previous run left, then watches until `stop` is set (or, with
+    /// `until_idle`, until every folder is empty).
+    pub fn run(&mut self) -> Result<(), WatchError> {
+        let orphans_removed = self.remove_orphan_documents()?;
+        let resumed = self.resume_unsettled()?;
+        let profiles = self.watched.iter().map(|w| w.inbox.profile.name.clone()).collect();
+        (self.publish)(WatchEvent::Started { profiles, resumed, orphans_removed });
+
+        let (wake_tx, wake_rx) = mpsc::channel::<usize>();
+        let _notifiers = self.start_notifiers(&wake_tx)?;
+        let mut woken: BTreeSet<usize> = (0..self.watched.len()).collect();
+        while !self.stop.load(Ordering::Relaxed) {
+            let now = Instant::now();
+            for (i, w) in self.watched.iter_mut().enumerate() {
+                if woken.contains(&i) || w.last_look.is_none_or(|t| now >= t + look_interval(w)) {
+                    look(w, now);
+                }
+            }
+            woken.clear();
+            if let Some((i, path)) = self.oldest_ready() {
+                self.take(i, &path);
+                continue;
+            }
+            if self.settings.until_idle && self.watched.iter().all(|w| w.tracker.is_empty()) {
+                break;
+            }
+            // Sleep until a batch may be ready, the next look is due or an event comes;
+            // never long, so that a stop is seen at once.
+            let now = Instant::now();
+            let mut wait = Duration::from_millis(250);
+            for w in &self.watched {
+                if let Some(due) = w.tracker.next_due(now) {
+                    wait = wait.min(due.max(Duration::from_millis(20)));
+                }
+            }
+            if let Ok(i) = wake_rx.recv_timeout(wait) {
+                woken.insert(i);
+                woken.extend(wake_rx.try_iter());
+            }
+        }
+        (self.publish)(WatchEvent::Stopped);
+        Ok(())
+    }
+
+    fn start_notifiers(&self, wake: &mpsc::Sender<usize>) -> Result<Vec<notify::RecommendedWatcher>, WatchError> {
+        use notify::Watcher as _;
+        let mut notifiers = Vec::new();
+        for (i, w) in self.watched.iter().enumerate() {
+            if w.inbox.profile.input.watch != WatchMode::Notify {
+                continue;
+            }
+            let tx = wake.clone();
+            let folder = &w.inbox.folder;
+            let err = |source| WatchError::Notify { path: folder.clone(), source };
+            let mut notifier = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                if event.is_ok() {
+                    let _ = tx.send(i);
+                }
+            })
+            .map_err(err)?;
+            notifier.watch(folder, notify::RecursiveMode::Recursive).map_err(err)?;
+            notifiers.push(notifier);
+        }
+        Ok(notifiers)
+    }
+
+    fn oldest_ready(&self) -> Option<(usize, PathBuf)> {
+        let now = Instant::now();
+        self.watched.iter().enumerate().find_map(|(i, w)| w.tracker.ready(now).map(|p| (i, p)))
+    }
+
+    /// Takes one complete batch; a passing problem puts it back with a growing delay.
+    fn take(&mut self, i: usize, path: &Path) {
+        match self.try_take(i, path) {
+            Ok(Taken::Settled) => self.watched[i].tracker.forget(path),
+            Ok(Taken::Abandoned) => (self.publish)(WatchEvent::Abandoned { path: path.to_path_buf() }),
+            Err(Passing(reason)) => {
+                let delay = self.watched[i].tracker.postpone(path, Instant::now());
+                tracing::warn!(file = %path.display(), %reason, retry_in = delay.as_secs(), "lot remis à plus tard");
+                (self.publish)(WatchEvent::Retrying { path: path.to_path_buf(), reason, in_seconds: delay.as_secs() });
+            }
+        }
+    }
+
+    fn try_take(&mut self, i: usize, path: &Path) -> Result<Taken, Passing> {
+        let profile = self.watched[i].inbox.profile.name.clone();
+        let source = path.display().to_string();
+        (self.publish)(WatchEvent::BatchSeen { profile: profile.clone(), path: path.to_path_buf() });
+
+        // Complete means it opens, too: a file still being written after a pause
+        // longer than the delay gets one more wait before it is called unreadable.
+        let unreadable = match open_batch(path) {
+            Ok(_) => None,
+            Err(e) if e.problem.is_transient() => return Err(Passing(e.to_string())),
+            Err(e) if self.watched[i].tracker.failures(path) == 0 => {
+                return Err(Passing(format!("{e} (peut-être encore en cours d'écriture)")));
+            }
+            Err(e) => Some(e.to_string()),
+        };
+        let hash = pli_capture::content_hash(path).map_err(|e| Passing(e.to_string()))?;
+        let mut intake = match self.store.unsettled_intake_at(&source)? {
+            Some(row) if row.content_hash == hash => Some(row),
+            Some(row) => {
+                // Overwritten with other bytes before it was ingested: the old ones are gone.
+                let why = "remplacé dans le dossier du scanner par un autre fichier du même nom avant d'être intégré";
+                self.store.intake_failed(row.id, why, &self.settings.actor)?;
+                self.store.intake_moved(row.id, "")?;
+                None
+            }
+            None => None,
+        };
+        if let Some(row) = &intake {
+            if matches!(row.state, IntakeState::Done | IntakeState::Duplicate | IntakeState::Failed) {
+                return self.settle(row);
+            }
+        }
+        let intake = match intake.take() {
+            Some(row) => row,
+            None => {
+                let row = self.store.intake_begin(&profile, &source, &hash)?;
+                if let Some(known) = self.store.batch_by_hash(&hash)? {
+                    return self.duplicate(&row, &known);
+                }
+                row
+            }
+        };
+        if let Some(reason) = unreadable {
+            return self.fail(&intake, &reason);
+        }
+        if intake.interrupted >= MAX_INTERRUPTIONS {
+            let why = format!("la lecture de ce lot a interrompu Pli {} fois ; il est mis de côté", intake.interrupted);
+            return self.fail(&intake, &why);
+        }
+        self.store.intake_resume(intake.id)?;
+        self.ingest(i, path, &intake)
+    }
+
+    fn ingest(&mut self, i: usize, path: &Path, intake: &Intake) -> Result<Taken, Passing> {
+        let recognised = AtomicUsize::new(0);
+        let pages = AtomicUsize::new(0);
+        let publish = &self.publish;
+        let progress = |p: Progress| match p {
+            Progress::Started { pages: n } => {
+                pages.store(n.unwrap_or(0), Ordering::Relaxed);
+                publish(WatchEvent::BatchStarted { path: path.to_path_buf(), pages: n });
+            }
+            Progress::PageRecognised { .. } => {
+                let done = recognised.fetch_add(1, Ordering::Relaxed) + 1;
+                let n = pages.load(Ordering::Relaxed);
+                publish(WatchEvent::PageRecognised { path: path.to_path_buf(), done, pages: (n > 0).then_some(n) });
+            }
+            _ => {}
+        };
+        let mut journalled = Journalled { store: &mut self.store, intake: intake.id };
+        let result = self.watched[i].capture.ingest(&mut journalled, &self.data_dir, path, &self.settings.actor, &progress);
+        match result {
+            Ok(report) => {
+                crash_point("after-commit");
+                for c in &report.courriers {
+                    (self.publish)(WatchEvent::CourrierCreated {
+                        path: path.to_path_buf(),
+                        courrier: c.courrier,
+                        pages: c.pages.clone(),
+                        direction: c.direction.clone(),
+                    });
+                }
+                let row = self.store.intake(intake.id)?;
+                self.settle(&row)
+            }
+            Err(IngestError::AlreadyIngested { known, .. }) => self.duplicate(intake, &known),
+            Err(IngestError::Capture(e)) if matches!(e.problem, Problem::Cancelled) => {
+                self.store.intake_retry_later(intake.id, &e.to_string())?;
+                Ok(Taken::Abandoned)
+            }
+            Err(IngestError::Capture(e)) if e.problem.is_transient() => {
+                self.store.intake_retry_later(intake.id, &e.to_string())?;
+                Err(Passing(e.to_string()))
+            }
+            Err(IngestError::Capture(e)) => self.fail(intake, &e.to_string()),
+            Err(e @ IngestError::Store { .. }) => {
+                let _ = self.store.intake_retry_later(intake.id, &e.to_string());
+                Err(Passing(e.to_string()))
+            }
+        }
+    }
+
+    fn duplicate(&mut self, intake: &Intake, known: &KnownBatch) -> Result<Taken, Passing> {
+        tracing::warn!(
+            file = %intake.source_path, batch = known.batch_id, first = %known.source_path,
+            "lot déjà intégré : archivé sans être intégré une seconde fois"
+        );
+        self.store.intake_duplicate(intake.id, known.batch_id, &self.settings.actor)?;
+        let row = self.store.intake(intake.id)?;
+        self.settle(&row)
+    }
+
+    fn fail(&mut self, intake: &Intake, reason: &str) -> Result<Taken, Passing> {
+        tracing::error!(file = %intake.source_path, %reason, "lot illisible : mis en quarantaine");
+        self.store.intake_failed(intake.id, reason, &self.settings.actor)?;
+        let row = self.store.intake(intake.id)?;
+        self.settle(&row)
+    }
+
+    /// Moves the original of a journalled batch whose fate is decided to the archive
+    /// (done, duplicate) or the quarantine (failed), and settles its row. Safe to run
+    /// again after a crash at any point.
+    fn settle(&mut self, intake: &Intake) -> Result<Taken, Passing> {
+        let source = PathBuf::from(&intake.source_path);
+        let name = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "lot".into());
+        let (archive, quarantine) = self.destinations(&intake.profile);
+        // The journal id makes the name unique and the same on every try.
+        let dest = match intake.state {
+            IntakeState::Failed => quarantine.join(format!("{}-{name}", intake.id)),
+            _ => archive.join(intake.seen_at.get(..10).unwrap_or("sans-date")).join(format!("{}-{name}", intake.id)),
+        };
+        let io = |e: std::io::Error, what: &Path| Passing(format!("« {} » : {e}", what.display()));
+        if std::fs::symlink_metadata(&source).is_ok() {
+            if intake.state == IntakeState::Failed {
+                write_error_note(&dest, intake).map_err(|e| io(e, &dest))?;
+            }
+            move_path(&source, &dest).map_err(|e| io(e, &source))?;
+            crash_point("after-move");
+        } else if std::fs::symlink_metadata(&dest).is_err() {
+            tracing::error!(file = %intake.source_path, "l'original a disparu du dossier du scanner sans être archivé");
+            self.store.intake_moved(intake.id, "")?;
+            return Ok(Taken::Settled);
+        }
+        self.store.intake_moved(intake.id, &dest.display().to_string())?;
+        let path = source.clone();
+        let event = match intake.state {
+            IntakeState::Failed => WatchEvent::BatchFailed {
+                path,
+                reason: intake.error.clone().unwrap_or_default(),
+                quarantined_to: dest,
+            },
+            IntakeState::Duplicate => {
+                WatchEvent::BatchDuplicate { path, known_batch: intake.batch_id.unwrap_or_default(), archived_to: dest }
+            }
+            _ => {
+                let batch = intake.batch_id.unwrap_or_default();
+                let courriers = self.store.courriers_of_batch(batch)?.len();
+                tracing::info!(file = %intake.source_path, batch, courriers, archive = %dest.display(), "lot intégré et archivé");
+                WatchEvent::BatchDone { path, batch, courriers, archived_to: dest }
+            }
+        };
+        (self.publish)(event);
+        Ok(Taken::Settled)
+    }
+
+    fn destinations(&self, profile: &str) -> (PathBuf, PathBuf) {
+        match self.watched.iter().find(|w| w.inbox.profile.name == profile) {
+            Some(w) => (w.inbox.archive.clone(), w.inbox.quarantine.clone()),
+            None => default_destinations(&self.data_dir, profile),
+        }
+    }
+
+    /// After a crash: originals whose fate was decided are moved; batches that vanished
+    /// before being ingested are recorded as such; the rest waits in its folder.
+    fn resume_unsettled(&mut self) -> Result<usize, WatchError> {
+        let interrupted = self.store.intake_mark_interrupted()?;
+        if interrupted > 0 {
+            tracing::warn!(interrupted, "captures interrompues par un arrêt brutal : elles vont être reprises");
+        }
+        let mut resumed = interrupted;
+        for intake in self.store.unsettled_intakes()? {
+            match intake.state {
+                IntakeState::Done | IntakeState::Duplicate | IntakeState::Failed => {
+                    resumed += 1;
+                    if let Err(Passing(reason)) = self.settle(&intake) {
+                        tracing::warn!(file = %intake.source_path, %reason, "archivage repoussé");
+                    }
+                }
+                IntakeState::Seen | IntakeState::Ingesting => {
+                    if std::fs::symlink_metadata(&intake.source_path).is_err() {
+                        let why = "le fichier a disparu du dossier du scanner avant d'être intégré";
+                        tracing::error!(file = %intake.source_path, why);
+                        self.store.intake_failed(intake.id, why, &self.settings.actor)?;
+                        self.store.intake_moved(intake.id, "")?;
+                    }
+                }
+            }
+        }
+        Ok(resumed)
+    }
+
+    /// Removes documents written by captures that never committed. Skipped while
+    /// another process (`pli ingest`) is capturing into the same data folder.
+    fn remove_orphan_documents(&mut self) -> Result<usize, WatchError> {
+        let lock_path = self.data_dir.join(CAPTURE_LOCK);
+        let lock = open_capture_lock(&self.data_dir).map_err(|source| WatchError::Io { path: lock_path.clone(), source })?;
+        if lock.try_lock().is_err() {
+            tracing::info!("une capture est en cours dans ce dossier de données : nettoyage remis au prochain démarrage");
+            return Ok(0);
+        }
+        let orphans = self.store.orphan_document_folders()?;
+        for dir in &orphans {
+            tracing::warn!(folder = %dir.display(), "documents d'une capture interrompue, jamais enregistrés : supprimés");
+            std::fs::remove_dir_all(dir).map_err(|source| WatchError::Io { path: dir.clone(), source })?;
+        }
+        Ok(orphans.len())
+    }
+}
+
+/// Looks at a scanner folder; a folder that cannot be read (a share that is down)
+/// holds no batch until it can.
+fn look(w: &mut Watched, now: Instant) {
+    let skip = [w.inbox.archive.as_path(), w.inbox.quarantine.as_path()];
+    let input = &w.inbox.profile.input;
+    let found = match scan(&w.inbox.folder, &input.formats, input.done_marker.as_deref(), &skip) {
+        Ok(found) => found,
+        Err(e) => {
+            if w.last_look.is_none() || !w.tracker.is_empty() {
+                tracing::warn!(folder = %w.inbox.folder.display(), error = %e, "dossier du scanner illisible");
+            }
+            Vec::new()
+        }
+    };
+    w.tracker.observe(found, now);
+    w.last_look = Some(now);
+}
+
+/// How often a folder is looked at without an event: in poll mode, the profile's
+/// interval; with events, every second while a batch is being written (to see it
+/// settle), else the interval as a safety net against lost events.
+fn look_interval(w: &Watched) -> Duration {
+    let poll = Duration::from_secs(w.inbox.profile.input.poll_seconds);
+    match w.inbox.profile.input.watch {
+        WatchMode::Poll => poll,
+        WatchMode::Notify if !w.tracker.is_empty() => poll.min(Duration::from_secs(1)),
+        WatchMode::Notify => poll,
+    }
+}
+
+/// `<quarantined file>.error.txt`: why, in plain words, French first.
+fn write_error_note(dest: &Path, intake: &Intake) -> std::io::Result<()> {
+    let note = format!(
+        "Pli n'a pas pu intégrer ce lot. / Pli could not ingest this batch.\n\n\
+         Fichier / file : {}\nProfil / profile : {}\nReçu le / seen at : {}\n\n\
+         Raison : {}\n\n\
+         Que faire : ouvrez le fichier pour le vérifier ; si besoin, numérisez le lot à nouveau et\n\
+         déposez le nouveau fichier dans le dossier du scanner. Ce fichier peut être supprimé ensuite.\n\
+         What to do: open the file to check it; if needed, scan the batch again and drop the new\n\
+         file in the scanner folder. This file can then be deleted.\n",
+        intake.source_path,
+        intake.profile,
+        intake.seen_at,
+        intake.error.as_deref().unwrap_or("inconnue"),
+    );
+    if let Some(dir) = dest.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut path = dest.as_os_str().to_owned();
+    path.push(".error.txt");
+    std::fs::write(path, note)
+}
+
+/// The store as capture sees it, committing the batch and its journal row together.
+struct Journalled<'a> {
+    store: &'a mut Store,
+    intake: i64,
+}
+
+impl BatchStore for Journalled<'_> {
+    type Error = StoreError;
+
+    fn commit_batch(&mut self, batch: &NewBatch, actor: &Actor) -> Result<CommittedBatch, StoreError> {
+        crash_point("before-commit");
+        self.store.commit_batch_for_intake(batch, actor, self.intake)
+    }
+
+    fn batch_by_hash(&self, content_hash: &str) -> Result<Option<KnownBatch>, StoreError> {
+        self.store.batch_by_hash(content_hash)
+    }
+}
