@@ -404,6 +404,26 @@ fn a_stop_during_capture_abandons_the_batch_and_the_next_start_finishes_it() {
     assert_eq!(site.count("SELECT count(*) FROM intake"), 1, "the same journal row was resumed");
 }
 
+#[test]
+fn a_busy_database_is_waited_for_and_nothing_is_lost() {
+    let site = Site::new();
+    let (batch, truth) = site.make_batch("patience.pdf", 71, 1, Format::Pdf);
+    let store = site.store();
+    let mut w = site.watch(&["--profile", &profile_arg("scan", &site.inbox())]);
+    w.wait_for("started", 1);
+    // Another program holds the database for longer than Pli's busy timeout.
+    store.connection().execute_batch("BEGIN EXCLUSIVE").unwrap();
+    std::fs::copy(&batch, site.inbox().join("patience.pdf")).unwrap();
+    let retry = w.wait_for("retrying", 1);
+    assert!(retry[0]["reason"].as_str().unwrap().contains("base de données"), "{retry:?}");
+    store.connection().execute_batch("ROLLBACK").unwrap();
+    w.wait_for("batch_done", 1);
+    w.signal("TERM");
+    assert!(w.finish().0);
+    assert_eq!(pages_by_batch(&site)["patience.pdf"], content_pages(&truth));
+    assert_eq!(site.count("SELECT count(*) FROM intake WHERE moved_to IS NULL"), 0);
+}
+
 /// SIGKILL at random moments (and aborts at the riskiest points), restarts, and at the
 /// end: every content page in exactly one courrier, every batch archived exactly once,
 /// nothing in progress. `PLI_FAULT_BATCHES` and `PLI_FAULT_KILLS` run it larger.
@@ -415,26 +435,43 @@ fn killed_at_random_moments_nothing_is_lost_or_duplicated() {
     let site = Site::new();
     let mut truths = BTreeMap::new();
     let mut originals = BTreeMap::new();
+    let mut to_drop = Vec::new();
     for i in 0..k {
         let name = format!("lot-{i:02}.pdf");
         let (path, truth) = site.make_batch(&name, 100 + i as u64, 2, Format::Pdf);
-        std::fs::copy(&path, site.inbox().join(&name)).unwrap();
         originals.insert(name.clone(), std::fs::read(&path).unwrap());
-        truths.insert(name, truth);
+        truths.insert(name.clone(), truth);
+        to_drop.push((name, path));
     }
+    to_drop.reverse();
+    // As a scanner does: written under a temporary name, then renamed.
+    let drop_next = |to_drop: &mut Vec<(String, PathBuf)>| {
+        if let Some((name, path)) = to_drop.pop() {
+            let tmp = site.inbox().join(format!("{name}.tmp"));
+            std::fs::copy(&path, &tmp).unwrap();
+            std::fs::rename(&tmp, site.inbox().join(&name)).unwrap();
+        }
+    };
     let profile = profile_arg("scan", &site.inbox());
-    // First the riskiest moments, each surely reached: documents written but not
-    // committed; committed but the original not moved; moved but not journalled.
+    // First the riskiest moments, each surely reached with the first batch: documents
+    // written but not committed; committed but the original not moved; moved but not
+    // journalled.
+    drop_next(&mut to_drop);
     for point in ["before-commit", "after-commit", "after-move"] {
         let (ok, _, log) = site.watch_with_env(&["--profile", &profile, "--until-idle"], &[("PLI_CRASH_AT", point)]).finish();
         assert!(!ok && log.contains(&format!("PLI_CRASH_AT={point}")), "crash point {point} not reached:\n{log}");
     }
-    // Then SIGKILL at random moments.
+    // Then SIGKILL at random moments, the other batches dropped along the way.
     let mut rng = Rng::new(seed);
     let mut kills = 0;
-    for _ in 0..r {
+    for round in 0..r {
+        let share = to_drop.len().div_ceil(r - round);
+        for _ in 0..share {
+            drop_next(&mut to_drop);
+        }
         let w = site.watch(&["--profile", &profile]);
-        std::thread::sleep(Duration::from_millis(300 + rng.below(6000)));
+        // Start-up and the stable delay take about a second; then capture runs.
+        std::thread::sleep(Duration::from_millis(800 + rng.below(3000)));
         let mut child = w.child;
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap(); // SIGKILL
@@ -446,7 +483,11 @@ fn killed_at_random_moments_nothing_is_lost_or_duplicated() {
 
     let pages = pages_by_batch(&site);
     let pages_total: usize = truths.values().map(|t| t.pages.len()).sum();
-    eprintln!("fault injection: K={k} batches, {pages_total} pages, R={r} random moments ({kills} SIGKILL), 3 crash points, seed {seed}");
+    let interrupted = site.count("SELECT coalesce(sum(interrupted), 0) FROM intake");
+    eprintln!(
+        "fault injection: K={k} batches, {pages_total} pages, R={r} random moments ({kills} SIGKILL), \
+         3 crash points, seed {seed}: {interrupted} captures interrupted and resumed"
+    );
     assert_eq!(pages.len(), k, "one batch per original: {pages:?}");
     for (name, truth) in &truths {
         assert_eq!(pages[name], content_pages(truth), "{name}: every content page in exactly one courrier");
