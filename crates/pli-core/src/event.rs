@@ -1,7 +1,8 @@
 //! Events: the append-only history every change of state writes, in the same
-//! transaction as the change.
+//! transaction as the change, each sealed with the hash of the one before.
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -15,6 +16,34 @@ pub enum EventKind {
     BatchDuplicate,
     /// A watched batch could not be ingested (unreadable: moved to quarantine; or vanished).
     BatchFailed,
+    /// The qualification form was saved (not yet registered).
+    CourrierQualified,
+    /// The courrier got its chrono number (or kept it, when registered again after a return).
+    CourrierRegistered,
+    /// Sent to its main direction (to process) and copies (for information).
+    CourrierRouted,
+    /// A referent took it in hand.
+    CourrierTaken,
+    /// Assigned to an agent.
+    CourrierAssigned,
+    /// A note was added.
+    CourrierAnnotated,
+    /// Sent to another direction (reason in the data).
+    CourrierRedirected,
+    /// Sent back to the mail room (reason in the data): it is to qualify again.
+    CourrierReturned,
+    /// Answered or filed.
+    CourrierClosed,
+    /// Closed by mistake, or more to do.
+    CourrierReopened,
+    /// Someone read its content (PDF, text, thumbnails).
+    CourrierRead,
+    /// Directions, users and roles were loaded.
+    OrganisationImported,
+    /// A user signed in.
+    UserSignedIn,
+    /// A sender was added to the contact directory.
+    ContactCreated,
 }
 
 impl EventKind {
@@ -24,6 +53,20 @@ impl EventKind {
             EventKind::CourrierCaptured => "courrier_captured",
             EventKind::BatchDuplicate => "batch_duplicate",
             EventKind::BatchFailed => "batch_failed",
+            EventKind::CourrierQualified => "courrier_qualified",
+            EventKind::CourrierRegistered => "courrier_registered",
+            EventKind::CourrierRouted => "courrier_routed",
+            EventKind::CourrierTaken => "courrier_taken",
+            EventKind::CourrierAssigned => "courrier_assigned",
+            EventKind::CourrierAnnotated => "courrier_annotated",
+            EventKind::CourrierRedirected => "courrier_redirected",
+            EventKind::CourrierReturned => "courrier_returned",
+            EventKind::CourrierClosed => "courrier_closed",
+            EventKind::CourrierReopened => "courrier_reopened",
+            EventKind::CourrierRead => "courrier_read",
+            EventKind::OrganisationImported => "organisation_imported",
+            EventKind::UserSignedIn => "user_signed_in",
+            EventKind::ContactCreated => "contact_created",
         }
     }
 }
@@ -36,4 +79,62 @@ pub struct NewEvent {
     pub kind: EventKind,
     pub courrier: Option<i64>,
     pub data: serde_json::Value,
+}
+
+/// The `prev_hash` of the first event of a database.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The fields of a stored event that its hash seals.
+#[derive(Debug, Clone, Copy)]
+pub struct SealedFields<'a> {
+    pub id: i64,
+    pub at: &'a str,
+    pub actor: &'a str,
+    pub workstation: &'a str,
+    pub kind: &'a str,
+    pub courrier: Option<i64>,
+    pub data: &'a str,
+}
+
+/// SHA-256 of the previous event's hash and this event's fields: altering, removing or
+/// reordering any event breaks every hash after it.
+pub fn chain_hash(prev_hash: &str, e: &SealedFields<'_>) -> String {
+    let mut h = Sha256::new();
+    for part in [prev_hash, &e.id.to_string(), e.at, e.actor, e.workstation, e.kind] {
+        h.update(part.as_bytes());
+        h.update([0x1f]); // unit separator: no field can run into the next
+    }
+    h.update(e.courrier.map(|c| c.to_string()).unwrap_or_default().as_bytes());
+    h.update([0x1f]);
+    h.update(e.data.as_bytes());
+    hex::encode(h.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_is_sealed() {
+        let base = SealedFields { id: 1, at: "t", actor: "a", workstation: "w", kind: "k", courrier: Some(2), data: "{}" };
+        let h = chain_hash(GENESIS_HASH, &base);
+        assert_eq!(h.len(), 64);
+        let variants = [
+            SealedFields { id: 2, ..base },
+            SealedFields { at: "u", ..base },
+            SealedFields { actor: "b", ..base },
+            SealedFields { workstation: "x", ..base },
+            SealedFields { kind: "l", ..base },
+            SealedFields { courrier: None, ..base },
+            SealedFields { data: "{ }", ..base },
+        ];
+        for v in &variants {
+            assert_ne!(chain_hash(GENESIS_HASH, v), h, "{v:?}");
+        }
+        assert_ne!(chain_hash(&h, &base), h, "the previous hash counts");
+        // Field boundaries matter: "ab"+"c" is not "a"+"bc".
+        let shifted = SealedFields { actor: "ab", workstation: "", ..base };
+        let other = SealedFields { actor: "a", workstation: "b", ..base };
+        assert_ne!(chain_hash(GENESIS_HASH, &shifted), chain_hash(GENESIS_HASH, &other));
+    }
 }
