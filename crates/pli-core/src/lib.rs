@@ -3,6 +3,7 @@
 //! registered; what can be suggested from its text; the separator-sheet contract.
 
 pub mod access;
+pub mod basket;
 pub mod capture;
 pub mod event;
 pub mod registration;

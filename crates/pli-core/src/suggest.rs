@@ -168,7 +168,7 @@ pub fn sender(text: &str, contacts: &[KnownContact]) -> Option<Suggested<i64>> {
 }
 
 /// Words only, single-spaced: OCR line breaks and punctuation do not matter.
-fn squash(s: &str) -> String {
+pub fn squash(s: &str) -> String {
     s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
 }
 

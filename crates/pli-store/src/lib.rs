@@ -10,8 +10,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub mod journal;
+pub mod org;
+pub mod registry;
 pub mod search;
 pub use journal::{Intake, IntakeState};
+pub use org::{ImportReport, Sheet};
+pub use registry::{CourrierView, HistoryEntry, Session};
 pub use search::{SearchHit, fts_query};
 
 /// Errors of the store, with the database file named.
@@ -23,6 +27,15 @@ pub enum StoreError {
     Migration { path: PathBuf, source: rusqlite_migration::Error },
     #[error("dossier de données « {path} » : {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    /// A bad row of an organisation sheet: nothing of the import was kept.
+    #[error("« {file} », ligne {line} : {message} (rien n'a été importé)")]
+    Sheet { file: String, line: usize, message: String },
+    #[error("{0}")]
+    Refused(#[from] pli_core::Refusal),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -31,7 +44,29 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../migrations/0001_capture.sql")),
         M::up(include_str!("../migrations/0002_intake.sql")),
+        M::up_with_hook(include_str!("../migrations/0003_registry.sql"), chain_existing_events).foreign_key_check(),
     ])
+}
+
+/// Migration 0003: seals the events written before the hash chain existed, then makes
+/// events append-only again.
+fn chain_existing_events(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
+    let rows: Vec<(i64, String, String, String, String, Option<i64>, String)> = tx
+        .prepare("SELECT id, at, actor, workstation, kind, courrier_id, data FROM event ORDER BY id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut prev = pli_core::event::GENESIS_HASH.to_string();
+    for (id, at, actor, workstation, kind, courrier, data) in rows {
+        let fields = pli_core::event::SealedFields { id, at: &at, actor: &actor, workstation: &workstation, kind: &kind, courrier, data: &data };
+        let hash = pli_core::event::chain_hash(&prev, &fields);
+        tx.execute("UPDATE event SET prev_hash = ?1, hash = ?2 WHERE id = ?3", params![prev, hash, id])?;
+        prev = hash;
+    }
+    tx.execute_batch(
+        "CREATE TRIGGER event_no_update BEFORE UPDATE ON event
+         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
+    )?;
+    Ok(())
 }
 
 /// The data folder: `pli.sqlite3` and `courriers/` beside it.
@@ -52,10 +87,13 @@ impl Store {
         conn.busy_timeout(Duration::from_secs(10)).map_err(sql)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
+        // Off while migrating, as SQLite requires to rebuild a table; each migration that
+        // does checks the foreign keys before it commits.
+        conn.pragma_update(None, "foreign_keys", "OFF").map_err(sql)?;
         migrations()
             .to_latest(&mut conn)
             .map_err(|source| StoreError::Migration { path: db_path.clone(), source })?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
         Ok(Store { conn, data_dir: data_dir.to_path_buf(), db_path })
     }
 
@@ -177,12 +215,33 @@ pub(crate) fn insert_batch(tx: &Transaction<'_>, batch: &NewBatch, actor: &Actor
     Ok(CommittedBatch { batch_id, courrier_ids })
 }
 
-pub(crate) fn insert_event(tx: &Transaction<'_>, now: &str, e: &NewEvent) -> rusqlite::Result<()> {
+/// Appends an event, sealed with the previous one's hash. Inside a write transaction,
+/// so no other event can slip in between reading the last hash and writing this one.
+pub(crate) fn insert_event(tx: &Transaction<'_>, now: &str, e: &NewEvent) -> rusqlite::Result<i64> {
+    let (last_id, prev): (i64, Option<String>) = tx
+        .query_row("SELECT id, hash FROM event ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((0, None));
+    let prev = prev.unwrap_or_else(|| pli_core::event::GENESIS_HASH.to_string());
+    let id = last_id + 1;
+    let data = e.data.to_string();
+    let kind = e.kind.as_str();
+    let fields = pli_core::event::SealedFields {
+        id,
+        at: now,
+        actor: &e.actor,
+        workstation: &e.workstation,
+        kind,
+        courrier: e.courrier,
+        data: &data,
+    };
+    let hash = pli_core::event::chain_hash(&prev, &fields);
     tx.prepare_cached(
-        "INSERT INTO event (at, actor, workstation, kind, courrier_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO event (id, at, actor, workstation, kind, courrier_id, data, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
-    .execute(params![now, e.actor, e.workstation, e.kind.as_str(), e.courrier, e.data.to_string()])?;
-    Ok(())
+    .execute(params![id, now, e.actor, e.workstation, kind, e.courrier, data, prev, hash])?;
+    Ok(id)
 }
 
 pub(crate) fn now_rfc3339() -> String {

@@ -1,0 +1,401 @@
+//! The organisation: directions (a tree), users and their roles, document types.
+//! Loaded from and written to CSV sheets a lead can hand each direction to check:
+//! semicolons and a UTF-8 BOM so that French Excel opens them right; commas are read
+//! too. A bad row is reported with its line, and nothing of the import is kept.
+
+use crate::{Result, Store, StoreError, insert_event, now_rfc3339};
+use password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use pli_core::capture::Actor;
+use pli_core::{EventKind, Grant, NewEvent, Role, Viewer};
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A CSV sheet: its name (for errors) and its text.
+#[derive(Debug, Clone)]
+pub struct Sheet {
+    pub name: String,
+    pub text: String,
+}
+
+/// The sheets of one import; any may be absent.
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationSheets {
+    pub directions: Option<Sheet>,
+    pub users: Option<Sheet>,
+    pub document_types: Option<Sheet>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ImportReport {
+    pub directions: usize,
+    pub users: usize,
+    pub document_types: usize,
+}
+
+/// Column names, French first; English accepted.
+const DIRECTION_COLUMNS: [(&str, &str); 4] = [("code", "code"), ("nom", "name"), ("parent", "parent"), ("actif", "active")];
+const USER_COLUMNS: [(&str, &str); 5] =
+    [("identifiant", "login"), ("nom", "name"), ("roles", "roles"), ("actif", "active"), ("mot_de_passe", "password")];
+const TYPE_COLUMNS: [(&str, &str); 5] =
+    [("code", "code"), ("nom", "name"), ("delai_jours", "deadline_days"), ("npai", "undelivered"), ("actif", "active")];
+
+/// Rows of a sheet as column → value, with their line numbers (the header is line 1).
+fn read_sheet(sheet: &Sheet, columns: &[(&str, &str)]) -> Result<Vec<(usize, HashMap<&'static str, String>)>>
+where
+{
+    let text = sheet.text.trim_start_matches('\u{feff}');
+    let header_line = text.lines().next().unwrap_or("");
+    let delimiter = if header_line.contains(';') { b';' } else { b',' };
+    let bad = |line: usize, message: String| StoreError::Sheet { file: sheet.name.clone(), line, message };
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(false).from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
+    let mut index: HashMap<usize, &'static str> = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        let h = h.trim().to_lowercase();
+        match columns.iter().find(|(fr, en)| *fr == h || *en == h) {
+            Some((fr, _)) => {
+                // Leaked once per column name: a handful of static strings.
+                index.insert(i, Box::leak(fr.to_string().into_boxed_str()));
+            }
+            None => {
+                let known: Vec<&str> = columns.iter().map(|(fr, _)| *fr).collect();
+                return Err(bad(1, format!("colonne inconnue « {h} » (colonnes attendues : {})", known.join(", "))));
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| bad(e.position().map_or(0, |p| p.line() as usize), e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        if record.iter().all(|v| v.trim().is_empty()) {
+            continue;
+        }
+        let row = record.iter().enumerate().filter_map(|(i, v)| index.get(&i).map(|c| (*c, v.trim().to_string()))).collect();
+        rows.push((line, row));
+    }
+    Ok(rows)
+}
+
+fn yes(value: Option<&String>, line: usize, sheet: &Sheet) -> Result<bool> {
+    match value.map(|v| v.to_lowercase()).as_deref() {
+        None | Some("") | Some("oui") | Some("o") | Some("1") | Some("true") | Some("yes") | Some("vrai") => Ok(true),
+        Some("non") | Some("n") | Some("0") | Some("false") | Some("no") | Some("faux") => Ok(false),
+        Some(other) => Err(StoreError::Sheet {
+            file: sheet.name.clone(),
+            line,
+            message: format!("« {other} » : attendu oui ou non"),
+        }),
+    }
+}
+
+fn required<'a>(row: &'a HashMap<&'static str, String>, column: &str, line: usize, sheet: &Sheet) -> Result<&'a str> {
+    match row.get(column).map(String::as_str) {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => Err(StoreError::Sheet { file: sheet.name.clone(), line, message: format!("colonne « {column} » vide") }),
+    }
+}
+
+/// An argon2id hash of a password, as a PHC string.
+pub fn hash_password(password: &str) -> std::result::Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
+}
+
+fn password_matches(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+impl Store {
+    /// Loads directions, users (with roles and optional initial passwords) and document
+    /// types, all or nothing. Existing codes and logins are updated; a user's roles are
+    /// replaced by those of the sheet.
+    pub fn import_organisation(&mut self, sheets: &OrganisationSheets, actor: &Actor) -> Result<ImportReport> {
+        // Read and hash outside the transaction: hashing is deliberately slow.
+        let directions = sheets.directions.as_ref().map(|s| read_sheet(s, &DIRECTION_COLUMNS).map(|r| (s, r))).transpose()?;
+        let types = sheets.document_types.as_ref().map(|s| read_sheet(s, &TYPE_COLUMNS).map(|r| (s, r))).transpose()?;
+        let users = match &sheets.users {
+            Some(s) => {
+                let rows = read_sheet(s, &USER_COLUMNS)?;
+                let mut hashed = Vec::with_capacity(rows.len());
+                for (line, row) in rows {
+                    let hash = match row.get("mot_de_passe").filter(|p| !p.is_empty()) {
+                        Some(p) => Some(hash_password(p).map_err(|m| StoreError::Sheet { file: s.name.clone(), line, message: m })?),
+                        None => None,
+                    };
+                    hashed.push((line, row, hash));
+                }
+                Some((s, hashed))
+            }
+            None => None,
+        };
+        let path = self.db_path.clone();
+        let sql = |e: rusqlite::Error| StoreError::Sqlite { path: path.clone(), source: e };
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
+        let mut report = ImportReport::default();
+        if let Some((sheet, rows)) = &directions {
+            report.directions = import_directions(&tx, sheet, rows).map_err(|e| e.into_store(&path))?;
+        }
+        if let Some((sheet, rows)) = &types {
+            for (line, row) in rows {
+                let code = required(row, "code", *line, sheet)?;
+                let name = required(row, "nom", *line, sheet)?;
+                let days: i64 = required(row, "delai_jours", *line, sheet)?.parse().map_err(|_| StoreError::Sheet {
+                    file: sheet.name.clone(),
+                    line: *line,
+                    message: "délai en jours : nombre entier attendu".into(),
+                })?;
+                let undelivered = row.get("npai").is_some_and(|v| !v.is_empty()) && yes(row.get("npai"), *line, sheet)?;
+                let active = yes(row.get("actif"), *line, sheet)?;
+                tx.execute(
+                    "INSERT INTO document_type (code, name, deadline_days, undelivered, active) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(code) DO UPDATE SET name = ?2, deadline_days = ?3, undelivered = ?4, active = ?5",
+                    params![code, name, days, undelivered, active],
+                )
+                .map_err(sql)?;
+                report.document_types += 1;
+            }
+        }
+        if let Some((sheet, rows)) = &users {
+            for (line, row, hash) in rows {
+                let line = *line;
+                let login = required(row, "identifiant", line, sheet)?;
+                let name = required(row, "nom", line, sheet)?;
+                let active = yes(row.get("actif"), line, sheet)?;
+                let user_id: i64 = tx
+                    .query_row(
+                        "INSERT INTO app_user (login, display_name, active) VALUES (?1, ?2, ?3)
+                         ON CONFLICT(login) DO UPDATE SET display_name = ?2, active = ?3 RETURNING id",
+                        params![login, name, active],
+                        |r| r.get(0),
+                    )
+                    .map_err(sql)?;
+                if let Some(hash) = hash {
+                    tx.execute("UPDATE app_user SET password_hash = ?1 WHERE id = ?2", params![hash, user_id]).map_err(sql)?;
+                }
+                tx.execute("DELETE FROM user_role WHERE user_id = ?1", [user_id]).map_err(sql)?;
+                for spec in row.get("roles").map(String::as_str).unwrap_or("").split(['|', ',']).map(str::trim).filter(|s| !s.is_empty()) {
+                    let bad = |message: String| StoreError::Sheet { file: sheet.name.clone(), line, message };
+                    let (role_name, direction) = match spec.split_once(':') {
+                        Some((r, d)) => (r, Some(d.trim())),
+                        None => (spec, None),
+                    };
+                    let role = Role::parse(role_name).ok_or_else(|| {
+                        bad(format!("rôle inconnu « {role_name} » (opérateur, référent:DIRECTION, agent:DIRECTION, pilote)"))
+                    })?;
+                    let direction_id = match (role.needs_direction(), direction) {
+                        (true, Some(code)) => Some(
+                            tx.query_row("SELECT id FROM direction WHERE code = ?1", [code], |r| r.get::<_, i64>(0))
+                                .optional()
+                                .map_err(sql)?
+                                .ok_or_else(|| bad(format!("direction inconnue « {code} »")))?,
+                        ),
+                        (true, None) => return Err(bad(format!("le rôle « {role_name} » se donne pour une direction : {role_name}:CODE"))),
+                        (false, Some(_)) => return Err(bad(format!("le rôle « {role_name} » ne se donne pas pour une direction"))),
+                        (false, None) => None,
+                    };
+                    tx.execute(
+                        "INSERT OR IGNORE INTO user_role (user_id, role, direction_id) VALUES (?1, ?2, ?3)",
+                        params![user_id, role.as_str(), direction_id],
+                    )
+                    .map_err(sql)?;
+                }
+                report.users += 1;
+            }
+        }
+        let now = now_rfc3339();
+        insert_event(&tx, &now, &NewEvent {
+            actor: actor.login.clone(),
+            workstation: actor.workstation.clone(),
+            kind: EventKind::OrganisationImported,
+            courrier: None,
+            data: serde_json::to_value(&report).expect("a report serialises"),
+        })
+        .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok(report)
+    }
+
+    /// The organisation as CSV sheets (directions, users with roles, document types),
+    /// ready for French Excel. Passwords are never exported.
+    pub fn export_organisation(&self) -> Result<(String, String, String)> {
+        let q = |sql: &str, cols: usize| -> Result<Vec<Vec<String>>> {
+            let mut stmt = self.conn.prepare(sql).map_err(|e| self.sql_err(e))?;
+            stmt.query_map([], |r| (0..cols).map(|i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default)).collect())
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(|e| self.sql_err(e))
+        };
+        let directions = q(
+            "SELECT d.code, d.name, p.code, CASE d.active WHEN 1 THEN 'oui' ELSE 'non' END
+             FROM direction d LEFT JOIN direction p ON p.id = d.parent_id ORDER BY d.code",
+            4,
+        )?;
+        let users = q(
+            "SELECT u.login, u.display_name,
+                    (SELECT group_concat(r.role || ifnull(':' || d.code, ''), '|') FROM
+                        (SELECT * FROM user_role WHERE user_id = u.id ORDER BY role, direction_id) r
+                        LEFT JOIN direction d ON d.id = r.direction_id),
+                    CASE u.active WHEN 1 THEN 'oui' ELSE 'non' END, ''
+             FROM app_user u ORDER BY u.login",
+            5,
+        )?;
+        let types = q(
+            "SELECT code, name, CAST(deadline_days AS TEXT), CASE undelivered WHEN 1 THEN 'oui' ELSE 'non' END,
+                    CASE active WHEN 1 THEN 'oui' ELSE 'non' END
+             FROM document_type ORDER BY code",
+            5,
+        )?;
+        let sheet = |columns: &[(&str, &str)], rows: Vec<Vec<String>>| -> String {
+            let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
+            let _ = w.write_record(columns.iter().map(|(fr, _)| *fr));
+            for row in rows {
+                let _ = w.write_record(&row);
+            }
+            let bytes = w.into_inner().unwrap_or_default();
+            format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
+        };
+        Ok((sheet(&DIRECTION_COLUMNS, directions), sheet(&USER_COLUMNS, users), sheet(&TYPE_COLUMNS, types)))
+    }
+
+    /// An active user and their roles.
+    pub fn viewer(&self, login: &str) -> Result<Viewer> {
+        let user_id: i64 = self
+            .conn
+            .query_row("SELECT id FROM app_user WHERE login = ?1 AND active = 1", [login], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.sql_err(e))?
+            .ok_or_else(|| StoreError::NotFound(format!("utilisateur « {login} » inconnu ou inactif")))?;
+        let mut stmt = self.conn.prepare("SELECT role, direction_id FROM user_role WHERE user_id = ?1").map_err(|e| self.sql_err(e))?;
+        let grants = stmt
+            .query_map([user_id], |r| {
+                Ok(Grant { role: Role::parse(&r.get::<_, String>(0)?).unwrap_or(Role::Agent), direction: r.get(1)? })
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.sql_err(e))?;
+        Ok(Viewer { user_id, login: login.to_string(), grants })
+    }
+
+    /// Checks a password and records the sign-in (the connected-users metric).
+    pub fn sign_in(&mut self, login: &str, password: &str, workstation: &str) -> Result<Viewer> {
+        let refused = || StoreError::Invalid("identifiant ou mot de passe incorrect".into());
+        let stored: Option<String> = self
+            .conn
+            .query_row("SELECT password_hash FROM app_user WHERE login = ?1 AND active = 1", [login], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.sql_err(e))?
+            .flatten();
+        if !stored.is_some_and(|h| password_matches(password, &h)) {
+            return Err(refused());
+        }
+        let viewer = self.viewer(login)?;
+        let tx = self.conn.transaction().map_err(|e| StoreError::Sqlite { path: self.db_path.clone(), source: e })?;
+        insert_event(&tx, &now_rfc3339(), &NewEvent {
+            actor: login.into(),
+            workstation: workstation.into(),
+            kind: EventKind::UserSignedIn,
+            courrier: None,
+            data: serde_json::json!({}),
+        })
+        .and_then(|_| tx.commit())
+        .map_err(|e| StoreError::Sqlite { path: self.db_path.clone(), source: e })?;
+        Ok(viewer)
+    }
+
+    /// Sets a user's password (argon2id).
+    pub fn set_password(&mut self, login: &str, password: &str) -> Result<()> {
+        if password.chars().count() < 8 {
+            return Err(StoreError::Invalid("mot de passe trop court : 8 caractères au moins".into()));
+        }
+        let hash = hash_password(password).map_err(StoreError::Invalid)?;
+        let n = self
+            .conn
+            .execute("UPDATE app_user SET password_hash = ?1 WHERE login = ?2", params![hash, login])
+            .map_err(|e| self.sql_err(e))?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("utilisateur « {login} » inconnu")));
+        }
+        Ok(())
+    }
+}
+
+/// Errors inside the directions import, before the store's path is attached.
+enum DirectionsError {
+    Sql(rusqlite::Error),
+    Store(StoreError),
+}
+
+impl DirectionsError {
+    fn into_store(self, path: &std::path::Path) -> StoreError {
+        match self {
+            DirectionsError::Sql(source) => StoreError::Sqlite { path: path.to_path_buf(), source },
+            DirectionsError::Store(e) => e,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for DirectionsError {
+    fn from(e: rusqlite::Error) -> Self {
+        DirectionsError::Sql(e)
+    }
+}
+
+impl From<StoreError> for DirectionsError {
+    fn from(e: StoreError) -> Self {
+        DirectionsError::Store(e)
+    }
+}
+
+/// Upserts directions, then links parents (a parent may come later in the sheet), then
+/// refuses cycles.
+fn import_directions(
+    tx: &Transaction<'_>,
+    sheet: &Sheet,
+    rows: &[(usize, HashMap<&'static str, String>)],
+) -> std::result::Result<usize, DirectionsError> {
+    for (line, row) in rows {
+        let code = required(row, "code", *line, sheet)?;
+        let name = required(row, "nom", *line, sheet)?;
+        let active = yes(row.get("actif"), *line, sheet)?;
+        tx.execute(
+            "INSERT INTO direction (code, name, active) VALUES (?1, ?2, ?3)
+             ON CONFLICT(code) DO UPDATE SET name = ?2, active = ?3",
+            params![code, name, active],
+        )?;
+    }
+    for (line, row) in rows {
+        let code = &row["code"];
+        let parent = row.get("parent").filter(|p| !p.is_empty());
+        let parent_id: Option<i64> = match parent {
+            Some(p) => Some(
+                tx.query_row("SELECT id FROM direction WHERE code = ?1", [p], |r| r.get(0)).optional()?.ok_or_else(|| {
+                    StoreError::Sheet { file: sheet.name.clone(), line: *line, message: format!("direction parente inconnue « {p} »") }
+                })?,
+            ),
+            None => None,
+        };
+        tx.execute("UPDATE direction SET parent_id = ?1 WHERE code = ?2", params![parent_id, code])?;
+    }
+    for (line, row) in rows {
+        let mut seen = vec![row["code"].clone()];
+        let mut current: Option<String> = row.get("parent").filter(|p| !p.is_empty()).cloned();
+        while let Some(code) = current {
+            if seen.contains(&code) {
+                return Err(StoreError::Sheet {
+                    file: sheet.name.clone(),
+                    line: *line,
+                    message: format!("boucle dans l'arbre des directions : {} → {code}", seen.join(" → ")),
+                }
+                .into());
+            }
+            seen.push(code.clone());
+            current = tx
+                .query_row(
+                    "SELECT p.code FROM direction d JOIN direction p ON p.id = d.parent_id WHERE d.code = ?1",
+                    [&code],
+                    |r| r.get(0),
+                )
+                .optional()?;
+        }
+    }
+    Ok(rows.len())
+}

@@ -1,0 +1,920 @@
+//! Qualification, registration, routing and the referents' actions, with the access
+//! policy of `pli_core::access` applied on every call: a user gets only what they may
+//! see, whatever the call (get, list, search, content, history). Each change is
+//! written with its event in one transaction; a refused change writes nothing.
+
+use crate::{Result, Store, StoreError, insert_event, now_rfc3339};
+use pli_core::basket::{BasketFilter, Scope};
+use pli_core::registration::{ChronoFormat, Priority, Qualification, due_date};
+use pli_core::suggest::{self, DirectionModel, KnownContact, Suggested};
+use pli_core::{Action, CourrierFacts, CourrierState, EventKind, NewEvent, Refusal, Viewer, Visibility};
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use serde::Serialize;
+use time::Date;
+
+/// Who acts, from which workstation.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub viewer: Viewer,
+    pub workstation: String,
+}
+
+impl Session {
+    fn event(&self, kind: EventKind, courrier: Option<i64>, data: serde_json::Value) -> NewEvent {
+        NewEvent { actor: self.viewer.login.clone(), workstation: self.workstation.clone(), kind, courrier, data }
+    }
+}
+
+/// A courrier's record, as its reader sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CourrierView {
+    pub id: i64,
+    pub state: CourrierState,
+    pub chrono: Option<String>,
+    pub batch: Option<i64>,
+    pub pages: usize,
+    /// Relative to the data folder; none for a courrier received on paper only.
+    pub pdf: Option<String>,
+    pub separator: Option<String>,
+    pub direction_hint: Option<String>,
+    pub document_type: Option<String>,
+    pub sender: Option<ContactRef>,
+    pub subject: Option<String>,
+    pub letter_date: Option<String>,
+    pub arrival_date: Option<String>,
+    pub reference: Option<String>,
+    pub priority: String,
+    pub confidential: bool,
+    pub main_direction: Option<String>,
+    pub copies: Vec<String>,
+    pub comment: Option<String>,
+    pub registered_at: Option<String>,
+    pub due_date: Option<String>,
+    pub late: bool,
+    pub taken_by: Option<String>,
+    pub assignee: Option<String>,
+    pub returned_reason: Option<String>,
+    pub closed_at: Option<String>,
+    pub answer_note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ContactRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A line of a basket.
+#[derive(Debug, Clone, Serialize)]
+pub struct CourrierSummary {
+    pub id: i64,
+    pub chrono: Option<String>,
+    pub state: CourrierState,
+    pub subject: Option<String>,
+    pub sender: Option<String>,
+    pub main_direction: Option<String>,
+    pub due_date: Option<String>,
+    pub late: bool,
+    pub priority: String,
+    pub confidential: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BasketCount {
+    pub role: String,
+    pub name: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub workstation: String,
+    pub kind: String,
+    pub data: serde_json::Value,
+}
+
+/// What the text suggests for the form; each with its confidence.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Suggestions {
+    pub letter_date: Option<Suggested<Date>>,
+    pub subject: Option<Suggested<String>>,
+    pub reference: Option<Suggested<String>>,
+    pub sender: Option<Suggested<ContactRef>>,
+    pub main_direction: Option<Suggested<String>>,
+}
+
+/// The content of a courrier, for its reader (reading is an event).
+#[derive(Debug, Clone, Serialize)]
+pub struct Content {
+    pub pdf: Option<std::path::PathBuf>,
+    pub thumbnails: Vec<std::path::PathBuf>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Registered {
+    pub courrier: i64,
+    pub chrono: String,
+    pub due_date: String,
+}
+
+/// A referent's or an agent's action on a courrier.
+#[derive(Debug, Clone)]
+pub enum Act {
+    Take,
+    Assign { agent: String },
+    Annotate { note: String },
+    Redirect { to: String, reason: String },
+    Return { reason: String },
+    Close { note: Option<String> },
+    Reopen,
+}
+
+impl Act {
+    fn action(&self) -> Action {
+        match self {
+            Act::Take => Action::Take,
+            Act::Assign { .. } => Action::Assign,
+            Act::Annotate { .. } => Action::Annotate,
+            Act::Redirect { .. } => Action::Redirect,
+            Act::Return { .. } => Action::Return,
+            Act::Close { .. } => Action::Close,
+            Act::Reopen => Action::Reopen,
+        }
+    }
+}
+
+/// A new sender for the contact directory.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NewContact {
+    pub organisation_kind: bool,
+    pub name: String,
+    pub organisation: Option<String>,
+    pub address: Option<String>,
+    pub postcode: Option<String>,
+    pub city: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Contact {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub organisation: Option<String>,
+    pub postcode: Option<String>,
+    pub city: Option<String>,
+}
+
+/// The first event that breaks the chain, if any.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ChainReport {
+    pub events: usize,
+    /// Hash of the last event: write it down elsewhere to detect a cut-off tail later.
+    pub head: String,
+    pub broken: Option<ChainBreak>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ChainBreak {
+    /// The event altered, or the first one removed.
+    pub event: i64,
+    pub problem: String,
+}
+
+/// The visibility rule as an SQL condition on `c` (a courrier). Only integers are
+/// interpolated.
+fn visible_sql(v: &Visibility) -> String {
+    let list = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let dirs = list(&v.directions);
+    format!(
+        "(c.assignee_id = {uid}
+          OR (c.confidential = 0 AND ({all} OR c.main_direction_id IN ({dirs})
+              OR EXISTS (SELECT 1 FROM courrier_copy cc WHERE cc.courrier_id = c.id AND cc.direction_id IN ({dirs}))))
+          OR (c.confidential = 1 AND (c.main_direction_id IN ({refs}) OR ({mail} AND c.state = 'to_qualify'))))",
+        uid = v.user_id,
+        all = v.all_open as i32,
+        refs = list(&v.referent_of),
+        mail = v.mail_room as i32,
+    )
+}
+
+fn today() -> Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+fn iso(d: Date) -> String {
+    d.to_string()
+}
+
+fn refused_invisible() -> StoreError {
+    StoreError::Refused(Refusal::NotVisible)
+}
+
+fn facts(tx: &rusqlite::Connection, id: i64) -> rusqlite::Result<Option<CourrierFacts>> {
+    let row = tx
+        .query_row(
+            "SELECT state, main_direction_id, confidential, assignee_id FROM courrier WHERE id = ?1",
+            [id],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, bool>(2)?, r.get::<_, Option<i64>>(3)?)),
+        )
+        .optional()?;
+    let Some((state, main, confidential, assignee)) = row else { return Ok(None) };
+    let copies = tx
+        .prepare_cached("SELECT direction_id FROM courrier_copy WHERE courrier_id = ?1")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(Some(CourrierFacts {
+        state: CourrierState::parse(&state).unwrap_or(CourrierState::ToQualify),
+        main_direction: main,
+        copies,
+        confidential,
+        assignee,
+    }))
+}
+
+fn direction_id(tx: &rusqlite::Connection, code: &str) -> Result<i64> {
+    tx.query_row("SELECT id FROM direction WHERE code = ?1 AND active = 1", [code], |r| r.get(0))
+        .optional()
+        .map_err(|e| StoreError::Invalid(e.to_string()))?
+        .ok_or_else(|| StoreError::Invalid(format!("direction inconnue ou inactive « {code} »")))
+}
+
+impl Store {
+    fn write_tx(&mut self) -> Result<Transaction<'_>> {
+        let path = self.db_path.clone();
+        self.conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|source| StoreError::Sqlite { path, source })
+    }
+
+    fn sql(&self) -> impl Fn(rusqlite::Error) -> StoreError + use<> {
+        let path = self.db_path.clone();
+        move |source| StoreError::Sqlite { path: path.clone(), source }
+    }
+
+    /// Facts of a courrier the session may see; refused alike whether it does not exist
+    /// or is not visible, so that ids reveal nothing.
+    fn visible_facts(&self, s: &Session, id: i64) -> Result<CourrierFacts> {
+        let f = facts(&self.conn, id).map_err(self.sql())?.ok_or_else(refused_invisible)?;
+        if !s.viewer.can_read(&f) {
+            return Err(refused_invisible());
+        }
+        Ok(f)
+    }
+
+    /// A courrier's record.
+    pub fn courrier(&self, s: &Session, id: i64) -> Result<CourrierView> {
+        self.visible_facts(s, id)?;
+        let sql = self.sql();
+        let mut view = self
+            .conn
+            .query_row(
+                "SELECT c.id, c.state, c.chrono, c.batch_id,
+                        (SELECT count(*) FROM courrier_page p WHERE p.courrier_id = c.id), c.pdf_path, c.separator,
+                        c.direction_hint, t.code, ct.id, ct.name, c.subject, c.letter_date, c.arrival_date, c.reference,
+                        c.priority, c.confidential, d.code, c.comment, c.registered_at, c.due_date,
+                        tk.login, asg.login, c.returned_reason, c.closed_at, c.answer_note
+                 FROM courrier c
+                 LEFT JOIN document_type t ON t.id = c.document_type_id
+                 LEFT JOIN contact ct ON ct.id = c.sender_id
+                 LEFT JOIN direction d ON d.id = c.main_direction_id
+                 LEFT JOIN app_user tk ON tk.id = c.taken_by
+                 LEFT JOIN app_user asg ON asg.id = c.assignee_id
+                 WHERE c.id = ?1",
+                [id],
+                |r| {
+                    let state: String = r.get(1)?;
+                    let due: Option<String> = r.get(20)?;
+                    let state = CourrierState::parse(&state).unwrap_or(CourrierState::ToQualify);
+                    Ok(CourrierView {
+                        id: r.get(0)?,
+                        late: state != CourrierState::Closed && due.as_deref().is_some_and(|d| d < iso(today()).as_str()),
+                        state,
+                        chrono: r.get(2)?,
+                        batch: r.get(3)?,
+                        pages: r.get::<_, i64>(4)? as usize,
+                        pdf: r.get(5)?,
+                        separator: r.get(6)?,
+                        direction_hint: r.get(7)?,
+                        document_type: r.get(8)?,
+                        sender: match r.get::<_, Option<i64>>(9)? {
+                            Some(id) => Some(ContactRef { id, name: r.get(10)? }),
+                            None => None,
+                        },
+                        subject: r.get(11)?,
+                        letter_date: r.get(12)?,
+                        arrival_date: r.get(13)?,
+                        reference: r.get(14)?,
+                        priority: r.get(15)?,
+                        confidential: r.get(16)?,
+                        main_direction: r.get(17)?,
+                        copies: Vec::new(),
+                        comment: r.get(18)?,
+                        registered_at: r.get(19)?,
+                        due_date: due,
+                        taken_by: r.get(21)?,
+                        assignee: r.get(22)?,
+                        returned_reason: r.get(23)?,
+                        closed_at: r.get(24)?,
+                        answer_note: r.get(25)?,
+                    })
+                },
+            )
+            .map_err(&sql)?;
+        view.copies = self
+            .conn
+            .prepare("SELECT d.code FROM courrier_copy cc JOIN direction d ON d.id = cc.direction_id WHERE cc.courrier_id = ?1 ORDER BY d.code")
+            .and_then(|mut st| st.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>())
+            .map_err(&sql)?;
+        Ok(view)
+    }
+
+    /// The PDF, thumbnails and text of a courrier; reading is recorded.
+    pub fn content(&mut self, s: &Session, id: i64) -> Result<Content> {
+        self.visible_facts(s, id)?;
+        let sql = self.sql();
+        let pdf: Option<String> = self.conn.query_row("SELECT pdf_path FROM courrier WHERE id = ?1", [id], |r| r.get(0)).map_err(&sql)?;
+        let thumbnails: Vec<String> = self
+            .conn
+            .prepare("SELECT thumbnail_path FROM courrier_page WHERE courrier_id = ?1 ORDER BY position")
+            .and_then(|mut st| st.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>())
+            .map_err(&sql)?;
+        let text: String = self
+            .conn
+            .query_row("SELECT text FROM courrier_text WHERE rowid = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(&sql)?
+            .unwrap_or_default();
+        let tx = self.write_tx()?;
+        insert_event(&tx, &now_rfc3339(), &s.event(EventKind::CourrierRead, Some(id), serde_json::json!({}))).map_err(&sql)?;
+        tx.commit().map_err(&sql)?;
+        Ok(Content {
+            pdf: pdf.map(|p| self.data_dir.join(p)),
+            thumbnails: thumbnails.into_iter().map(|p| self.data_dir.join(p)).collect(),
+            text,
+        })
+    }
+
+    /// A courrier's history, oldest first.
+    pub fn history(&self, s: &Session, id: i64) -> Result<Vec<HistoryEntry>> {
+        self.visible_facts(s, id)?;
+        self.conn
+            .prepare("SELECT id, at, actor, workstation, kind, data FROM event WHERE courrier_id = ?1 ORDER BY id")
+            .and_then(|mut st| {
+                st.query_map([id], |r| {
+                    let data: String = r.get(5)?;
+                    Ok(HistoryEntry {
+                        id: r.get(0)?,
+                        at: r.get(1)?,
+                        actor: r.get(2)?,
+                        workstation: r.get(3)?,
+                        kind: r.get(4)?,
+                        data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+                    })
+                })?
+                .collect()
+            })
+            .map_err(self.sql())
+    }
+
+    /// Full-text search over the courriers this session may see.
+    pub fn search_visible(&self, s: &Session, query: &str, limit: usize) -> Result<Vec<crate::SearchHit>> {
+        let Some(fts) = crate::fts_query(query) else { return Ok(Vec::new()) };
+        let sql = format!(
+            "SELECT rowid, -bm25(courrier_text), snippet(courrier_text, 0, '**', '**', '…', 12)
+             FROM courrier_text
+             WHERE courrier_text MATCH ?1 AND rowid IN (SELECT c.id FROM courrier c WHERE {})
+             ORDER BY bm25(courrier_text) LIMIT ?2",
+            visible_sql(&s.viewer.visibility())
+        );
+        self.conn
+            .prepare(&sql)
+            .and_then(|mut st| {
+                st.query_map(params![fts, limit as i64], |r| {
+                    Ok(crate::SearchHit { courrier: r.get(0)?, score: r.get(1)?, snippet: r.get(2)? })
+                })?
+                .collect()
+            })
+            .map_err(self.sql())
+    }
+
+    /// Ids of every courrier this session may see (for tests and exports).
+    pub fn visible_ids(&self, s: &Session) -> Result<Vec<i64>> {
+        let sql = format!("SELECT c.id FROM courrier c WHERE {} ORDER BY c.id", visible_sql(&s.viewer.visibility()));
+        self.conn.prepare(&sql).and_then(|mut st| st.query_map([], |r| r.get(0))?.collect()).map_err(self.sql())
+    }
+
+    /// Saves the qualification form without registering (a draft the next operator finds).
+    pub fn qualify(&mut self, s: &Session, id: i64, q: &Qualification) -> Result<()> {
+        let sql = self.sql();
+        let tx = self.write_tx()?;
+        let f = facts(&tx, id).map_err(&sql)?.ok_or_else(refused_invisible)?;
+        pli_core::workflow::next_state(&s.viewer, &f, Action::Register)?;
+        write_record(&tx, id, q)?;
+        insert_event(&tx, &now_rfc3339(), &s.event(EventKind::CourrierQualified, Some(id), serde_json::to_value(q).unwrap_or_default()))
+            .map_err(&sql)?;
+        tx.commit().map_err(&sql)
+    }
+
+    /// Registers a courrier: the form (over the saved draft) must be complete; it gets
+    /// its chrono number (kept if it had one before a return) and is routed to its main
+    /// direction and copies. One transaction: number, record, routing and events.
+    pub fn register(&mut self, s: &Session, id: i64, q: &Qualification, chrono: &ChronoFormat) -> Result<Registered> {
+        let sql = self.sql();
+        let saved = self.saved_qualification(id)?;
+        let q = q.clone().or(&saved);
+        let tx = self.write_tx()?;
+        let f = facts(&tx, id).map_err(&sql)?.ok_or_else(refused_invisible)?;
+        pli_core::workflow::next_state(&s.viewer, &f, Action::Register)?;
+        let registered = register_in(&tx, s, id, &q, chrono)?;
+        tx.commit().map_err(&sql)?;
+        Ok(registered)
+    }
+
+    /// Registers mail received on paper only (confidential, medical): a record without
+    /// pages, routed like any other.
+    pub fn register_paper(&mut self, s: &Session, q: &Qualification, chrono: &ChronoFormat) -> Result<Registered> {
+        let sql = self.sql();
+        let tx = self.write_tx()?;
+        let queued = CourrierFacts { state: CourrierState::ToQualify, main_direction: None, copies: vec![], confidential: q.confidential, assignee: None };
+        pli_core::workflow::next_state(&s.viewer, &queued, Action::Register)?;
+        let now = now_rfc3339();
+        tx.execute("INSERT INTO courrier (created_at) VALUES (?1)", [&now]).map_err(&sql)?;
+        let id = tx.last_insert_rowid();
+        insert_event(&tx, &now, &s.event(EventKind::CourrierCaptured, Some(id), serde_json::json!({ "paper_only": true }))).map_err(&sql)?;
+        let registered = register_in(&tx, s, id, q, chrono)?;
+        tx.commit().map_err(&sql)?;
+        Ok(registered)
+    }
+
+    fn saved_qualification(&self, id: i64) -> Result<Qualification> {
+        let date = |s: Option<String>| s.and_then(|s| Date::parse(&s, time::macros::format_description!("[year]-[month]-[day]")).ok());
+        let q = self
+            .conn
+            .query_row(
+                "SELECT t.code, c.sender_id, c.subject, c.letter_date, c.arrival_date, c.reference, c.priority, c.confidential,
+                        d.code, c.comment
+                 FROM courrier c LEFT JOIN document_type t ON t.id = c.document_type_id
+                 LEFT JOIN direction d ON d.id = c.main_direction_id WHERE c.id = ?1",
+                [id],
+                |r| {
+                    Ok(Qualification {
+                        document_type: r.get(0)?,
+                        sender: r.get(1)?,
+                        subject: r.get(2)?,
+                        letter_date: date(r.get(3)?),
+                        arrival_date: date(r.get(4)?),
+                        reference: r.get(5)?,
+                        priority: Priority::parse(&r.get::<_, String>(6)?).unwrap_or_default(),
+                        confidential: r.get(7)?,
+                        main_direction: r.get(8)?,
+                        copies: Vec::new(),
+                        comment: r.get(9)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.sql())?;
+        Ok(q.unwrap_or_default())
+    }
+
+    /// A referent's or agent's action. Refused actions write nothing.
+    pub fn act(&mut self, s: &Session, id: i64, act: &Act) -> Result<CourrierState> {
+        let sql = self.sql();
+        let tx = self.write_tx()?;
+        let f = facts(&tx, id).map_err(&sql)?.ok_or_else(refused_invisible)?;
+        let action = act.action();
+        let next = pli_core::workflow::next_state(&s.viewer, &f, action)?;
+        let me = s.viewer.user_id;
+        let from = f.state.as_str();
+        let (kind, data) = match act {
+            Act::Take => {
+                tx.execute("UPDATE courrier SET state = ?2, taken_by = ?3 WHERE id = ?1", params![id, next.as_str(), me]).map_err(&sql)?;
+                (EventKind::CourrierTaken, serde_json::json!({ "from": from, "to": next.as_str() }))
+            }
+            Act::Assign { agent } => {
+                let main = f.main_direction.unwrap_or_default();
+                let agent_id: Option<i64> = tx
+                    .query_row(
+                        "SELECT u.id FROM app_user u JOIN user_role r ON r.user_id = u.id
+                         WHERE u.login = ?1 AND u.active = 1 AND r.role IN ('agent', 'referent') AND r.direction_id = ?2",
+                        params![agent, main],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(&sql)?;
+                let agent_id = agent_id.ok_or_else(|| {
+                    StoreError::Invalid(format!("« {agent} » n'est ni agent ni référent actif de la direction de ce courrier"))
+                })?;
+                tx.execute(
+                    "UPDATE courrier SET state = ?2, assignee_id = ?3, taken_by = coalesce(taken_by, ?4) WHERE id = ?1",
+                    params![id, next.as_str(), agent_id, me],
+                )
+                .map_err(&sql)?;
+                (EventKind::CourrierAssigned, serde_json::json!({ "from": from, "to": next.as_str(), "agent": agent }))
+            }
+            Act::Annotate { note } => {
+                if note.trim().is_empty() {
+                    return Err(StoreError::Invalid("annotation vide".into()));
+                }
+                (EventKind::CourrierAnnotated, serde_json::json!({ "note": note.trim() }))
+            }
+            Act::Redirect { to, reason } => {
+                let reason = pli_core::workflow::require_reason(action, Some(reason))?;
+                let target = direction_id(&tx, to)?;
+                if Some(target) == f.main_direction {
+                    return Err(StoreError::Invalid(format!("le courrier est déjà à la direction « {to} »")));
+                }
+                let old: Option<String> = tx
+                    .query_row("SELECT d.code FROM direction d WHERE d.id = ?1", [f.main_direction.unwrap_or_default()], |r| r.get(0))
+                    .optional()
+                    .map_err(&sql)?;
+                tx.execute(
+                    "UPDATE courrier SET state = ?2, main_direction_id = ?3, taken_by = NULL, assignee_id = NULL WHERE id = ?1",
+                    params![id, next.as_str(), target],
+                )
+                .map_err(&sql)?;
+                (
+                    EventKind::CourrierRedirected,
+                    serde_json::json!({ "from": from, "to": next.as_str(), "from_direction": old, "to_direction": to, "reason": reason }),
+                )
+            }
+            Act::Return { reason } => {
+                let reason = pli_core::workflow::require_reason(action, Some(reason))?;
+                let old: Option<String> = tx
+                    .query_row("SELECT d.code FROM direction d WHERE d.id = ?1", [f.main_direction.unwrap_or_default()], |r| r.get(0))
+                    .optional()
+                    .map_err(&sql)?;
+                tx.execute(
+                    "UPDATE courrier SET state = ?2, returned_reason = ?3, taken_by = NULL, assignee_id = NULL WHERE id = ?1",
+                    params![id, next.as_str(), reason],
+                )
+                .map_err(&sql)?;
+                (EventKind::CourrierReturned, serde_json::json!({ "from": from, "to": next.as_str(), "direction": old, "reason": reason }))
+            }
+            Act::Close { note } => {
+                let now = now_rfc3339();
+                tx.execute(
+                    "UPDATE courrier SET state = ?2, closed_at = ?3, answer_note = ?4 WHERE id = ?1",
+                    params![id, next.as_str(), now, note],
+                )
+                .map_err(&sql)?;
+                (EventKind::CourrierClosed, serde_json::json!({ "from": from, "to": next.as_str(), "note": note }))
+            }
+            Act::Reopen => {
+                tx.execute("UPDATE courrier SET state = ?2, closed_at = NULL WHERE id = ?1", params![id, next.as_str()]).map_err(&sql)?;
+                (EventKind::CourrierReopened, serde_json::json!({ "from": from, "to": next.as_str() }))
+            }
+        };
+        insert_event(&tx, &now_rfc3339(), &s.event(kind, Some(id), data)).map_err(&sql)?;
+        tx.commit().map_err(&sql)?;
+        Ok(next)
+    }
+
+    /// The baskets of the session's roles, with their counts.
+    pub fn baskets(&self, s: &Session) -> Result<Vec<BasketCount>> {
+        let mut out = Vec::new();
+        for (role, name, filter) in self.basket_definitions(s)? {
+            let count: i64 = self
+                .conn
+                .query_row(&format!("SELECT count(*) FROM courrier c WHERE {}", basket_sql(s, &filter)), [], |r| r.get(0))
+                .map_err(self.sql())?;
+            out.push(BasketCount { role, name, count });
+        }
+        Ok(out)
+    }
+
+    /// The courriers of one basket, most urgent first.
+    pub fn basket(&self, s: &Session, name: &str) -> Result<Vec<CourrierSummary>> {
+        let (_, _, filter) = self
+            .basket_definitions(s)?
+            .into_iter()
+            .find(|(_, n, _)| n == name)
+            .ok_or_else(|| StoreError::NotFound(format!("bannette « {name} » inconnue pour vos rôles")))?;
+        let sql = format!(
+            "SELECT c.id, c.chrono, c.state, c.subject, ct.name, d.code, c.due_date, c.priority, c.confidential
+             FROM courrier c LEFT JOIN contact ct ON ct.id = c.sender_id LEFT JOIN direction d ON d.id = c.main_direction_id
+             WHERE {} ORDER BY c.priority = 'urgent' DESC, c.due_date IS NULL, c.due_date, c.id",
+            basket_sql(s, &filter)
+        );
+        let today = iso(today());
+        self.conn
+            .prepare(&sql)
+            .and_then(|mut st| {
+                st.query_map([], |r| {
+                    let state = CourrierState::parse(&r.get::<_, String>(2)?).unwrap_or(CourrierState::ToQualify);
+                    let due: Option<String> = r.get(6)?;
+                    Ok(CourrierSummary {
+                        id: r.get(0)?,
+                        chrono: r.get(1)?,
+                        late: state != CourrierState::Closed && due.as_deref().is_some_and(|d| d < today.as_str()),
+                        state,
+                        subject: r.get(3)?,
+                        sender: r.get(4)?,
+                        main_direction: r.get(5)?,
+                        due_date: due,
+                        priority: r.get(7)?,
+                        confidential: r.get(8)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(self.sql())
+    }
+
+    fn basket_definitions(&self, s: &Session) -> Result<Vec<(String, String, BasketFilter)>> {
+        let roles: Vec<&str> = s.viewer.grants.iter().map(|g| g.role.as_str()).collect();
+        let mut stmt = self.conn.prepare("SELECT role, name, filter FROM basket ORDER BY role, position").map_err(self.sql())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(self.sql())?;
+        let mut out = Vec::new();
+        for (role, name, filter) in rows {
+            if !roles.contains(&role.as_str()) {
+                continue;
+            }
+            let filter: BasketFilter = serde_json::from_str(&filter)
+                .map_err(|e| StoreError::Invalid(format!("bannette « {name} » : filtre illisible ({e})")))?;
+            out.push((role, name, filter));
+        }
+        Ok(out)
+    }
+
+    /// Suggestions for the form, read from the courrier's text.
+    pub fn suggestions(&self, s: &Session, id: i64) -> Result<Suggestions> {
+        self.visible_facts(s, id)?;
+        let sql = self.sql();
+        let text: String = self
+            .conn
+            .query_row("SELECT text FROM courrier_text WHERE rowid = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(&sql)?
+            .unwrap_or_default();
+        let hint: Option<String> =
+            self.conn.query_row("SELECT direction_hint FROM courrier WHERE id = ?1", [id], |r| r.get(0)).map_err(&sql)?;
+        let contacts: Vec<KnownContact> = self
+            .conn
+            .prepare("SELECT id, name FROM contact")
+            .and_then(|mut st| st.query_map([], |r| Ok(KnownContact { id: r.get(0)?, name: r.get(1)? }))?.collect())
+            .map_err(&sql)?;
+        let sender = suggest::sender(&text, &contacts).map(|s| Suggested {
+            value: ContactRef { id: s.value, name: contacts.iter().find(|c| c.id == s.value).map(|c| c.name.clone()).unwrap_or_default() },
+            confidence: s.confidence,
+        });
+        // The separator sheet says it surest; else what similar letters were routed to.
+        let main_direction = match hint {
+            Some(code) => Some(Suggested { value: code, confidence: 1.0 }),
+            None => self.direction_model(id)?.suggest(&text),
+        };
+        Ok(Suggestions {
+            letter_date: suggest::letter_date(&text),
+            subject: suggest::subject(&text),
+            reference: suggest::reference(&text),
+            sender,
+            main_direction,
+        })
+    }
+
+    /// A naive Bayes model of the directions the last routed courriers went to.
+    fn direction_model(&self, except: i64) -> Result<DirectionModel> {
+        let mut model = DirectionModel::default();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT d.code, t.text FROM courrier c JOIN direction d ON d.id = c.main_direction_id
+                 JOIN courrier_text t ON t.rowid = c.id WHERE c.id != ?1 AND c.state != 'to_qualify'
+                 ORDER BY c.id DESC LIMIT 5000",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt.query_map([except], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(self.sql())?;
+        for row in rows {
+            let (code, text) = row.map_err(self.sql())?;
+            model.learn(&code, &text);
+        }
+        Ok(model)
+    }
+
+    /// Adds a sender to the contact directory, or finds the one already there with the
+    /// same name and postcode. Returns its id and whether it was created.
+    pub fn create_contact(&mut self, s: &Session, c: &NewContact) -> Result<(i64, bool)> {
+        if c.name.trim().is_empty() {
+            return Err(StoreError::Invalid("contact : nom vide".into()));
+        }
+        let key = format!("{}|{}", suggest::squash(&suggest::fold(&c.name)), c.postcode.as_deref().unwrap_or("").trim());
+        let sql = self.sql();
+        let tx = self.write_tx()?;
+        if let Some(id) = tx.query_row("SELECT id FROM contact WHERE match_key = ?1", [&key], |r| r.get(0)).optional().map_err(&sql)? {
+            return Ok((id, false));
+        }
+        let now = now_rfc3339();
+        tx.execute(
+            "INSERT INTO contact (kind, name, organisation, address, postcode, city, email, match_key, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                if c.organisation_kind { "organisation" } else { "person" },
+                c.name.trim(),
+                c.organisation,
+                c.address,
+                c.postcode,
+                c.city,
+                c.email,
+                key,
+                now
+            ],
+        )
+        .map_err(&sql)?;
+        let id = tx.last_insert_rowid();
+        insert_event(&tx, &now, &s.event(EventKind::ContactCreated, None, serde_json::json!({ "contact": id, "name": c.name.trim() })))
+            .map_err(&sql)?;
+        tx.commit().map_err(&sql)?;
+        Ok((id, true))
+    }
+
+    /// Contacts whose name contains every word typed (accents and case ignored), for
+    /// search as you type.
+    pub fn search_contacts(&self, typed: &str, limit: usize) -> Result<Vec<Contact>> {
+        let words: Vec<String> = suggest::squash(&suggest::fold(typed)).split(' ').filter(|w| !w.is_empty()).map(String::from).collect();
+        let mut sql = String::from("SELECT id, kind, name, organisation, postcode, city FROM contact WHERE 1");
+        for i in 0..words.len() {
+            sql.push_str(&format!(" AND instr(match_key, ?{}) > 0", i + 1));
+        }
+        sql.push_str(&format!(" ORDER BY name LIMIT {limit}"));
+        self.conn
+            .prepare(&sql)
+            .and_then(|mut st| {
+                st.query_map(rusqlite::params_from_iter(words.iter()), |r| {
+                    Ok(Contact { id: r.get(0)?, kind: r.get(1)?, name: r.get(2)?, organisation: r.get(3)?, postcode: r.get(4)?, city: r.get(5)? })
+                })?
+                .collect()
+            })
+            .map_err(self.sql())
+    }
+
+    /// Recomputes the event chain and names the first event altered or removed.
+    pub fn verify_history(&self) -> Result<ChainReport> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, at, actor, workstation, kind, courrier_id, data, prev_hash, hash FROM event ORDER BY id")
+            .map_err(self.sql())?;
+        let mut rows = stmt.query([]).map_err(self.sql())?;
+        let mut expected_prev = pli_core::event::GENESIS_HASH.to_string();
+        let mut last_id = 0i64;
+        let mut events = 0usize;
+        while let Some(r) = rows.next().map_err(self.sql())? {
+            let id: i64 = r.get(0).map_err(self.sql())?;
+            let get = |i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default);
+            let (at, actor, workstation, kind) =
+                (get(1).map_err(self.sql())?, get(2).map_err(self.sql())?, get(3).map_err(self.sql())?, get(4).map_err(self.sql())?);
+            let courrier: Option<i64> = r.get(5).map_err(self.sql())?;
+            let data = get(6).map_err(self.sql())?;
+            let prev = get(7).map_err(self.sql())?;
+            let hash = get(8).map_err(self.sql())?;
+            events += 1;
+            let fields = pli_core::event::SealedFields { id, at: &at, actor: &actor, workstation: &workstation, kind: &kind, courrier, data: &data };
+            let broken = |event: i64, problem: String| Ok(ChainReport { events, head: String::new(), broken: Some(ChainBreak { event, problem }) });
+            if pli_core::event::chain_hash(&prev, &fields) != hash {
+                return broken(id, format!("l'événement {id} a été modifié"));
+            }
+            if prev != expected_prev {
+                return if id != last_id + 1 {
+                    broken(last_id + 1, format!("événement(s) {} à {} supprimé(s)", last_id + 1, id - 1))
+                } else {
+                    broken(last_id, format!("l'événement {last_id} a été modifié (son empreinte ne correspond plus)"))
+                };
+            }
+            expected_prev = hash;
+            last_id = id;
+        }
+        Ok(ChainReport { events, head: expected_prev, broken: None })
+    }
+}
+
+/// Writes the record's fields (codes resolved to ids) on a courrier.
+fn write_record(tx: &Transaction<'_>, id: i64, q: &Qualification) -> Result<()> {
+    let sqlerr = |e: rusqlite::Error| StoreError::Invalid(e.to_string());
+    let type_id: Option<i64> = match &q.document_type {
+        Some(code) => Some(
+            tx.query_row("SELECT id FROM document_type WHERE code = ?1 AND active = 1", [code], |r| r.get(0))
+                .optional()
+                .map_err(sqlerr)?
+                .ok_or_else(|| StoreError::Invalid(format!("type de document inconnu « {code} »")))?,
+        ),
+        None => None,
+    };
+    if let Some(sender) = q.sender {
+        let known: bool = tx.query_row("SELECT count(*) FROM contact WHERE id = ?1", [sender], |r| r.get(0)).map_err(sqlerr)?;
+        if !known {
+            return Err(StoreError::Invalid(format!("expéditeur inconnu (contact n° {sender})")));
+        }
+    }
+    let main = q.main_direction.as_deref().map(|c| direction_id(tx, c)).transpose()?;
+    let copies = q.copies.iter().map(|c| direction_id(tx, c)).collect::<Result<Vec<_>>>()?;
+    tx.execute(
+        "UPDATE courrier SET document_type_id = ?2, sender_id = ?3, subject = ?4, letter_date = ?5, arrival_date = ?6,
+                reference = ?7, priority = ?8, confidential = ?9, main_direction_id = ?10, comment = ?11 WHERE id = ?1",
+        params![
+            id,
+            type_id,
+            q.sender,
+            q.subject.as_deref().map(str::trim),
+            q.letter_date.map(iso),
+            q.arrival_date.map(iso),
+            q.reference,
+            q.priority.as_str(),
+            q.confidential,
+            main,
+            q.comment
+        ],
+    )
+    .map_err(sqlerr)?;
+    tx.execute("DELETE FROM courrier_copy WHERE courrier_id = ?1", [id]).map_err(sqlerr)?;
+    for d in copies.into_iter().filter(|d| Some(*d) != main) {
+        tx.execute("INSERT OR IGNORE INTO courrier_copy (courrier_id, direction_id) VALUES (?1, ?2)", params![id, d]).map_err(sqlerr)?;
+    }
+    Ok(())
+}
+
+/// Registration inside the caller's transaction: record, chrono number, routing, events.
+fn register_in(tx: &Transaction<'_>, s: &Session, id: i64, q: &Qualification, chrono: &ChronoFormat) -> Result<Registered> {
+    let missing = q.missing_for_registration();
+    if !missing.is_empty() {
+        return Err(StoreError::Invalid(format!("enregistrement impossible, à remplir : {}", missing.join(", "))));
+    }
+    write_record(tx, id, q)?;
+    let sqlerr = |e: rusqlite::Error| StoreError::Invalid(e.to_string());
+    let now = time::OffsetDateTime::now_utc();
+    let existing: Option<String> = tx.query_row("SELECT chrono FROM courrier WHERE id = ?1", [id], |r| r.get(0)).map_err(sqlerr)?;
+    let number = match existing {
+        Some(n) => n,
+        None => {
+            // The counter moves only inside a committed registration: no gap, no reuse.
+            let seq: i64 = tx
+                .query_row(
+                    "INSERT INTO chrono_counter (year, last) VALUES (?1, 1)
+                     ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last",
+                    [now.year()],
+                    |r| r.get(0),
+                )
+                .map_err(sqlerr)?;
+            chrono.format(now.year(), seq as u64)
+        }
+    };
+    let days: i64 = tx
+        .query_row("SELECT deadline_days FROM document_type WHERE code = ?1", [q.document_type.as_deref().unwrap_or("")], |r| r.get(0))
+        .map_err(sqlerr)?;
+    let due = due_date(q.arrival_date.expect("checked above"), days as u32);
+    let at = now_rfc3339();
+    tx.execute(
+        "UPDATE courrier SET chrono = ?2, state = 'to_process', registered_at = ?3, due_date = ?4,
+                returned_reason = NULL, taken_by = NULL, assignee_id = NULL, closed_at = NULL WHERE id = ?1",
+        params![id, number, at, iso(due)],
+    )
+    .map_err(sqlerr)?;
+    let sqlerr2 = |e: rusqlite::Error| StoreError::Invalid(e.to_string());
+    insert_event(tx, &at, &s.event(EventKind::CourrierRegistered, Some(id), serde_json::json!({
+        "chrono": number, "document_type": q.document_type, "sender": q.sender, "subject": q.subject,
+        "letter_date": q.letter_date.map(iso), "arrival_date": q.arrival_date.map(iso), "reference": q.reference,
+        "priority": q.priority.as_str(), "confidential": q.confidential, "due_date": iso(due),
+    })))
+    .map_err(sqlerr2)?;
+    insert_event(tx, &at, &s.event(EventKind::CourrierRouted, Some(id), serde_json::json!({
+        "main_direction": q.main_direction, "copies": q.copies,
+    })))
+    .map_err(sqlerr2)?;
+    Ok(Registered { courrier: id, chrono: number, due_date: iso(due) })
+}
+
+/// A basket's filter and the visibility rule, as one SQL condition on `c`.
+fn basket_sql(s: &Session, f: &BasketFilter) -> String {
+    let v = s.viewer.visibility();
+    let dirs = v.directions.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let mut parts = vec![visible_sql(&v)];
+    if !f.states.is_empty() {
+        let states: Vec<String> = f.states.iter().map(|st| format!("'{}'", st.as_str())).collect();
+        parts.push(format!("c.state IN ({})", states.join(",")));
+    }
+    match f.scope {
+        Some(Scope::Main) => parts.push(format!("c.main_direction_id IN ({dirs})")),
+        Some(Scope::Copy) => parts.push(format!(
+            "EXISTS (SELECT 1 FROM courrier_copy cc WHERE cc.courrier_id = c.id AND cc.direction_id IN ({dirs}))"
+        )),
+        None => {}
+    }
+    if f.assigned_to_me {
+        parts.push(format!("c.assignee_id = {}", v.user_id));
+    }
+    if f.late {
+        parts.push(format!("c.state != 'closed' AND c.due_date < '{}'", iso(today())));
+    }
+    match f.returned {
+        Some(true) => parts.push("c.returned_reason IS NOT NULL".into()),
+        Some(false) => parts.push("c.returned_reason IS NULL".into()),
+        None => {}
+    }
+    parts.join(" AND ")
+}
