@@ -12,6 +12,7 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod registry;
 mod watch;
 
 #[derive(Parser)]
@@ -50,6 +51,9 @@ enum Command {
         limit: usize,
         #[arg(long)]
         json: bool,
+        /// Only what this user may see.
+        #[arg(long = "as")]
+        login: Option<String>,
     },
     /// Print separator sheets: one A4 page per sheet, a QR code and the direction in large type.
     Separators {
@@ -80,6 +84,36 @@ enum Command {
     },
     /// List the scanner profiles shipped with Pli.
     Profiles,
+    /// The organisation: directions, users and roles, document types (CSV).
+    #[command(subcommand)]
+    Org(registry::OrgCommand),
+    /// The contact directory of senders.
+    #[command(subcommand)]
+    Contact(registry::ContactCommand),
+    /// Qualify, register, act on and read courriers, as a user (`--as LOGIN`).
+    #[command(subcommand)]
+    Courrier(registry::CourrierCommand),
+    /// A user's baskets with their counts, or the courriers of one (`--basket NAME`).
+    Baskets {
+        #[arg(long = "as")]
+        login: String,
+        #[arg(long)]
+        basket: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The event history: `verify` recomputes its hash chain.
+    #[command(subcommand)]
+    History(HistoryCommand),
+}
+
+#[derive(Subcommand)]
+enum HistoryCommand {
+    /// Recompute the chain and name the first event altered or removed (exit 1 if any).
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -106,9 +140,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let data = data_dir(cli.data)?;
             ingest(&data, &profile, workers, json, stats, &paths)
         }
-        Command::Search { query, limit, json } => {
+        Command::Search { query, limit, json, login } => {
             let store = Store::open(&data_dir(cli.data)?)?;
-            let hits = store.search(&query, limit)?;
+            let hits = match login {
+                Some(login) => {
+                    let s = pli_store::Session { viewer: store.viewer(&login)?, workstation: hostname() };
+                    store.search_visible(&s, &query, limit)?
+                }
+                None => store.search(&query, limit)?,
+            };
             for hit in &hits {
                 if json {
                     println!("{}", serde_json::to_string(hit)?);
@@ -132,6 +172,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let data = data_dir(cli.data)?;
             watch::run(&data, &profiles, workers, json, until_idle)
         }
+        Command::Org(c) => registry::org(&data_dir(cli.data)?, c),
+        Command::Contact(c) => registry::contact(&data_dir(cli.data)?, c),
+        Command::Courrier(c) => registry::courrier(&data_dir(cli.data)?, c),
+        Command::Baskets { login, basket, json } => registry::baskets(&data_dir(cli.data)?, &login, basket.as_deref(), json),
+        Command::History(HistoryCommand::Verify { json }) => registry::verify_history(&data_dir(cli.data)?, json),
         Command::Profiles => {
             for (name, _) in BUILT_IN {
                 let p = Profile::find(name, None)?;

@@ -115,10 +115,17 @@ fn after_label<'a>(line: &'a str, labels: &[&str]) -> Option<&'a str> {
     None
 }
 
+/// OCR reads the edge of a page or a rule as a stray `|` or `_` at the end of a line.
+fn without_stray_marks(s: &str) -> &str {
+    s.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '|' | '_' | '~' | '¦'))
+}
+
 /// The subject, from « Objet : … ».
 pub fn subject(text: &str) -> Option<Suggested<String>> {
     text.lines()
         .find_map(|l| after_label(l, &["objet"]))
+        .map(without_stray_marks)
+        .filter(|s| !s.is_empty())
         .map(|s| Suggested { value: s.to_string(), confidence: 0.9 })
 }
 
@@ -251,6 +258,7 @@ mod tests {
         assert_eq!(letter_date("Colmar, le 30 février 2026").map(|d| d.value), None, "no such day");
         assert_eq!(letter_date("Nancy, le 7 DÉCEMBRE 2025.").unwrap().value, date!(2025 - 12 - 07));
         assert_eq!(subject("OBJET: Réclamation").unwrap().value, "Réclamation");
+        assert_eq!(subject("Objet : Demande de lits |").unwrap().value, "Demande de lits", "a page edge read as |");
         assert_eq!(reference("N/Réf. : 2026-117 suivi").unwrap().value, "2026-117");
         let v = reference("V/Réf : A-2026-000001").unwrap();
         assert!(v.confidence < 0.5);

@@ -1,0 +1,389 @@
+//! `pli org`, `pli contact`, `pli courrier`, `pli baskets`, `pli history`: argument
+//! handling and printing over `pli-store`'s registry. Every command that reads or
+//! changes courriers acts `--as` a user and is bound by that user's rights.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use pli_core::registration::{ChronoFormat, Priority, Qualification};
+use pli_core::capture::Actor;
+use pli_store::org::{OrganisationSheets, Sheet};
+use pli_store::registry::{Act, NewContact};
+use pli_store::{Session, Store};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use time::Date;
+
+#[derive(Subcommand)]
+pub enum OrgCommand {
+    /// Load directions, users (roles, initial passwords) and document types from CSV
+    /// sheets (semicolons or commas; French or English column names). All or nothing.
+    Import {
+        #[arg(long)]
+        directions: Option<PathBuf>,
+        #[arg(long)]
+        users: Option<PathBuf>,
+        #[arg(long = "types")]
+        document_types: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the organisation as CSV sheets for French Excel into a folder.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Set a user's password (read from standard input).
+    Password { login: String },
+}
+
+#[derive(Subcommand)]
+pub enum ContactCommand {
+    /// Add a sender to the directory (or find the same one already there).
+    Add {
+        #[arg(long = "as")]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// An organisation rather than a person.
+        #[arg(long)]
+        organisation: bool,
+        #[arg(long)]
+        address: Option<String>,
+        #[arg(long)]
+        postcode: Option<String>,
+        #[arg(long)]
+        city: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Contacts whose name contains every word typed.
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The qualification form, field by field.
+#[derive(Args, Debug, Default)]
+pub struct FormArgs {
+    /// Document type code.
+    #[arg(long = "type")]
+    document_type: Option<String>,
+    /// Sender: contact id.
+    #[arg(long)]
+    sender: Option<i64>,
+    #[arg(long)]
+    subject: Option<String>,
+    /// YYYY-MM-DD.
+    #[arg(long)]
+    letter_date: Option<String>,
+    /// YYYY-MM-DD (default: today).
+    #[arg(long)]
+    arrival_date: Option<String>,
+    #[arg(long)]
+    reference: Option<String>,
+    /// normal, high or urgent.
+    #[arg(long)]
+    priority: Option<String>,
+    #[arg(long)]
+    confidential: bool,
+    /// Main direction code.
+    #[arg(long)]
+    direction: Option<String>,
+    /// Copy direction code (repeat for several).
+    #[arg(long = "copy")]
+    copies: Vec<String>,
+    #[arg(long)]
+    comment: Option<String>,
+    /// Fill the fields left empty with Pli's suggestions (date, subject, reference,
+    /// sender, direction).
+    #[arg(long)]
+    accept_suggestions: bool,
+}
+
+#[derive(Subcommand)]
+pub enum CourrierCommand {
+    /// A courrier's record.
+    Show { id: i64, #[arg(long = "as")] login: String, #[arg(long)] json: bool },
+    /// What Pli reads from its text, with confidences.
+    Suggest { id: i64, #[arg(long = "as")] login: String, #[arg(long)] json: bool },
+    /// Save the form; with --register, register it (chrono number) and route it.
+    Qualify {
+        id: i64,
+        #[arg(long = "as")]
+        login: String,
+        #[command(flatten)]
+        form: FormArgs,
+        #[arg(long)]
+        register: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Register mail received on paper only (no pages).
+    RegisterPaper {
+        #[arg(long = "as")]
+        login: String,
+        #[command(flatten)]
+        form: FormArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Act on a courrier: take, assign, annotate, redirect, return, close, reopen.
+    Act {
+        id: i64,
+        #[arg(long = "as")]
+        login: String,
+        #[command(subcommand)]
+        action: ActCommand,
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// The courrier's history, oldest first.
+    History { id: i64, #[arg(long = "as")] login: String, #[arg(long)] json: bool },
+    /// Its PDF, thumbnails and text (reading is recorded).
+    Content { id: i64, #[arg(long = "as")] login: String, #[arg(long)] json: bool },
+}
+
+#[derive(Subcommand)]
+pub enum ActCommand {
+    Take,
+    Assign { agent: String },
+    Annotate { note: String },
+    Redirect { direction: String, #[arg(long)] reason: String },
+    /// Send back to the mail room.
+    Return { #[arg(long)] reason: String },
+    Close { #[arg(long)] note: Option<String> },
+    Reopen,
+}
+
+fn print<T: Serialize + std::fmt::Debug>(value: &T, json: bool, human: impl FnOnce(&T) -> String) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(value)?);
+    } else {
+        println!("{}", human(value));
+    }
+    Ok(())
+}
+
+fn session(store: &Store, login: &str) -> Result<Session> {
+    Ok(Session { viewer: store.viewer(login)?, workstation: crate::hostname() })
+}
+
+fn parse_date(field: &str, value: &Option<String>) -> Result<Option<Date>> {
+    value
+        .as_deref()
+        .map(|v| {
+            Date::parse(v, time::macros::format_description!("[year]-[month]-[day]"))
+                .with_context(|| format!("--{field} « {v} » : date attendue au format AAAA-MM-JJ"))
+        })
+        .transpose()
+}
+
+impl FormArgs {
+    fn qualification(&self) -> Result<Qualification> {
+        let priority = match &self.priority {
+            Some(p) => Priority::parse(p).with_context(|| format!("--priority « {p} » : normal, high ou urgent"))?,
+            None => Priority::Normal,
+        };
+        Ok(Qualification {
+            document_type: self.document_type.clone(),
+            sender: self.sender,
+            subject: self.subject.clone(),
+            letter_date: parse_date("letter-date", &self.letter_date)?,
+            arrival_date: parse_date("arrival-date", &self.arrival_date)?,
+            reference: self.reference.clone(),
+            priority,
+            confidential: self.confidential,
+            main_direction: self.direction.clone(),
+            copies: self.copies.clone(),
+            comment: self.comment.clone(),
+        })
+    }
+}
+
+fn chrono_format() -> Result<ChronoFormat> {
+    match std::env::var("PLI_CHRONO_FORMAT") {
+        Ok(f) => ChronoFormat::new(&f).map_err(anyhow::Error::msg),
+        Err(_) => Ok(ChronoFormat::default()),
+    }
+}
+
+pub fn org(data: &Path, command: OrgCommand) -> Result<ExitCode> {
+    let mut store = Store::open(data)?;
+    match command {
+        OrgCommand::Import { directions, users, document_types, json } => {
+            let read = |p: Option<PathBuf>| -> Result<Option<Sheet>> {
+                p.map(|p| {
+                    let text = std::fs::read_to_string(&p).with_context(|| format!("lecture de « {} »", p.display()))?;
+                    Ok(Sheet { name: p.display().to_string(), text })
+                })
+                .transpose()
+            };
+            let sheets = OrganisationSheets { directions: read(directions)?, users: read(users)?, document_types: read(document_types)? };
+            let actor = Actor { login: crate::whoami(), workstation: crate::hostname() };
+            let r = store.import_organisation(&sheets, &actor)?;
+            print(&r, json, |r| {
+                format!("{} direction(s), {} utilisateur(s), {} type(s) de document importés", r.directions, r.users, r.document_types)
+            })?;
+        }
+        OrgCommand::Export { out } => {
+            std::fs::create_dir_all(&out).with_context(|| format!("dossier « {} »", out.display()))?;
+            let (d, u, t) = store.export_organisation()?;
+            for (name, text) in [("directions.csv", d), ("utilisateurs.csv", u), ("types.csv", t)] {
+                let path = out.join(name);
+                std::fs::write(&path, text).with_context(|| format!("écriture de « {} »", path.display()))?;
+                println!("{}", path.display());
+            }
+        }
+        OrgCommand::Password { login } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).context("lecture du mot de passe sur l'entrée standard")?;
+            store.set_password(&login, password.trim_end_matches(['\n', '\r']))?;
+            eprintln!("mot de passe de « {login} » changé");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn contact(data: &Path, command: ContactCommand) -> Result<ExitCode> {
+    let mut store = Store::open(data)?;
+    match command {
+        ContactCommand::Add { login, name, organisation, address, postcode, city, email, json } => {
+            let s = session(&store, &login)?;
+            let new = NewContact { organisation_kind: organisation, name, organisation: None, address, postcode, city, email };
+            let (id, created) = store.create_contact(&s, &new)?;
+            print(&serde_json::json!({ "contact": id, "created": created }), json, |_| {
+                if created { format!("contact n° {id} créé") } else { format!("contact n° {id} déjà dans l'annuaire") }
+            })?;
+        }
+        ContactCommand::Search { text, limit, json } => {
+            for c in store.search_contacts(&text, limit)? {
+                print(&c, json, |c| format!("{:>6}  {}  {} {}", c.id, c.name, c.postcode.as_deref().unwrap_or(""), c.city.as_deref().unwrap_or("")))?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn courrier(data: &Path, command: CourrierCommand) -> Result<ExitCode> {
+    let mut store = Store::open(data)?;
+    match command {
+        CourrierCommand::Show { id, login, json } => {
+            let s = session(&store, &login)?;
+            print(&store.courrier(&s, id)?, json, |v| format!("{v:#?}"))?;
+        }
+        CourrierCommand::Suggest { id, login, json } => {
+            let s = session(&store, &login)?;
+            print(&store.suggestions(&s, id)?, json, |v| format!("{v:#?}"))?;
+        }
+        CourrierCommand::Qualify { id, login, form, register, json } => {
+            let s = session(&store, &login)?;
+            let mut q = form.qualification()?;
+            if form.accept_suggestions {
+                q = accept_suggestions(&store, &s, id, q)?;
+            }
+            if register {
+                if q.arrival_date.is_none() {
+                    q.arrival_date = Some(time::OffsetDateTime::now_utc().date());
+                }
+                let r = store.register(&s, id, &q, &chrono_format()?)?;
+                print(&r, json, |r| format!("courrier {} enregistré sous le n° {} (échéance {})", r.courrier, r.chrono, r.due_date))?;
+            } else {
+                store.qualify(&s, id, &q)?;
+                print(&serde_json::json!({ "courrier": id, "saved": true }), json, |_| format!("courrier {id} : qualification enregistrée"))?;
+            }
+        }
+        CourrierCommand::RegisterPaper { login, form, json } => {
+            let s = session(&store, &login)?;
+            if form.accept_suggestions {
+                bail!("--accept-suggestions : un courrier papier n'a pas de texte à lire");
+            }
+            let mut q = form.qualification()?;
+            q.arrival_date.get_or_insert_with(|| time::OffsetDateTime::now_utc().date());
+            let r = store.register_paper(&s, &q, &chrono_format()?)?;
+            print(&r, json, |r| format!("courrier papier {} enregistré sous le n° {}", r.courrier, r.chrono))?;
+        }
+        CourrierCommand::Act { id, login, action, json } => {
+            let s = session(&store, &login)?;
+            let act = match action {
+                ActCommand::Take => Act::Take,
+                ActCommand::Assign { agent } => Act::Assign { agent },
+                ActCommand::Annotate { note } => Act::Annotate { note },
+                ActCommand::Redirect { direction, reason } => Act::Redirect { to: direction, reason },
+                ActCommand::Return { reason } => Act::Return { reason },
+                ActCommand::Close { note } => Act::Close { note },
+                ActCommand::Reopen => Act::Reopen,
+            };
+            let state = store.act(&s, id, &act)?;
+            print(&serde_json::json!({ "courrier": id, "state": state }), json, |_| format!("courrier {id} : {}", state.label()))?;
+        }
+        CourrierCommand::History { id, login, json } => {
+            let s = session(&store, &login)?;
+            for e in store.history(&s, id)? {
+                print(&e, json, |e| format!("{}  {:<22} {:<12} {}", e.at, e.kind, e.actor, e.data))?;
+            }
+        }
+        CourrierCommand::Content { id, login, json } => {
+            let s = session(&store, &login)?;
+            print(&store.content(&s, id)?, json, |c| {
+                format!("{}\n{}", c.pdf.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "(papier seulement)".into()), c.text)
+            })?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Fills the empty fields with the suggestions read from the text.
+fn accept_suggestions(store: &Store, s: &Session, id: i64, mut q: Qualification) -> Result<Qualification> {
+    let found = store.suggestions(s, id)?;
+    q.letter_date = q.letter_date.or(found.letter_date.map(|x| x.value));
+    q.subject = q.subject.or(found.subject.map(|x| x.value));
+    q.reference = q.reference.or(found.reference.map(|x| x.value));
+    q.sender = q.sender.or(found.sender.map(|x| x.value.id));
+    q.main_direction = q.main_direction.or(found.main_direction.map(|x| x.value));
+    Ok(q)
+}
+
+pub fn baskets(data: &Path, login: &str, basket: Option<&str>, json: bool) -> Result<ExitCode> {
+    let store = Store::open(data)?;
+    let s = session(&store, login)?;
+    match basket {
+        None => {
+            for b in store.baskets(&s)? {
+                print(&b, json, |b| format!("{:<24} {:>5}", b.name, b.count))?;
+            }
+        }
+        Some(name) => {
+            for line in store.basket(&s, name)? {
+                print(&line, json, |l| {
+                    format!(
+                        "{:>6}  {:<15} {:<12} {:<10} {}{}",
+                        l.id,
+                        l.chrono.as_deref().unwrap_or("-"),
+                        l.state.label(),
+                        l.due_date.as_deref().unwrap_or("-"),
+                        l.subject.as_deref().unwrap_or(""),
+                        if l.late { "  EN RETARD" } else { "" }
+                    )
+                })?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn verify_history(data: &Path, json: bool) -> Result<ExitCode> {
+    let store = Store::open(data)?;
+    let report = store.verify_history()?;
+    print(&report, json, |r| match &r.broken {
+        None => format!("historique intact : {} événements, empreinte finale {}", r.events, r.head),
+        Some(b) => format!("HISTORIQUE ALTÉRÉ à l'événement {} : {}", b.event, b.problem),
+    })?;
+    Ok(if report.broken.is_none() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

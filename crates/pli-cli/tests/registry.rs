@@ -1,0 +1,98 @@
+//! The registry from the command line, as a script would drive it: load an
+//! organisation, ingest a generated batch, qualify and register with the suggestions
+//! accepted, work the courrier as a referent, read its history, verify the chain.
+
+use pli_testkit::{BatchSpec, Format, write_batch};
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn pli(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pli")).env("PLI_DATA", data).args(args).output().unwrap()
+}
+
+fn ok(data: &Path, args: &[&str]) -> Vec<Value> {
+    let out = pli(data, args);
+    assert!(out.status.success(), "pli {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+}
+
+#[test]
+fn a_letter_from_scan_to_close_through_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let directions = write("directions.csv", "code;nom;parent\nDG;Direction générale;\nDRH;Ressources humaines;DG\nDAF;Finances;DG\n");
+    let users = write(
+        "utilisateurs.csv",
+        "identifiant;nom;roles\nop;Opératrice;opérateur\nrh;Référent RH;référent:DRH\naf;Référente DAF;référent:DAF\n",
+    );
+    let types = write("types.csv", "code;nom;delai_jours\nCOUR;Courrier;30\n");
+    let imported = &ok(&data, &["org", "import", "--directions", &directions, "--users", &users, "--types", &types, "--json"])[0];
+    assert_eq!((imported["directions"].as_u64(), imported["users"].as_u64()), (Some(3), Some(3)));
+
+    let batch = dir.path().join("lot.pdf");
+    let spec = BatchSpec { seed: 5, letters: 1, pages_per_letter: (1, 1), lines_per_page: 6, blank_backs: 0.0, directions: vec!["DRH".into()], ..BatchSpec::default() };
+    let truth = write_batch(&spec, Format::Pdf, &batch).unwrap();
+    let ingested = ok(&data, &["ingest", "--json", batch.to_str().unwrap()]);
+    let id = ingested[0]["courrier"].as_i64().unwrap().to_string();
+    let letter = &truth.letters[0];
+
+    // Suggestions read from the OCR text.
+    let s = &ok(&data, &["courrier", "suggest", &id, "--as", "op", "--json"])[0];
+    assert_eq!(s["subject"]["value"], letter.subject.as_str());
+    assert_eq!(s["reference"]["value"], letter.reference.as_str());
+    assert_eq!(s["main_direction"]["value"], "DRH", "from the separator sheet");
+    assert!(s["letter_date"]["value"].is_string());
+
+    // A referent does not see it before it is registered.
+    assert!(!pli(&data, &["courrier", "show", &id, "--as", "rh", "--json"]).status.success());
+
+    let r = &ok(&data, &["courrier", "qualify", &id, "--as", "op", "--type", "COUR", "--copy", "DAF", "--accept-suggestions", "--register", "--json"])[0];
+    let chrono = r["chrono"].as_str().unwrap().to_string();
+    assert!(chrono.starts_with("A-") && chrono.ends_with("-000001"), "{chrono}");
+
+    let baskets = ok(&data, &["baskets", "--as", "rh", "--json"]);
+    let to_process = baskets.iter().find(|b| b["name"] == "À traiter").unwrap();
+    assert_eq!(to_process["count"], 1);
+    let lines = ok(&data, &["baskets", "--as", "rh", "--basket", "À traiter", "--json"]);
+    assert_eq!(lines[0]["chrono"], chrono.as_str());
+    assert_eq!(lines[0]["subject"], letter.subject.as_str());
+    let copies = ok(&data, &["baskets", "--as", "af", "--basket", "En copie", "--json"]);
+    assert_eq!(copies.len(), 1, "DAF has it in copy");
+
+    let redirect = pli(&data, &["courrier", "act", &id, "--as", "rh", "redirect", "DAF", "--reason", ""]);
+    assert!(!redirect.status.success() && String::from_utf8_lossy(&redirect.stderr).contains("motif obligatoire"));
+    ok(&data, &["courrier", "act", &id, "--as", "rh", "take", "--json"]);
+    ok(&data, &["courrier", "act", &id, "--as", "rh", "redirect", "DAF", "--reason", "budget", "--json"]);
+    ok(&data, &["courrier", "act", &id, "--as", "af", "return", "--reason", "mal qualifié", "--json"]);
+    ok(&data, &["courrier", "qualify", &id, "--as", "op", "--direction", "DRH", "--register", "--json"]);
+    let closed = &ok(&data, &["courrier", "act", &id, "--as", "rh", "close", "--note", "répondu", "--json"])[0];
+    assert_eq!(closed["state"], "closed");
+
+    let history: Vec<String> =
+        ok(&data, &["courrier", "history", &id, "--as", "rh", "--json"]).iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect();
+    assert_eq!(
+        history,
+        [
+            "courrier_captured", "courrier_registered", "courrier_routed", "courrier_taken", "courrier_redirected",
+            "courrier_returned", "courrier_registered", "courrier_routed", "courrier_closed",
+        ]
+    );
+    let verified = &ok(&data, &["history", "verify", "--json"])[0];
+    assert!(verified["broken"].is_null() && verified["events"].as_u64().unwrap() >= 10, "{verified}");
+
+    // Tampering by hand is found and named.
+    let db = rusqlite::Connection::open(data.join("pli.sqlite3")).unwrap();
+    db.execute_batch("DROP TRIGGER event_no_update").unwrap();
+    let target: i64 = db.query_row("SELECT id FROM event WHERE kind = 'courrier_closed'", [], |r| r.get(0)).unwrap();
+    db.execute("UPDATE event SET data = '{}' WHERE id = ?1", [target]).unwrap();
+    let out = pli(&data, &["history", "verify"]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains(&format!("événement {target}")), "{said}");
+}
