@@ -583,6 +583,7 @@ fn write_courrier(plan: &CourrierPlan, pages: &[PageResult], partial: &Path, fol
             rotation_degrees: p.rotation.degrees(),
             ocr_confidence: p.text.mean_confidence,
             thumbnail_path: relative(&file),
+            text: p.text.text.clone(),
         });
     }
     let text = pages.iter().map(|p| p.text.text.as_str()).collect::<Vec<_>>().join("\n\n");

@@ -148,6 +148,29 @@ pub enum CourrierCommand {
     History { id: i64, #[arg(long = "as")] login: String, #[arg(long)] json: bool },
     /// Its PDF, thumbnails and text (reading is recorded).
     Content { id: i64, #[arg(long = "as")] login: String, #[arg(long)] json: bool },
+    /// Correct the split before registration (pages counted from 1).
+    Split {
+        #[arg(long = "as")]
+        login: String,
+        #[command(subcommand)]
+        edit: SplitCommand,
+        #[arg(long, global = true)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SplitCommand {
+    /// Append FROM's pages to INTO; FROM is withdrawn.
+    Merge { into: i64, from: i64 },
+    /// Pages from PAGE on become a new courrier.
+    Cut { courrier: i64, page: usize },
+    /// Move a page to another courrier (or elsewhere in the same one).
+    Move { from: i64, page: usize, to: i64, #[arg(long, default_value_t = usize::MAX)] at: usize },
+    /// Turn a page clockwise by quarter turns.
+    Rotate { courrier: i64, page: usize, #[arg(long, default_value_t = 1)] quarters: u8 },
+    /// Leave a page out of the courrier (the archived batch keeps it).
+    Delete { courrier: i64, page: usize },
 }
 
 #[derive(Subcommand)]
@@ -328,6 +351,23 @@ pub fn courrier(data: &Path, command: CourrierCommand) -> Result<ExitCode> {
             for e in store.history(&s, id)? {
                 print(&e, json, |e| format!("{}  {:<22} {:<12} {}", e.at, e.kind, e.actor, e.data))?;
             }
+        }
+        CourrierCommand::Split { login, edit, json } => {
+            let s = session(&store, &login)?;
+            let from_one = |n: usize| n.checked_sub(1).context("les pages se comptent à partir de 1");
+            let edit = match edit {
+                SplitCommand::Merge { into, from } => pli_core::split::SplitEdit::Merge { into, from },
+                SplitCommand::Cut { courrier, page } => pli_core::split::SplitEdit::SplitAt { courrier, position: from_one(page)? },
+                SplitCommand::Move { from, page, to, at } => {
+                    pli_core::split::SplitEdit::MovePage { from, position: from_one(page)?, to, to_position: at.saturating_sub(1) }
+                }
+                SplitCommand::Rotate { courrier, page, quarters } => {
+                    pli_core::split::SplitEdit::Rotate { courrier, position: from_one(page)?, quarter_turns: quarters }
+                }
+                SplitCommand::Delete { courrier, page } => pli_core::split::SplitEdit::DeletePage { courrier, position: from_one(page)? },
+            };
+            let ids = store.edit_split(&s, &edit, &pli_capture::pdf::Composer)?;
+            print(&serde_json::json!({ "courriers": ids }), json, |_| format!("courrier(s) modifié(s) : {ids:?}"))?;
         }
         CourrierCommand::Content { id, login, json } => {
             let s = session(&store, &login)?;

@@ -40,6 +40,8 @@ pub struct NewCourrierPage {
     pub ocr_confidence: f32,
     /// Relative to the data folder.
     pub thumbnail_path: String,
+    /// The page's OCR text.
+    pub text: String,
 }
 
 /// A courrier made by capture, its files already written under the batch folder.

@@ -44,6 +44,8 @@ pub enum EventKind {
     UserSignedIn,
     /// A sender was added to the contact directory.
     ContactCreated,
+    /// Its pages were changed by a split correction (merge, split, move, turn, delete).
+    SplitCorrected,
 }
 
 impl EventKind {
@@ -67,6 +69,7 @@ impl EventKind {
             EventKind::OrganisationImported => "organisation_imported",
             EventKind::UserSignedIn => "user_signed_in",
             EventKind::ContactCreated => "contact_created",
+            EventKind::SplitCorrected => "split_corrected",
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod capture;
 pub mod event;
 pub mod registration;
 pub mod separator;
+pub mod split;
 pub mod suggest;
 pub mod workflow;
 

@@ -13,6 +13,7 @@ pub mod journal;
 pub mod org;
 pub mod registry;
 pub mod search;
+mod split;
 pub use journal::{Intake, IntakeState};
 pub use org::{ImportReport, Sheet};
 pub use registry::{CourrierView, HistoryEntry, Session};
@@ -45,6 +46,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0001_capture.sql")),
         M::up(include_str!("../migrations/0002_intake.sql")),
         M::up_with_hook(include_str!("../migrations/0003_registry.sql"), chain_existing_events).foreign_key_check(),
+        M::up(include_str!("../migrations/0004_split_correction.sql")),
     ])
 }
 
@@ -185,11 +187,11 @@ pub(crate) fn insert_batch(tx: &Transaction<'_>, batch: &NewBatch, actor: &Actor
         )?;
         let id = tx.last_insert_rowid();
         let mut page = tx.prepare_cached(
-            "INSERT INTO courrier_page (courrier_id, position, source_index, rotation, ocr_confidence, thumbnail_path)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO courrier_page (courrier_id, position, source_index, rotation, ocr_confidence, thumbnail_path, text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for (pos, p) in c.pages.iter().enumerate() {
-            page.execute(params![id, pos as i64, p.source_index as i64, p.rotation_degrees, p.ocr_confidence, p.thumbnail_path])?;
+            page.execute(params![id, pos as i64, p.source_index as i64, p.rotation_degrees, p.ocr_confidence, p.thumbnail_path, p.text])?;
         }
         tx.execute("INSERT INTO courrier_text (rowid, text) VALUES (?1, ?2)", params![id, c.text])?;
         let pages: Vec<usize> = c.pages.iter().map(|p| p.source_index).collect();

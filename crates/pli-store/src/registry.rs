@@ -20,7 +20,7 @@ pub struct Session {
 }
 
 impl Session {
-    fn event(&self, kind: EventKind, courrier: Option<i64>, data: serde_json::Value) -> NewEvent {
+    pub(crate) fn event(&self, kind: EventKind, courrier: Option<i64>, data: serde_json::Value) -> NewEvent {
         NewEvent { actor: self.viewer.login.clone(), workstation: self.workstation.clone(), kind, courrier, data }
     }
 }
@@ -191,7 +191,7 @@ fn visible_sql(v: &Visibility) -> String {
     let list = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let dirs = list(&v.directions);
     format!(
-        "(c.assignee_id = {uid}
+        "c.withdrawn IS NULL AND (c.assignee_id = {uid}
           OR (c.confidential = 0 AND ({all} OR c.main_direction_id IN ({dirs})
               OR EXISTS (SELECT 1 FROM courrier_copy cc WHERE cc.courrier_id = c.id AND cc.direction_id IN ({dirs}))))
           OR (c.confidential = 1 AND (c.main_direction_id IN ({refs}) OR ({mail} AND c.state = 'to_qualify'))))",
@@ -214,10 +214,10 @@ fn refused_invisible() -> StoreError {
     StoreError::Refused(Refusal::NotVisible)
 }
 
-fn facts(tx: &rusqlite::Connection, id: i64) -> rusqlite::Result<Option<CourrierFacts>> {
+pub(crate) fn facts(tx: &rusqlite::Connection, id: i64) -> rusqlite::Result<Option<CourrierFacts>> {
     let row = tx
         .query_row(
-            "SELECT state, main_direction_id, confidential, assignee_id FROM courrier WHERE id = ?1",
+            "SELECT state, main_direction_id, confidential, assignee_id FROM courrier WHERE id = ?1 AND withdrawn IS NULL",
             [id],
             |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, bool>(2)?, r.get::<_, Option<i64>>(3)?)),
         )
@@ -244,14 +244,14 @@ fn direction_id(tx: &rusqlite::Connection, code: &str) -> Result<i64> {
 }
 
 impl Store {
-    fn write_tx(&mut self) -> Result<Transaction<'_>> {
+    pub(crate) fn write_tx(&mut self) -> Result<Transaction<'_>> {
         let path = self.db_path.clone();
         self.conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|source| StoreError::Sqlite { path, source })
     }
 
-    fn sql(&self) -> impl Fn(rusqlite::Error) -> StoreError + use<> {
+    pub(crate) fn sql(&self) -> impl Fn(rusqlite::Error) -> StoreError + use<> {
         let path = self.db_path.clone();
         move |source| StoreError::Sqlite { path: path.clone(), source }
     }

@@ -26,6 +26,7 @@ fn batch(text: &str, hash: &str) -> NewBatch {
                 rotation_degrees: 0,
                 ocr_confidence: 93.0,
                 thumbnail_path: format!("courriers/{hash}/0/p0.jpg"),
+                text: String::new(),
             }],
         }],
     }

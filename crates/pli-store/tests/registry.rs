@@ -67,6 +67,7 @@ fn capture(store: &mut Store, texts: &[&str]) -> Vec<i64> {
                     rotation_degrees: 0,
                     ocr_confidence: 90.0,
                     thumbnail_path: format!("courriers/{hash}/{i}/p0.jpg"),
+                    text: t.to_string(),
                 }],
             })
             .collect(),

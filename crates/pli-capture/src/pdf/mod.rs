@@ -1,9 +1,11 @@
 //! PDF output: the searchable PDF of a courrier and the printable separator sheets.
 
+mod recompose;
 mod searchable;
 mod sheets;
 mod winansi;
 
+pub use recompose::Composer;
 pub use searchable::{PdfInfo, PdfPage, write_searchable_pdf};
 pub use sheets::{SeparatorSheet, separator_sheets_pdf};
 
