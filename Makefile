@@ -23,6 +23,7 @@ run: deps
 # desktop shell must build.
 test: deps
 	@command -v cargo-nextest >/dev/null || $(CARGO) install --locked cargo-nextest
+	$(CARGO) fmt --check
 	$(CARGO) nextest run --no-fail-fast
 	$(CARGO) test --doc
 	$(CARGO) build -p pli-desktop

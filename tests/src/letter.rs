@@ -16,8 +16,18 @@ const SENDERS: &[(&str, &str, &str)] = &[
 const CITIES: &[&str] = &["Strasbourg", "Colmar", "Mulhouse", "Metz", "Nancy", "Reims", "Épinal", "Troyes"];
 
 const MONTHS: &[&str] = &[
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-    "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 ];
 
 const SUBJECTS: &[&str] = &[
@@ -62,7 +72,12 @@ const CLOSINGS: &[&str] = &[
     "Dans l'attente de votre réponse, recevez mes salutations respectueuses.",
 ];
 
-const SIGNERS: &[&str] = &["Claire Martin, directrice", "Jean-François Muller, président", "Dr Hélène Weber", "Sophie Lambert, cadre de santé"];
+const SIGNERS: &[&str] = &[
+    "Claire Martin, directrice",
+    "Jean-François Muller, président",
+    "Dr Hélène Weber",
+    "Sophie Lambert, cadre de santé",
+];
 
 /// A letter: its pages as lines of text, and the fields suggestion tests look for.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]

@@ -172,7 +172,11 @@ fn plan(spec: &BatchSpec, fonts: &Fonts) -> (GroundTruth, Vec<Planned>) {
         });
         if let Some(payload) = &separator {
             let label = format!("SÉPARATEUR {}", direction.as_deref().unwrap_or(""));
-            truth.pages.push(PageTruth { index: planned.len(), role: PageRole::Separator { payload: payload.clone() }, rotation: 0 });
+            truth.pages.push(PageTruth {
+                index: planned.len(),
+                role: PageRole::Separator { payload: payload.clone() },
+                rotation: 0,
+            });
             planned.push(Planned::Separator { payload: payload.clone(), label: label.trim().to_string() });
             if rng.chance(spec.blank_backs) {
                 truth.pages.push(PageTruth { index: planned.len(), role: PageRole::Blank, rotation: 0 });
@@ -215,16 +219,16 @@ fn plan(spec: &BatchSpec, fonts: &Fonts) -> (GroundTruth, Vec<Planned>) {
                 let index = planned.len();
                 truth.pages.push(PageTruth { index, role: PageRole::Blank, rotation: 0 });
                 letter_truth.blank_pages.push(index);
-                let bleed = rng.chance(0.5).then(|| (lines, font, size));
+                let bleed = rng.chance(0.5).then_some((lines, font, size));
                 planned.push(Planned::Blank { front: bleed, paper });
             }
         }
         letter_truth.text = texts.join("\n\n");
         // A blank back right after the separator belongs to this letter's span too.
-        if let Some(sep_index) = letter_truth.pages.first().map(|p| p.saturating_sub(1)) {
-            if truth.pages.get(sep_index).is_some_and(|p| p.role == PageRole::Blank) {
-                letter_truth.blank_pages.insert(0, sep_index);
-            }
+        if let Some(sep_index) = letter_truth.pages.first().map(|p| p.saturating_sub(1))
+            && truth.pages.get(sep_index).is_some_and(|p| p.role == PageRole::Blank)
+        {
+            letter_truth.blank_pages.insert(0, sep_index);
         }
         truth.letters.push(letter_truth);
     }
@@ -255,7 +259,10 @@ fn draw(page: &Planned, fonts: &Fonts, spec: &BatchSpec, rng: &mut Rng) -> anyho
 }
 
 /// Renders every page in order, calling `sink` with each; returns the truth.
-pub fn generate(spec: &BatchSpec, mut sink: impl FnMut(usize, image::GrayImage) -> anyhow::Result<()>) -> anyhow::Result<GroundTruth> {
+pub fn generate(
+    spec: &BatchSpec,
+    mut sink: impl FnMut(usize, image::GrayImage) -> anyhow::Result<()>,
+) -> anyhow::Result<GroundTruth> {
     let fonts = Fonts::load()?;
     let (truth, planned) = plan(spec, &fonts);
     let mut rng = Rng::new(spec.seed ^ 0xA5A5);
@@ -289,7 +296,9 @@ pub fn write_batch(spec: &BatchSpec, format: Format, out: &Path) -> anyhow::Resu
         Format::Tiff => write_tiff(spec, out)?,
         Format::Folder => {
             std::fs::create_dir_all(out)?;
-            generate(spec, |i, img| Ok(std::fs::write(out.join(format!("page-{:04}.jpg", i + 1)), jpeg(&img, spec.jpeg_quality)?)?))?
+            generate(spec, |i, img| {
+                Ok(std::fs::write(out.join(format!("page-{:04}.jpg", i + 1)), jpeg(&img, spec.jpeg_quality)?)?)
+            })?
         }
     };
     let truth_path = match format {
@@ -329,7 +338,8 @@ fn write_pdf(spec: &BatchSpec, out: &Path) -> anyhow::Result<GroundTruth> {
         Ok(())
     })?;
     let count = kids.len() as i64;
-    doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }));
+    doc.objects
+        .insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }));
     let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     doc.trailer.set("Root", catalog);
     doc.save(out)?;

@@ -8,8 +8,16 @@ fn small() -> BatchSpec {
 fn the_same_seed_gives_the_same_batch() {
     let mut a = Vec::new();
     let mut b = Vec::new();
-    let ta = generate(&small(), |_, img| Ok(a.push(img))).unwrap();
-    let tb = generate(&small(), |_, img| Ok(b.push(img))).unwrap();
+    let ta = generate(&small(), |_, img| {
+        a.push(img);
+        Ok(())
+    })
+    .unwrap();
+    let tb = generate(&small(), |_, img| {
+        b.push(img);
+        Ok(())
+    })
+    .unwrap();
     assert_eq!(ta.pages, tb.pages);
     assert!(a == b);
 }
@@ -56,7 +64,11 @@ fn every_symbology_decodes_back_to_its_payload() {
 fn a_blank_back_is_mostly_paper() {
     let spec = BatchSpec { letters: 1, lines_per_page: 6, blank_backs: 1.0, ..BatchSpec::default() };
     let mut blanks = Vec::new();
-    let truth = generate(&spec, |i, img| Ok(blanks.push((i, img)))).unwrap();
+    let truth = generate(&spec, |i, img| {
+        blanks.push((i, img));
+        Ok(())
+    })
+    .unwrap();
     let blank_index = truth.pages.iter().find(|p| p.role == PageRole::Blank).unwrap().index;
     let img = &blanks[blank_index].1;
     let dark = img.pixels().filter(|p| p.0[0] < 150).count();

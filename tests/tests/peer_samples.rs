@@ -36,18 +36,24 @@ fn samples_dir() -> Option<PathBuf> {
 /// A profile whose only extra separator is the case's string, as the other project's
 /// tests configure it.
 fn profile_for(separator: &str) -> Profile {
-    let escaped: String = separator.chars().flat_map(|c| {
-        let special = "\\.+*?()|[]{}^$#&-~ ".contains(c);
-        special.then_some('\\').into_iter().chain(std::iter::once(c))
-    }).collect();
-    let toml = format!("[separator]\nsymbologies = [\"qr\", \"code128\", \"code39\", \"datamatrix\"]\nprecedes_first_letter = true\n[[separator.patterns]]\nregex = '{escaped}'\n");
+    let escaped: String = separator
+        .chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$#&-~ ".contains(c);
+            special.then_some('\\').into_iter().chain(std::iter::once(c))
+        })
+        .collect();
+    let toml = format!(
+        "[separator]\nsymbologies = [\"qr\", \"code128\", \"code39\", \"datamatrix\"]\nprecedes_first_letter = true\n[[separator.patterns]]\nregex = '{escaped}'\n"
+    );
     Profile::from_toml(&toml, "peer.toml").unwrap()
 }
 
 #[test]
 fn pli_finds_the_separator_pages_the_other_project_expects() {
     let Some(dir) = samples_dir() else { return };
-    let expected: Expected = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let expected: Expected =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
     let mut failures = Vec::new();
     for case in &expected.cases {
         let data = tempfile::tempdir().unwrap();
@@ -67,12 +73,18 @@ fn pli_finds_the_separator_pages_the_other_project_expects() {
                 case.file, case.separator_string, report.separator_pages, case.separator_pages
             ));
         }
-        if let Some(n) = case.documents {
-            if report.courriers.len() != n {
-                failures.push(format!("{}: {} courriers, expected {n}", case.file, report.courriers.len()));
-            }
+        if let Some(n) = case.documents
+            && report.courriers.len() != n
+        {
+            failures.push(format!("{}: {} courriers, expected {n}", case.file, report.courriers.len()));
         }
         println!("{:40} {:16} separators {:?}", case.file, case.separator_string, report.separator_pages);
     }
-    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), expected.cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        expected.cases.len(),
+        failures.join("\n")
+    );
 }

@@ -22,7 +22,8 @@ fn ingest(path: &Path, data: &Path) -> BatchReport {
 /// Compares a report with the ground truth, letter by letter.
 fn assert_matches_truth(report: &BatchReport, truth: &GroundTruth) {
     assert_eq!(report.courriers.len(), truth.letters.len(), "number of courriers");
-    let blanks: Vec<usize> = truth.pages.iter().filter(|p| p.role == pli_testkit::PageRole::Blank).map(|p| p.index).collect();
+    let blanks: Vec<usize> =
+        truth.pages.iter().filter(|p| p.role == pli_testkit::PageRole::Blank).map(|p| p.index).collect();
     assert_eq!(report.blank_pages, blanks, "blank pages");
     for (i, (c, l)) in report.courriers.iter().zip(&truth.letters).enumerate() {
         assert_eq!(c.pages, l.pages, "courrier {i}: content pages");
@@ -33,7 +34,13 @@ fn assert_matches_truth(report: &BatchReport, truth: &GroundTruth) {
         let expected: Vec<u32> = l.pages.iter().map(|&p| (360 - truth.pages[p].rotation) % 360).collect();
         assert_eq!(c.rotations, expected, "courrier {i}: orientation");
         let error = cer(&l.text, &c.text);
-        assert!(error < 0.03, "courrier {i}: character error rate {:.2} %\n--- expected\n{}\n--- got\n{}", error * 100.0, l.text, c.text);
+        assert!(
+            error < 0.03,
+            "courrier {i}: character error rate {:.2} %\n--- expected\n{}\n--- got\n{}",
+            error * 100.0,
+            l.text,
+            c.text
+        );
     }
 }
 
@@ -60,7 +67,8 @@ fn a_pdf_batch_is_split_turned_upright_and_read() {
 #[test]
 fn a_tiff_batch_with_code128_separators() {
     let dir = tempfile::tempdir().unwrap();
-    let spec = BatchSpec { seed: 5, letters: 3, lines_per_page: 8, symbology: Symbology::Code128, ..BatchSpec::default() };
+    let spec =
+        BatchSpec { seed: 5, letters: 3, lines_per_page: 8, symbology: Symbology::Code128, ..BatchSpec::default() };
     let batch = dir.path().join("lot.tiff");
     let truth = write_batch(&spec, Format::Tiff, &batch).unwrap();
     assert_matches_truth(&ingest(&batch, &dir.path().join("data")), &truth);
@@ -86,7 +94,14 @@ fn a_folder_of_pages_with_code39_separators_and_no_first_separator() {
 #[test]
 fn datamatrix_separators_split_too() {
     let dir = tempfile::tempdir().unwrap();
-    let spec = BatchSpec { seed: 21, letters: 2, lines_per_page: 6, symbology: Symbology::DataMatrix, blank_backs: 0.0, ..BatchSpec::default() };
+    let spec = BatchSpec {
+        seed: 21,
+        letters: 2,
+        lines_per_page: 6,
+        symbology: Symbology::DataMatrix,
+        blank_backs: 0.0,
+        ..BatchSpec::default()
+    };
     let batch = dir.path().join("lot.pdf");
     let truth = write_batch(&spec, Format::Pdf, &batch).unwrap();
     assert_matches_truth(&ingest(&batch, &dir.path().join("data")), &truth);
@@ -95,19 +110,32 @@ fn datamatrix_separators_split_too() {
 #[test]
 fn the_searchable_pdf_holds_the_ocr_text_and_search_ignores_accents() {
     let dir = tempfile::tempdir().unwrap();
-    let spec = BatchSpec { seed: 3, letters: 2, lines_per_page: 10, blank_backs: 0.0, upside_down: 0.0, ..BatchSpec::default() };
+    let spec = BatchSpec {
+        seed: 3,
+        letters: 2,
+        lines_per_page: 10,
+        blank_backs: 0.0,
+        upside_down: 0.0,
+        ..BatchSpec::default()
+    };
     let batch = dir.path().join("lot.pdf");
     write_batch(&spec, Format::Pdf, &batch).unwrap();
     let data = dir.path().join("data");
     let report = ingest(&batch, &data);
     for c in &report.courriers {
-        let info = Command::new("pdfinfo").arg(&c.pdf).output().expect("pdfinfo (poppler-utils) is installed by make test");
+        let info =
+            Command::new("pdfinfo").arg(&c.pdf).output().expect("pdfinfo (poppler-utils) is installed by make test");
         assert!(info.status.success(), "pdfinfo: {}", String::from_utf8_lossy(&info.stderr));
         assert!(info.stderr.is_empty(), "pdfinfo warns: {}", String::from_utf8_lossy(&info.stderr));
         let text = Command::new("pdftotext").arg(&c.pdf).arg("-").output().unwrap();
         let text = String::from_utf8(text.stdout).unwrap();
         let error = cer(&c.text, &text);
-        assert!(error < 0.05, "pdftotext differs from the OCR text by {:.1} %:\n{text}\n---\n{}", error * 100.0, c.text);
+        assert!(
+            error < 0.05,
+            "pdftotext differs from the OCR text by {:.1} %:\n{text}\n---\n{}",
+            error * 100.0,
+            c.text
+        );
     }
     let store = Store::open(&data).unwrap();
     // Every letter is addressed to the "Agence régionale de santé": search without accents.
@@ -146,7 +174,8 @@ fn printed_separator_sheets_are_read_back_by_the_pipeline() {
         .map(|page| {
             let gray = page.unwrap().pixels.to_luma8();
             let small = pli_capture::imaging::downscale_box(&gray, 3);
-            let ink = pli_capture::separator::Ink::of(pli_capture::blank::ink_ratio(&small), profile.blank.max_ink_ratio);
+            let ink =
+                pli_capture::separator::Ink::of(pli_capture::blank::ink_ratio(&small), profile.blank.max_ink_ratio);
             reader.read_page(&gray, &small, ink).separator.and_then(|s| s.direction)
         })
         .collect();

@@ -45,7 +45,14 @@ fn shares_words(text: &str, line: &str) -> bool {
 fn merge_split_turn_and_delete_pages_and_the_documents_follow() {
     let dir = tempfile::tempdir().unwrap();
     let batch = dir.path().join("lot.pdf");
-    let spec = BatchSpec { seed: 77, letters: 2, pages_per_letter: (2, 2), lines_per_page: 6, blank_backs: 0.0, ..BatchSpec::default() };
+    let spec = BatchSpec {
+        seed: 77,
+        letters: 2,
+        pages_per_letter: (2, 2),
+        lines_per_page: 6,
+        blank_backs: 0.0,
+        ..BatchSpec::default()
+    };
     write_batch(&spec, Format::Pdf, &batch).unwrap();
     let data = dir.path().join("data");
     let mut store = Store::open(&data).unwrap();
@@ -63,7 +70,9 @@ fn merge_split_turn_and_delete_pages_and_the_documents_follow() {
     // The OCR text of each of the four pages, to recognise them wherever they go.
     let page_texts: Vec<String> = store
         .connection()
-        .prepare("SELECT p.text FROM courrier_page p WHERE p.courrier_id IN (?1, ?2) ORDER BY p.courrier_id, p.position")
+        .prepare(
+            "SELECT p.text FROM courrier_page p WHERE p.courrier_id IN (?1, ?2) ORDER BY p.courrier_id, p.position",
+        )
         .unwrap()
         .query_map([a, b], |r| r.get(0))
         .unwrap()
@@ -114,7 +123,8 @@ fn merge_split_turn_and_delete_pages_and_the_documents_follow() {
     assert_eq!(events, 6, "one event per courrier changed: merge 2, split 2, turn 1, delete 1");
 
     // An impossible correction says why, and changes nothing.
-    let err = store.edit_split(&op, &SplitEdit::SplitAt { courrier: c, position: 5 }, &Composer).unwrap_err().to_string();
+    let err =
+        store.edit_split(&op, &SplitEdit::SplitAt { courrier: c, position: 5 }, &Composer).unwrap_err().to_string();
     assert!(err.contains("page 6"), "{err}");
     assert_eq!(pdf_pages(&pdf_of(&store, c)).len(), 2);
 }

@@ -11,10 +11,24 @@ use pli_testkit::{BatchSpec, Format, Rng, make_letter, write_batch};
 use time::{Date, Month};
 
 fn parse_french_date(s: &str) -> Date {
-    let months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"];
+    let months = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
     let parts: Vec<&str> = s.split(' ').collect();
     let month = months.iter().position(|m| *m == parts[1]).unwrap() as u8 + 1;
-    Date::from_calendar_date(parts[2].parse().unwrap(), Month::try_from(month).unwrap(), parts[0].parse().unwrap()).unwrap()
+    Date::from_calendar_date(parts[2].parse().unwrap(), Month::try_from(month).unwrap(), parts[0].parse().unwrap())
+        .unwrap()
 }
 
 #[test]
@@ -73,7 +87,12 @@ fn direction_suggestions_learned_from_a_generated_history() {
     }
     let right = held_out.iter().filter(|(text, direction)| model.suggest(text).unwrap().value == *direction).count();
     let accuracy = right as f64 / held_out.len() as f64;
-    eprintln!("direction suggestion: {right}/{} right ({:.1} %) after learning {} routed letters", held_out.len(), accuracy * 100.0, history.len());
+    eprintln!(
+        "direction suggestion: {right}/{} right ({:.1} %) after learning {} routed letters",
+        held_out.len(),
+        accuracy * 100.0,
+        history.len()
+    );
     // Ninety per cent follow the usual route; a useful model gets most of those.
     assert!(accuracy > 0.75, "accuracy {accuracy}");
 }

@@ -54,8 +54,16 @@ impl Problem {
         match self {
             Problem::Io(e) => matches!(
                 e.kind(),
-                PermissionDenied | StorageFull | QuotaExceeded | ResourceBusy | ReadOnlyFilesystem
-                    | WouldBlock | Interrupted | TimedOut | NotFound | OutOfMemory
+                PermissionDenied
+                    | StorageFull
+                    | QuotaExceeded
+                    | ResourceBusy
+                    | ReadOnlyFilesystem
+                    | WouldBlock
+                    | Interrupted
+                    | TimedOut
+                    | NotFound
+                    | OutOfMemory
             ),
             Problem::Ocr(_) | Problem::Cancelled => true,
             _ => false,

@@ -6,13 +6,13 @@
 pub mod blank;
 mod error;
 mod hash;
-pub mod pipeline;
 pub mod imaging;
-pub mod profile;
-pub mod separator;
+pub mod ocr;
 mod page;
 pub mod pdf;
-pub mod ocr;
+pub mod pipeline;
+pub mod profile;
+pub mod separator;
 pub mod source;
 
 pub use error::{CaptureError, Problem};

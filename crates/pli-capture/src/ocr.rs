@@ -23,10 +23,7 @@ pub fn ensure_single_threaded_openmp() {
         return;
     }
     let Ok(exe) = std::env::current_exe() else { return };
-    let error = std::process::Command::new(exe)
-        .args(std::env::args_os().skip(1))
-        .env("OMP_THREAD_LIMIT", "1")
-        .exec();
+    let error = std::process::Command::new(exe).args(std::env::args_os().skip(1)).env("OMP_THREAD_LIMIT", "1").exec();
     // Only reached when exec failed: go on, slower.
     tracing::warn!("OMP_THREAD_LIMIT could not be set ({error}); OCR will be slower");
 }

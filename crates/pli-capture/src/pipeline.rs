@@ -147,12 +147,14 @@ impl Capture {
     ) -> Result<BatchReport, IngestError> {
         let started = Instant::now();
         let content_hash = crate::hash::content_hash(path)?;
-        let store_err = |e: &dyn std::error::Error| IngestError::Store { file: path.to_path_buf(), message: e.to_string() };
+        let store_err =
+            |e: &dyn std::error::Error| IngestError::Store { file: path.to_path_buf(), message: e.to_string() };
         if let Some(known) = store.batch_by_hash(&content_hash).map_err(|e| store_err(&e))? {
             return Err(IngestError::AlreadyIngested { file: path.to_path_buf(), known });
         }
         // Held shared while documents are written, so that no orphan sweep removes them.
-        let lock = open_capture_lock(data_dir).map_err(|e| CaptureError::new(data_dir.join(CAPTURE_LOCK), Problem::Io(e)))?;
+        let lock =
+            open_capture_lock(data_dir).map_err(|e| CaptureError::new(data_dir.join(CAPTURE_LOCK), Problem::Io(e)))?;
         lock.lock_shared().map_err(|e| CaptureError::new(data_dir.join(CAPTURE_LOCK), Problem::Io(e)))?;
         let folder = format!("{}/lot-{}-{}", pli_core::capture::COURRIERS_DIR, unix_seconds(), &content_hash[..12]);
         let partial = data_dir.join(format!("{folder}.partial"));
@@ -268,7 +270,8 @@ impl Capture {
     fn take_engines(&self, path: &Path) -> Result<Vec<OcrEngine>, CaptureError> {
         let mut pool = self.engines.lock().unwrap();
         while pool.len() < self.workers {
-            let engine = OcrEngine::new(&self.profile.ocr.languages).map_err(|e| CaptureError::new(path, Problem::Ocr(e)))?;
+            let engine =
+                OcrEngine::new(&self.profile.ocr.languages).map_err(|e| CaptureError::new(path, Problem::Ocr(e)))?;
             pool.push(engine);
         }
         Ok(pool.drain(..self.workers).collect())
@@ -410,7 +413,8 @@ impl Planner {
 
     fn separator(&mut self, payload: SeparatorPayload) -> Option<CourrierPlan> {
         let closed = self.finish();
-        self.current = CourrierPlan { seq: self.next_seq, separator: Some(payload), pages: vec![], blank_pages: vec![] };
+        self.current =
+            CourrierPlan { seq: self.next_seq, separator: Some(payload), pages: vec![], blank_pages: vec![] };
         closed
     }
 
@@ -470,16 +474,15 @@ fn recognise(engine: &mut OcrEngine, job: Job, orientation_check_below: f32) -> 
     let dpi = job.dpi.round() as u32;
     let mut text = engine.recognize(&job.gray, dpi).map_err(Problem::Ocr)?;
     let mut rotation = Rotation::None;
-    if text.mean_confidence < orientation_check_below || text.words.len() < 5 {
-        if let Some((turn, _confidence)) = engine.detect_orientation(&job.gray, dpi).map_err(Problem::Ocr)? {
-            if turn != Rotation::None {
-                let turned = rotate_gray(&job.gray, turn);
-                let retry = engine.recognize(&turned, dpi).map_err(Problem::Ocr)?;
-                if retry.mean_confidence > text.mean_confidence {
-                    text = retry;
-                    rotation = turn;
-                }
-            }
+    if (text.mean_confidence < orientation_check_below || text.words.len() < 5)
+        && let Some((turn, _confidence)) = engine.detect_orientation(&job.gray, dpi).map_err(Problem::Ocr)?
+        && turn != Rotation::None
+    {
+        let turned = rotate_gray(&job.gray, turn);
+        let retry = engine.recognize(&turned, dpi).map_err(Problem::Ocr)?;
+        if retry.mean_confidence > text.mean_confidence {
+            text = retry;
+            rotation = turn;
         }
     }
     let thumbnail_jpeg = thumbnail(&rotate_gray(&job.small, rotation));
@@ -540,7 +543,8 @@ fn write_courriers(
                 break;
             }
             let plan = plans.pop_front().expect("front exists");
-            let courrier_pages: Vec<PageResult> = plan.pages.iter().map(|i| pages.remove(i).expect("checked")).collect();
+            let courrier_pages: Vec<PageResult> =
+                plan.pages.iter().map(|i| pages.remove(i).expect("checked")).collect();
             match write_courrier(&plan, &courrier_pages, partial, folder) {
                 Ok(record) => {
                     progress(Progress::CourrierWritten { seq: plan.seq });
@@ -558,7 +562,12 @@ fn write_courriers(
 }
 
 /// Writes one courrier's searchable PDF, thumbnails and text under `partial/<seq>/`.
-fn write_courrier(plan: &CourrierPlan, pages: &[PageResult], partial: &Path, folder: &str) -> std::io::Result<NewCourrier> {
+fn write_courrier(
+    plan: &CourrierPlan,
+    pages: &[PageResult],
+    partial: &Path,
+    folder: &str,
+) -> std::io::Result<NewCourrier> {
     let name = format!("{:03}", plan.seq);
     let dir = partial.join(&name);
     std::fs::create_dir_all(&dir)?;

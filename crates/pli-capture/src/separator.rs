@@ -7,8 +7,10 @@ use crate::profile::{PayloadPattern, Profile, Symbology};
 use image::GrayImage;
 use pli_core::SeparatorPayload;
 use pli_core::separator::parse_pli_payload;
-use rxing::{BarcodeFormat, DecodeHints, MultiFormatReader, Reader, BinaryBitmap, common::HybridBinarizer, Luma8LuminanceSource};
 use rxing::multi::{GenericMultipleBarcodeReader, MultipleBarcodeReader};
+use rxing::{
+    BarcodeFormat, BinaryBitmap, DecodeHints, Luma8LuminanceSource, MultiFormatReader, Reader, common::HybridBinarizer,
+};
 use std::collections::HashSet;
 
 /// How much ink a page carries, which decides how hard to look for a code.
@@ -149,11 +151,11 @@ fn decode_one(img: &GrayImage, hints: DecodeHints) -> Option<String> {
 }
 
 /// Every code rxing finds.
-fn decode_many(img: &GrayImage, mut hints: DecodeHints) -> Vec<String> {
+fn decode_many(img: &GrayImage, hints: DecodeHints) -> Vec<String> {
     let Some(mut bitmap) = bitmap(img) else { return Vec::new() };
     let mut reader = GenericMultipleBarcodeReader::new(MultiFormatReader::default());
     reader
-        .decode_multiple_with_hints(&mut bitmap, &mut hints)
+        .decode_multiple_with_hints(&mut bitmap, &hints)
         .map(|results| results.into_iter().map(|r| r.getText().to_string()).collect())
         .unwrap_or_default()
 }

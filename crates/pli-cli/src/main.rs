@@ -175,7 +175,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Org(c) => registry::org(&data_dir(cli.data)?, c),
         Command::Contact(c) => registry::contact(&data_dir(cli.data)?, c),
         Command::Courrier(c) => registry::courrier(&data_dir(cli.data)?, c),
-        Command::Baskets { login, basket, json } => registry::baskets(&data_dir(cli.data)?, &login, basket.as_deref(), json),
+        Command::Baskets { login, basket, json } => {
+            registry::baskets(&data_dir(cli.data)?, &login, basket.as_deref(), json)
+        }
         Command::History(HistoryCommand::Verify { json }) => registry::verify_history(&data_dir(cli.data)?, json),
         Command::Profiles => {
             for (name, _) in BUILT_IN {
@@ -196,7 +198,14 @@ fn data_dir(given: Option<PathBuf>) -> Result<PathBuf> {
     }
 }
 
-fn ingest(data: &Path, profile: &str, workers: Option<usize>, json: bool, stats: bool, paths: &[PathBuf]) -> Result<ExitCode> {
+fn ingest(
+    data: &Path,
+    profile: &str,
+    workers: Option<usize>,
+    json: bool,
+    stats: bool,
+    paths: &[PathBuf],
+) -> Result<ExitCode> {
     if stats {
         watch_memory();
     }
@@ -326,7 +335,8 @@ fn watch_memory() {
 /// A memory figure of this process from /proc/self/status (Linux), in MiB.
 fn status_mb(key: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status.lines().find_map(|l| l.strip_prefix(key))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    let kb: f64 =
+        status.lines().find_map(|l| l.strip_prefix(key))?.trim().trim_end_matches("kB").trim().parse().ok()?;
     Some(kb / 1024.0)
 }
 

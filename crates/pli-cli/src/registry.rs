@@ -4,8 +4,8 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use pli_core::registration::{ChronoFormat, Priority, Qualification};
 use pli_core::capture::Actor;
+use pli_core::registration::{ChronoFormat, Priority, Qualification};
 use pli_store::org::{OrganisationSheets, Sheet};
 use pli_store::registry::{Act, NewContact};
 use pli_store::{Session, Store};
@@ -110,9 +110,21 @@ pub struct FormArgs {
 #[derive(Subcommand)]
 pub enum CourrierCommand {
     /// A courrier's record.
-    Show { id: i64, #[arg(long = "as")] login: String, #[arg(long)] json: bool },
+    Show {
+        id: i64,
+        #[arg(long = "as")]
+        login: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// What Pli reads from its text, with confidences.
-    Suggest { id: i64, #[arg(long = "as")] login: String, #[arg(long)] json: bool },
+    Suggest {
+        id: i64,
+        #[arg(long = "as")]
+        login: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Save the form; with --register, register it (chrono number) and route it.
     Qualify {
         id: i64,
@@ -145,9 +157,21 @@ pub enum CourrierCommand {
         json: bool,
     },
     /// The courrier's history, oldest first.
-    History { id: i64, #[arg(long = "as")] login: String, #[arg(long)] json: bool },
+    History {
+        id: i64,
+        #[arg(long = "as")]
+        login: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Its PDF, thumbnails and text (reading is recorded).
-    Content { id: i64, #[arg(long = "as")] login: String, #[arg(long)] json: bool },
+    Content {
+        id: i64,
+        #[arg(long = "as")]
+        login: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Correct the split before registration (pages counted from 1).
     Split {
         #[arg(long = "as")]
@@ -166,9 +190,20 @@ pub enum SplitCommand {
     /// Pages from PAGE on become a new courrier.
     Cut { courrier: i64, page: usize },
     /// Move a page to another courrier (or elsewhere in the same one).
-    Move { from: i64, page: usize, to: i64, #[arg(long, default_value_t = usize::MAX)] at: usize },
+    Move {
+        from: i64,
+        page: usize,
+        to: i64,
+        #[arg(long, default_value_t = usize::MAX)]
+        at: usize,
+    },
     /// Turn a page clockwise by quarter turns.
-    Rotate { courrier: i64, page: usize, #[arg(long, default_value_t = 1)] quarters: u8 },
+    Rotate {
+        courrier: i64,
+        page: usize,
+        #[arg(long, default_value_t = 1)]
+        quarters: u8,
+    },
     /// Leave a page out of the courrier (the archived batch keeps it).
     Delete { courrier: i64, page: usize },
 }
@@ -176,12 +211,26 @@ pub enum SplitCommand {
 #[derive(Subcommand)]
 pub enum ActCommand {
     Take,
-    Assign { agent: String },
-    Annotate { note: String },
-    Redirect { direction: String, #[arg(long)] reason: String },
+    Assign {
+        agent: String,
+    },
+    Annotate {
+        note: String,
+    },
+    Redirect {
+        direction: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// Send back to the mail room.
-    Return { #[arg(long)] reason: String },
-    Close { #[arg(long)] note: Option<String> },
+    Return {
+        #[arg(long)]
+        reason: String,
+    },
+    Close {
+        #[arg(long)]
+        note: Option<String>,
+    },
     Reopen,
 }
 
@@ -243,16 +292,24 @@ pub fn org(data: &Path, command: OrgCommand) -> Result<ExitCode> {
         OrgCommand::Import { directions, users, document_types, json } => {
             let read = |p: Option<PathBuf>| -> Result<Option<Sheet>> {
                 p.map(|p| {
-                    let text = std::fs::read_to_string(&p).with_context(|| format!("lecture de « {} »", p.display()))?;
+                    let text =
+                        std::fs::read_to_string(&p).with_context(|| format!("lecture de « {} »", p.display()))?;
                     Ok(Sheet { name: p.display().to_string(), text })
                 })
                 .transpose()
             };
-            let sheets = OrganisationSheets { directions: read(directions)?, users: read(users)?, document_types: read(document_types)? };
+            let sheets = OrganisationSheets {
+                directions: read(directions)?,
+                users: read(users)?,
+                document_types: read(document_types)?,
+            };
             let actor = Actor { login: crate::whoami(), workstation: crate::hostname() };
             let r = store.import_organisation(&sheets, &actor)?;
             print(&r, json, |r| {
-                format!("{} direction(s), {} utilisateur(s), {} type(s) de document importés", r.directions, r.users, r.document_types)
+                format!(
+                    "{} direction(s), {} utilisateur(s), {} type(s) de document importés",
+                    r.directions, r.users, r.document_types
+                )
             })?;
         }
         OrgCommand::Export { out } => {
@@ -279,15 +336,35 @@ pub fn contact(data: &Path, command: ContactCommand) -> Result<ExitCode> {
     match command {
         ContactCommand::Add { login, name, organisation, address, postcode, city, email, json } => {
             let s = session(&store, &login)?;
-            let new = NewContact { organisation_kind: organisation, name, organisation: None, address, postcode, city, email };
+            let new = NewContact {
+                organisation_kind: organisation,
+                name,
+                organisation: None,
+                address,
+                postcode,
+                city,
+                email,
+            };
             let (id, created) = store.create_contact(&s, &new)?;
             print(&serde_json::json!({ "contact": id, "created": created }), json, |_| {
-                if created { format!("contact n° {id} créé") } else { format!("contact n° {id} déjà dans l'annuaire") }
+                if created {
+                    format!("contact n° {id} créé")
+                } else {
+                    format!("contact n° {id} déjà dans l'annuaire")
+                }
             })?;
         }
         ContactCommand::Search { text, limit, json } => {
             for c in store.search_contacts(&text, limit)? {
-                print(&c, json, |c| format!("{:>6}  {}  {} {}", c.id, c.name, c.postcode.as_deref().unwrap_or(""), c.city.as_deref().unwrap_or("")))?;
+                print(&c, json, |c| {
+                    format!(
+                        "{:>6}  {}  {} {}",
+                        c.id,
+                        c.name,
+                        c.postcode.as_deref().unwrap_or(""),
+                        c.city.as_deref().unwrap_or("")
+                    )
+                })?;
             }
         }
     }
@@ -316,10 +393,14 @@ pub fn courrier(data: &Path, command: CourrierCommand) -> Result<ExitCode> {
                     q.arrival_date = Some(time::OffsetDateTime::now_utc().date());
                 }
                 let r = store.register(&s, id, &q, &chrono_format()?)?;
-                print(&r, json, |r| format!("courrier {} enregistré sous le n° {} (échéance {})", r.courrier, r.chrono, r.due_date))?;
+                print(&r, json, |r| {
+                    format!("courrier {} enregistré sous le n° {} (échéance {})", r.courrier, r.chrono, r.due_date)
+                })?;
             } else {
                 store.qualify(&s, id, &q)?;
-                print(&serde_json::json!({ "courrier": id, "saved": true }), json, |_| format!("courrier {id} : qualification enregistrée"))?;
+                print(&serde_json::json!({ "courrier": id, "saved": true }), json, |_| {
+                    format!("courrier {id} : qualification enregistrée")
+                })?;
             }
         }
         CourrierCommand::RegisterPaper { login, form, json } => {
@@ -344,7 +425,9 @@ pub fn courrier(data: &Path, command: CourrierCommand) -> Result<ExitCode> {
                 ActCommand::Reopen => Act::Reopen,
             };
             let state = store.act(&s, id, &act)?;
-            print(&serde_json::json!({ "courrier": id, "state": state }), json, |_| format!("courrier {id} : {}", state.label()))?;
+            print(&serde_json::json!({ "courrier": id, "state": state }), json, |_| {
+                format!("courrier {id} : {}", state.label())
+            })?;
         }
         CourrierCommand::History { id, login, json } => {
             let s = session(&store, &login)?;
@@ -357,14 +440,21 @@ pub fn courrier(data: &Path, command: CourrierCommand) -> Result<ExitCode> {
             let from_one = |n: usize| n.checked_sub(1).context("les pages se comptent à partir de 1");
             let edit = match edit {
                 SplitCommand::Merge { into, from } => pli_core::split::SplitEdit::Merge { into, from },
-                SplitCommand::Cut { courrier, page } => pli_core::split::SplitEdit::SplitAt { courrier, position: from_one(page)? },
-                SplitCommand::Move { from, page, to, at } => {
-                    pli_core::split::SplitEdit::MovePage { from, position: from_one(page)?, to, to_position: at.saturating_sub(1) }
+                SplitCommand::Cut { courrier, page } => {
+                    pli_core::split::SplitEdit::SplitAt { courrier, position: from_one(page)? }
                 }
+                SplitCommand::Move { from, page, to, at } => pli_core::split::SplitEdit::MovePage {
+                    from,
+                    position: from_one(page)?,
+                    to,
+                    to_position: at.saturating_sub(1),
+                },
                 SplitCommand::Rotate { courrier, page, quarters } => {
                     pli_core::split::SplitEdit::Rotate { courrier, position: from_one(page)?, quarter_turns: quarters }
                 }
-                SplitCommand::Delete { courrier, page } => pli_core::split::SplitEdit::DeletePage { courrier, position: from_one(page)? },
+                SplitCommand::Delete { courrier, page } => {
+                    pli_core::split::SplitEdit::DeletePage { courrier, position: from_one(page)? }
+                }
             };
             let ids = store.edit_split(&s, &edit, &pli_capture::pdf::Composer)?;
             print(&serde_json::json!({ "courriers": ids }), json, |_| format!("courrier(s) modifié(s) : {ids:?}"))?;
@@ -372,7 +462,11 @@ pub fn courrier(data: &Path, command: CourrierCommand) -> Result<ExitCode> {
         CourrierCommand::Content { id, login, json } => {
             let s = session(&store, &login)?;
             print(&store.content(&s, id)?, json, |c| {
-                format!("{}\n{}", c.pdf.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "(papier seulement)".into()), c.text)
+                format!(
+                    "{}\n{}",
+                    c.pdf.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "(papier seulement)".into()),
+                    c.text
+                )
             })?;
         }
     }

@@ -39,7 +39,9 @@ pub fn run(data: &Path, profiles: &[String], workers: Option<usize>, json: bool,
             // Second Ctrl-C: leave now; the journal makes the next start finish the work.
             std::process::exit(130);
         }
-        eprintln!("arrêt demandé : le lot en cours est abandonné proprement (Ctrl-C encore pour quitter tout de suite)");
+        eprintln!(
+            "arrêt demandé : le lot en cours est abandonné proprement (Ctrl-C encore pour quitter tout de suite)"
+        );
     })
     .context("installation du gestionnaire de Ctrl-C / SIGTERM")?;
 
@@ -104,7 +106,9 @@ impl Display {
             WatchEvent::Started { profiles, resumed, orphans_removed } => {
                 say(format!("surveillance : {}", profiles.join(", ")));
                 if resumed + orphans_removed > 0 {
-                    say(format!("reprise après arrêt : {resumed} lot(s) repris, {orphans_removed} dossier(s) orphelin(s) supprimé(s)"));
+                    say(format!(
+                        "reprise après arrêt : {resumed} lot(s) repris, {orphans_removed} dossier(s) orphelin(s) supprimé(s)"
+                    ));
                 }
             }
             WatchEvent::BatchStarted { path, pages } => {
@@ -124,10 +128,18 @@ impl Display {
             }
             WatchEvent::BatchDone { path, batch, courriers, archived_to } => {
                 finish(&mut batches, &path);
-                say(format!("✔ {} : lot n° {batch}, {courriers} courrier(s) ; archivé dans {}", name(&path), archived_to.display()));
+                say(format!(
+                    "✔ {} : lot n° {batch}, {courriers} courrier(s) ; archivé dans {}",
+                    name(&path),
+                    archived_to.display()
+                ));
             }
             WatchEvent::BatchDuplicate { path, known_batch, archived_to } => {
-                say(format!("= {} : déjà intégré (lot n° {known_batch}) ; archivé dans {}", name(&path), archived_to.display()));
+                say(format!(
+                    "= {} : déjà intégré (lot n° {known_batch}) ; archivé dans {}",
+                    name(&path),
+                    archived_to.display()
+                ));
             }
             WatchEvent::BatchFailed { path, reason, quarantined_to } => {
                 finish(&mut batches, &path);

@@ -57,7 +57,12 @@ fn ingest_and_search_speak_the_json_contract() {
 fn a_bad_batch_fails_alone_and_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("bon.pdf");
-    write_batch(&BatchSpec { seed: 9, letters: 1, lines_per_page: 4, blank_backs: 0.0, ..BatchSpec::default() }, Format::Pdf, &good).unwrap();
+    write_batch(
+        &BatchSpec { seed: 9, letters: 1, lines_per_page: 4, blank_backs: 0.0, ..BatchSpec::default() },
+        Format::Pdf,
+        &good,
+    )
+    .unwrap();
     let full = std::fs::read(&good).unwrap();
     let bad = dir.path().join("tronque.pdf");
     std::fs::write(&bad, &full[..full.len() / 2]).unwrap();
@@ -67,7 +72,10 @@ fn a_bad_batch_fails_alone_and_leaves_nothing_behind() {
     let out = pli(&data, &["ingest", "--json", bad.to_str().unwrap(), empty.to_str().unwrap(), good.to_str().unwrap()]);
     assert!(!out.status.success(), "a failed batch makes the exit code non-zero");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("tronque.pdf") && stderr.contains("vide.tif") && stderr.contains("vide (0 octet)"), "{stderr}");
+    assert!(
+        stderr.contains("tronque.pdf") && stderr.contains("vide.tif") && stderr.contains("vide (0 octet)"),
+        "{stderr}"
+    );
     let lines = json_lines(&out);
     assert_eq!(lines.len(), 1, "the good batch went on");
     assert_eq!(lines[0]["batch"], good.to_str().unwrap());
@@ -92,7 +100,18 @@ fn an_unknown_profile_or_a_missing_file_is_a_clear_error() {
 fn separator_sheets_are_written() {
     let dir = tempfile::tempdir().unwrap();
     let sheets = dir.path().join("sep.pdf");
-    let out = pli(dir.path(), &["separators", "--out", sheets.to_str().unwrap(), "--direction", "DRH=Ressources humaines", "--direction", "DAF"]);
+    let out = pli(
+        dir.path(),
+        &[
+            "separators",
+            "--out",
+            sheets.to_str().unwrap(),
+            "--direction",
+            "DRH=Ressources humaines",
+            "--direction",
+            "DAF",
+        ],
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(std::fs::read(&sheets).unwrap().starts_with(b"%PDF"));
     let out = pli(dir.path(), &["separators", "--out", sheets.to_str().unwrap(), "--direction", "pas un code"]);

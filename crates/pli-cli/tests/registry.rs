@@ -14,7 +14,10 @@ fn pli(data: &Path, args: &[&str]) -> Output {
 fn ok(data: &Path, args: &[&str]) -> Vec<Value> {
     let out = pli(data, args);
     assert!(out.status.success(), "pli {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
 }
 
 #[test]
@@ -26,17 +29,29 @@ fn a_letter_from_scan_to_close_through_the_command_line() {
         std::fs::write(&p, text).unwrap();
         p.display().to_string()
     };
-    let directions = write("directions.csv", "code;nom;parent\nDG;Direction générale;\nDRH;Ressources humaines;DG\nDAF;Finances;DG\n");
+    let directions = write(
+        "directions.csv",
+        "code;nom;parent\nDG;Direction générale;\nDRH;Ressources humaines;DG\nDAF;Finances;DG\n",
+    );
     let users = write(
         "utilisateurs.csv",
         "identifiant;nom;roles\nop;Opératrice;opérateur\nrh;Référent RH;référent:DRH\naf;Référente DAF;référent:DAF\n",
     );
     let types = write("types.csv", "code;nom;delai_jours\nCOUR;Courrier;30\n");
-    let imported = &ok(&data, &["org", "import", "--directions", &directions, "--users", &users, "--types", &types, "--json"])[0];
+    let imported =
+        &ok(&data, &["org", "import", "--directions", &directions, "--users", &users, "--types", &types, "--json"])[0];
     assert_eq!((imported["directions"].as_u64(), imported["users"].as_u64()), (Some(3), Some(3)));
 
     let batch = dir.path().join("lot.pdf");
-    let spec = BatchSpec { seed: 5, letters: 1, pages_per_letter: (1, 1), lines_per_page: 6, blank_backs: 0.0, directions: vec!["DRH".into()], ..BatchSpec::default() };
+    let spec = BatchSpec {
+        seed: 5,
+        letters: 1,
+        pages_per_letter: (1, 1),
+        lines_per_page: 6,
+        blank_backs: 0.0,
+        directions: vec!["DRH".into()],
+        ..BatchSpec::default()
+    };
     let truth = write_batch(&spec, Format::Pdf, &batch).unwrap();
     let ingested = ok(&data, &["ingest", "--json", batch.to_str().unwrap()]);
     let id = ingested[0]["courrier"].as_i64().unwrap().to_string();
@@ -52,7 +67,23 @@ fn a_letter_from_scan_to_close_through_the_command_line() {
     // A referent does not see it before it is registered.
     assert!(!pli(&data, &["courrier", "show", &id, "--as", "rh", "--json"]).status.success());
 
-    let r = &ok(&data, &["courrier", "qualify", &id, "--as", "op", "--type", "COUR", "--copy", "DAF", "--accept-suggestions", "--register", "--json"])[0];
+    let r = &ok(
+        &data,
+        &[
+            "courrier",
+            "qualify",
+            &id,
+            "--as",
+            "op",
+            "--type",
+            "COUR",
+            "--copy",
+            "DAF",
+            "--accept-suggestions",
+            "--register",
+            "--json",
+        ],
+    )[0];
     let chrono = r["chrono"].as_str().unwrap().to_string();
     assert!(chrono.starts_with("A-") && chrono.ends_with("-000001"), "{chrono}");
 
@@ -74,13 +105,22 @@ fn a_letter_from_scan_to_close_through_the_command_line() {
     let closed = &ok(&data, &["courrier", "act", &id, "--as", "rh", "close", "--note", "répondu", "--json"])[0];
     assert_eq!(closed["state"], "closed");
 
-    let history: Vec<String> =
-        ok(&data, &["courrier", "history", &id, "--as", "rh", "--json"]).iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect();
+    let history: Vec<String> = ok(&data, &["courrier", "history", &id, "--as", "rh", "--json"])
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(
         history,
         [
-            "courrier_captured", "courrier_registered", "courrier_routed", "courrier_taken", "courrier_redirected",
-            "courrier_returned", "courrier_registered", "courrier_routed", "courrier_closed",
+            "courrier_captured",
+            "courrier_registered",
+            "courrier_routed",
+            "courrier_taken",
+            "courrier_redirected",
+            "courrier_returned",
+            "courrier_registered",
+            "courrier_routed",
+            "courrier_closed",
         ]
     );
     let verified = &ok(&data, &["history", "verify", "--json"])[0];

@@ -142,7 +142,11 @@ impl Watching {
                 Ok(e) => self.seen.push(e),
                 Err(_) => {
                     let _ = self.child.kill();
-                    panic!("waited for {n} `{kind}` events; got {:#?}\n{}", self.seen, self.log.recv().unwrap_or_default());
+                    panic!(
+                        "waited for {n} `{kind}` events; got {:#?}\n{}",
+                        self.seen,
+                        self.log.recv().unwrap_or_default()
+                    );
                 }
             }
         }
@@ -307,8 +311,10 @@ fn an_unreadable_batch_goes_to_quarantine_with_the_reason_and_the_rest_goes_on()
     assert_eq!(pages_by_batch(&site)["bon.pdf"], content_pages(&truth));
 
     let quarantine = site.data.join("quarantine/scan");
-    let mut names: Vec<String> =
-        std::fs::read_dir(&quarantine).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(&quarantine)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     assert_eq!(names.len(), 4, "each file with its note: {names:?}");
     let truncated = names.iter().find(|n| n.ends_with("tronque.pdf")).expect("the truncated PDF");
@@ -329,7 +335,8 @@ fn two_scanners_at_once_one_of_them_polled() {
     std::fs::create_dir_all(&share).unwrap();
     let (a, truth_a) = site.make_batch("local.pdf", 41, 1, Format::Pdf);
     let (b, truth_b) = site.make_batch("reseau.tif", 42, 1, Format::Tiff);
-    let mut w = site.watch(&["--profile", &profile_arg("scan", &site.inbox()), "--profile", &profile_arg("partage", &share)]);
+    let mut w =
+        site.watch(&["--profile", &profile_arg("scan", &site.inbox()), "--profile", &profile_arg("partage", &share)]);
     let started = w.wait_for("started", 1);
     assert_eq!(started[0]["profiles"], serde_json::json!(["scan", "partage"]));
     std::fs::copy(&a, site.inbox().join("local.pdf")).unwrap();
@@ -458,7 +465,8 @@ fn killed_at_random_moments_nothing_is_lost_or_duplicated() {
     // journalled.
     drop_next(&mut to_drop);
     for point in ["before-commit", "after-commit", "after-move"] {
-        let (ok, _, log) = site.watch_with_env(&["--profile", &profile, "--until-idle"], &[("PLI_CRASH_AT", point)]).finish();
+        let (ok, _, log) =
+            site.watch_with_env(&["--profile", &profile, "--until-idle"], &[("PLI_CRASH_AT", point)]).finish();
         assert!(!ok && log.contains(&format!("PLI_CRASH_AT={point}")), "crash point {point} not reached:\n{log}");
     }
     // Then SIGKILL at random moments, the other batches dropped along the way.

@@ -134,7 +134,11 @@ mod tests {
     use super::*;
 
     fn v(grants: &[(Role, Option<i64>)]) -> Viewer {
-        Viewer { user_id: 7, login: "x".into(), grants: grants.iter().map(|&(role, direction)| Grant { role, direction }).collect() }
+        Viewer {
+            user_id: 7,
+            login: "x".into(),
+            grants: grants.iter().map(|&(role, direction)| Grant { role, direction }).collect(),
+        }
     }
 
     fn c(main: Option<i64>, copies: &[i64], confidential: bool, state: CourrierState) -> CourrierFacts {
@@ -160,8 +164,10 @@ mod tests {
             (&operator, [true, true, true, false, false, true]),
             (&lead, [true, true, true, false, false, false]),
         ] {
-            let got: Vec<bool> =
-                [&mine, &other, &copied, &secret, &secret_copied, &secret_queued].iter().map(|x| who.can_read(x)).collect();
+            let got: Vec<bool> = [&mine, &other, &copied, &secret, &secret_copied, &secret_queued]
+                .iter()
+                .map(|x| who.can_read(x))
+                .collect();
             assert_eq!(got, expect, "{:?}", who.grants);
         }
         let assigned = CourrierFacts { assignee: Some(7), ..c(Some(2), &[], true, InProgress) };

@@ -119,7 +119,8 @@ mod tests {
 
     #[test]
     fn every_field_is_sealed() {
-        let base = SealedFields { id: 1, at: "t", actor: "a", workstation: "w", kind: "k", courrier: Some(2), data: "{}" };
+        let base =
+            SealedFields { id: 1, at: "t", actor: "a", workstation: "w", kind: "k", courrier: Some(2), data: "{}" };
         let h = chain_hash(GENESIS_HASH, &base);
         assert_eq!(h.len(), 64);
         let variants = [

@@ -99,7 +99,9 @@ impl ChronoFormat {
         }
         let f = ChronoFormat(pattern.into());
         if f.format(2026, 1).contains('{') {
-            return Err(format!("format de numéro chrono « {pattern} » : seuls {{year}}, {{seq}} et {{seq:0N}} sont permis"));
+            return Err(format!(
+                "format de numéro chrono « {pattern} » : seuls {{year}}, {{seq}} et {{seq:0N}} sont permis"
+            ));
         }
         Ok(f)
     }
@@ -137,7 +139,10 @@ mod tests {
     #[test]
     fn registration_needs_type_subject_arrival_and_direction() {
         let mut q = Qualification::default();
-        assert_eq!(q.missing_for_registration(), ["type de document", "objet", "date d'arrivée", "direction destinataire"]);
+        assert_eq!(
+            q.missing_for_registration(),
+            ["type de document", "objet", "date d'arrivée", "direction destinataire"]
+        );
         q.document_type = Some("COUR".into());
         q.subject = Some("Objet".into());
         q.arrival_date = Some(date!(2026 - 03 - 12));

@@ -35,9 +35,7 @@ pub fn parse_pli_payload(raw: &str) -> Option<SeparatorPayload> {
 
 /// A direction code: 1–32 letters, digits, `-` or `_`; upper case by convention.
 pub fn is_direction_code(code: &str) -> bool {
-    !code.is_empty()
-        && code.len() <= 32
-        && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !code.is_empty() && code.len() <= 32 && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// The payload to print on a sheet for an optional direction.

@@ -27,7 +27,9 @@ impl SplitEdit {
         match *self {
             SplitEdit::Merge { into, from } => vec![into, from],
             SplitEdit::MovePage { from, to, .. } => vec![from, to],
-            SplitEdit::SplitAt { courrier, .. } | SplitEdit::Rotate { courrier, .. } | SplitEdit::DeletePage { courrier, .. } => {
+            SplitEdit::SplitAt { courrier, .. }
+            | SplitEdit::Rotate { courrier, .. }
+            | SplitEdit::DeletePage { courrier, .. } => {
                 vec![courrier]
             }
         }
@@ -61,9 +63,8 @@ pub struct SplitResult {
 /// Applies an edit to the current pages (`pages(id)` gives a courrier's); an error
 /// names what is wrong in plain French.
 pub fn apply(edit: &SplitEdit, pages: impl Fn(i64) -> Vec<PageRef>) -> Result<SplitResult, String> {
-    let page_missing = |id: i64, position: usize, n: usize| {
-        format!("le courrier {id} n'a pas de page {} (il en a {n})", position + 1)
-    };
+    let page_missing =
+        |id: i64, position: usize, n: usize| format!("le courrier {id} n'a pas de page {} (il en a {n})", position + 1);
     match *edit {
         SplitEdit::Merge { into, from } => {
             if into == from {
@@ -76,7 +77,11 @@ pub fn apply(edit: &SplitEdit, pages: impl Fn(i64) -> Vec<PageRef>) -> Result<Sp
         SplitEdit::SplitAt { courrier, position } => {
             let mut a = pages(courrier);
             if position == 0 || position >= a.len() {
-                return Err(format!("coupure impossible avant la page {} d'un courrier de {} page(s)", position + 1, a.len()));
+                return Err(format!(
+                    "coupure impossible avant la page {} d'un courrier de {} page(s)",
+                    position + 1,
+                    a.len()
+                ));
             }
             let b = a.split_off(position);
             Ok(SplitResult { changed: vec![(courrier, a)], created: Some(b) })
@@ -134,7 +139,15 @@ mod tests {
     use super::*;
 
     fn page(i: usize) -> PageRef {
-        PageRef { source_index: i, rotation: 0, pdf: "x.pdf".into(), pdf_page: i as u32 + 1, thumbnail: String::new(), text: format!("p{i}"), turned_by: 0 }
+        PageRef {
+            source_index: i,
+            rotation: 0,
+            pdf: "x.pdf".into(),
+            pdf_page: i as u32 + 1,
+            thumbnail: String::new(),
+            text: format!("p{i}"),
+            turned_by: 0,
+        }
     }
 
     fn book(id: i64) -> Vec<PageRef> {

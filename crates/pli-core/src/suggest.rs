@@ -69,24 +69,31 @@ pub fn letter_date(text: &str) -> Option<Suggested<Date>> {
                 let day = w[i].trim_end_matches("er").parse::<u8>().ok();
                 let month = MONTHS.iter().find(|(name, _)| *name == w[i + 1]).map(|&(_, m)| m);
                 let year = w[i + 2].trim_end_matches(['.', ';']).parse::<i32>().ok();
-                if let (Some(d), Some(m), Some(y)) = (day, month, year) {
-                    if let Ok(date) = Date::from_calendar_date(y, m, d) {
-                        let after_le = i > 0 && w[i - 1] == "le";
-                        let placed = after_le && i > 1 && folded.contains(", le ");
-                        consider(date, if placed { 0.95 } else if after_le { 0.8 } else { 0.6 });
-                    }
+                if let (Some(d), Some(m), Some(y)) = (day, month, year)
+                    && let Ok(date) = Date::from_calendar_date(y, m, d)
+                {
+                    let after_le = i > 0 && w[i - 1] == "le";
+                    let placed = after_le && i > 1 && folded.contains(", le ");
+                    consider(
+                        date,
+                        if placed {
+                            0.95
+                        } else if after_le {
+                            0.8
+                        } else {
+                            0.6
+                        },
+                    );
                 }
             }
             // Numeric form: dd/mm/yyyy, dd.mm.yyyy, dd-mm-yyyy.
             let parts: Vec<&str> = w[i].trim_matches(|c: char| !c.is_ascii_digit()).split(['/', '.', '-']).collect();
-            if let [d, m, y] = parts[..] {
-                if let (Ok(d), Ok(m), Ok(y)) = (d.parse::<u8>(), m.parse::<u8>(), y.parse::<i32>()) {
-                    if (1900..2200).contains(&y) {
-                        if let Ok(date) = Month::try_from(m).and_then(|m| Date::from_calendar_date(y, m, d)) {
-                            consider(date, 0.5);
-                        }
-                    }
-                }
+            if let [d, m, y] = parts[..]
+                && let (Ok(d), Ok(m), Ok(y)) = (d.parse::<u8>(), m.parse::<u8>(), y.parse::<i32>())
+                && (1900..2200).contains(&y)
+                && let Ok(date) = Month::try_from(m).and_then(|m| Date::from_calendar_date(y, m, d))
+            {
+                consider(date, 0.5);
             }
         }
     }
@@ -138,11 +145,11 @@ pub fn reference(text: &str) -> Option<Suggested<String>> {
             let value = r.split_whitespace().next().unwrap_or(r).trim_end_matches([',', ';']).to_string();
             return Some(Suggested { value, confidence: 0.85 });
         }
-        if fallback.is_none() {
-            if let Some(r) = after_label(line, &["v/ref", "v/ ref", "vos ref"]) {
-                let value = r.split_whitespace().next().unwrap_or(r).to_string();
-                fallback = Some(Suggested { value, confidence: 0.4 });
-            }
+        if fallback.is_none()
+            && let Some(r) = after_label(line, &["v/ref", "v/ ref", "vos ref"])
+        {
+            let value = r.split_whitespace().next().unwrap_or(r).to_string();
+            fallback = Some(Suggested { value, confidence: 0.4 });
         }
     }
     fallback

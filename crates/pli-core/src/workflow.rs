@@ -137,7 +137,10 @@ pub fn next_state(viewer: &Viewer, c: &CourrierFacts, action: Action) -> Result<
         }
         Action::Close => {
             if !(of_main || c.assignee == Some(viewer.user_id)) {
-                return Err(Refusal::NotAllowed { action: action.label(), why: "réservé aux référents de sa direction et à l'agent qui l'a" });
+                return Err(Refusal::NotAllowed {
+                    action: action.label(),
+                    why: "réservé aux référents de sa direction et à l'agent qui l'a",
+                });
             }
             match c.state {
                 ToProcess | InProgress => Ok(Closed),
@@ -170,11 +173,21 @@ mod tests {
     use crate::access::Grant;
 
     fn viewer(id: i64, grants: &[(Role, Option<i64>)]) -> Viewer {
-        Viewer { user_id: id, login: format!("u{id}"), grants: grants.iter().map(|&(role, direction)| Grant { role, direction }).collect() }
+        Viewer {
+            user_id: id,
+            login: format!("u{id}"),
+            grants: grants.iter().map(|&(role, direction)| Grant { role, direction }).collect(),
+        }
     }
 
     fn routed(main: i64) -> CourrierFacts {
-        CourrierFacts { state: CourrierState::ToProcess, main_direction: Some(main), copies: vec![], confidential: false, assignee: None }
+        CourrierFacts {
+            state: CourrierState::ToProcess,
+            main_direction: Some(main),
+            copies: vec![],
+            confidential: false,
+            assignee: None,
+        }
     }
 
     #[test]
@@ -187,7 +200,10 @@ mod tests {
         assert_eq!(next_state(&drh, &c, Action::Close), Ok(CourrierState::Closed));
         assert_eq!(next_state(&drh, &routed(20), Action::Take), Err(Refusal::NotVisible));
         let copy = CourrierFacts { copies: vec![10], ..routed(20) };
-        assert!(matches!(next_state(&drh, &copy, Action::Take), Err(Refusal::NotAllowed { .. })), "a copy is for information");
+        assert!(
+            matches!(next_state(&drh, &copy, Action::Take), Err(Refusal::NotAllowed { .. })),
+            "a copy is for information"
+        );
         assert_eq!(next_state(&drh, &copy, Action::Annotate), Ok(CourrierState::ToProcess));
     }
 
@@ -211,7 +227,10 @@ mod tests {
         let c = CourrierFacts { state: CourrierState::InProgress, assignee: Some(3), ..routed(10) };
         assert_eq!(next_state(&agent, &c, Action::Close), Ok(CourrierState::Closed));
         assert!(matches!(next_state(&agent, &c, Action::Redirect), Err(Refusal::NotAllowed { .. })));
-        assert_eq!(require_reason(Action::Return, Some("  ")), Err(Refusal::ReasonRequired("retourner au service courrier")));
+        assert_eq!(
+            require_reason(Action::Return, Some("  ")),
+            Err(Refusal::ReasonRequired("retourner au service courrier"))
+        );
         assert_eq!(require_reason(Action::Return, Some(" mal orienté ")).unwrap(), "mal orienté");
     }
 }

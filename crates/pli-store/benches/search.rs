@@ -29,8 +29,10 @@ fn vocabulary() -> Vec<String> {
         votre notre veuillez agréer salutations distinguées copie pièce jointe subvention \
         autorisation contrôle inspection rapport plainte réclamation facture paiement budget";
     let mut words: Vec<String> = common.split_whitespace().map(String::from).collect();
-    let syllables = ["ca", "pi", "tal", "ré", "gion", "al", "mé", "di", "co", "so", "cial", "ter", "ri", "toi", "re",
-        "ad", "mi", "nis", "tra", "tif", "pré", "fec", "ture", "com", "mu", "ne", "dé", "par", "te", "ment"];
+    let syllables = [
+        "ca", "pi", "tal", "ré", "gion", "al", "mé", "di", "co", "so", "cial", "ter", "ri", "toi", "re", "ad", "mi",
+        "nis", "tra", "tif", "pré", "fec", "ture", "com", "mu", "ne", "dé", "par", "te", "ment",
+    ];
     let mut rng = Rng(0x9E3779B97F4A7C15);
     while words.len() < 30_000 {
         let n = 2 + (rng.next() % 3) as usize;

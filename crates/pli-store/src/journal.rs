@@ -62,8 +62,7 @@ pub struct Intake {
     pub seen_at: String,
 }
 
-const COLUMNS: &str =
-    "id, profile, source_path, content_hash, state, interrupted, batch_id, error, moved_to, seen_at";
+const COLUMNS: &str = "id, profile, source_path, content_hash, state, interrupted, batch_id, error, moved_to, seen_at";
 
 fn intake_from(r: &Row<'_>) -> rusqlite::Result<Intake> {
     Ok(Intake {
@@ -106,7 +105,9 @@ impl Store {
     pub fn unsettled_intake_at(&self, source_path: &str) -> Result<Option<Intake>> {
         self.conn
             .query_row(
-                &format!("SELECT {COLUMNS} FROM intake WHERE moved_to IS NULL AND source_path = ?1 ORDER BY id LIMIT 1"),
+                &format!(
+                    "SELECT {COLUMNS} FROM intake WHERE moved_to IS NULL AND source_path = ?1 ORDER BY id LIMIT 1"
+                ),
                 [source_path],
                 intake_from,
             )
@@ -213,13 +214,8 @@ impl Store {
         let source: String =
             tx.query_row("SELECT source_path FROM intake WHERE id = ?1", [id], |r| r.get(0)).map_err(err)?;
         data["source"] = source.into();
-        let event = NewEvent {
-            actor: actor.login.clone(),
-            workstation: actor.workstation.clone(),
-            kind,
-            courrier: None,
-            data,
-        };
+        let event =
+            NewEvent { actor: actor.login.clone(), workstation: actor.workstation.clone(), kind, courrier: None, data };
         insert_event(&tx, &now, &event).map_err(err)?;
         tx.commit().map_err(err)
     }
@@ -231,8 +227,10 @@ impl Store {
 
     /// Courriers made from a batch, in batch order.
     pub fn courriers_of_batch(&self, batch_id: i64) -> Result<Vec<i64>> {
-        let mut stmt =
-            self.conn.prepare("SELECT id FROM courrier WHERE batch_id = ?1 ORDER BY seq_in_batch").map_err(|e| self.sql_err(e))?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM courrier WHERE batch_id = ?1 ORDER BY seq_in_batch")
+            .map_err(|e| self.sql_err(e))?;
         stmt.query_map([batch_id], |r| r.get(0))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(|e| self.sql_err(e))

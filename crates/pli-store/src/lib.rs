@@ -2,7 +2,7 @@
 //! migrations) beside a folder of documents (searchable PDFs, thumbnails, text).
 //! Every change of state is written with its event in one transaction.
 
-use pli_core::capture::{Actor, COURRIERS_DIR, BatchStore, CommittedBatch, KnownBatch, NewBatch};
+use pli_core::capture::{Actor, BatchStore, COURRIERS_DIR, CommittedBatch, KnownBatch, NewBatch};
 use pli_core::{EventKind, NewEvent};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use rusqlite_migration::{M, Migrations};
@@ -59,7 +59,15 @@ fn chain_existing_events(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::
         .collect::<rusqlite::Result<_>>()?;
     let mut prev = pli_core::event::GENESIS_HASH.to_string();
     for (id, at, actor, workstation, kind, courrier, data) in rows {
-        let fields = pli_core::event::SealedFields { id, at: &at, actor: &actor, workstation: &workstation, kind: &kind, courrier, data: &data };
+        let fields = pli_core::event::SealedFields {
+            id,
+            at: &at,
+            actor: &actor,
+            workstation: &workstation,
+            kind: &kind,
+            courrier,
+            data: &data,
+        };
         let hash = pli_core::event::chain_hash(&prev, &fields);
         tx.execute("UPDATE event SET prev_hash = ?1, hash = ?2 WHERE id = ?3", params![prev, hash, id])?;
         prev = hash;
@@ -92,9 +100,7 @@ impl Store {
         // Off while migrating, as SQLite requires to rebuild a table; each migration that
         // does checks the foreign keys before it commits.
         conn.pragma_update(None, "foreign_keys", "OFF").map_err(sql)?;
-        migrations()
-            .to_latest(&mut conn)
-            .map_err(|source| StoreError::Migration { path: db_path.clone(), source })?;
+        migrations().to_latest(&mut conn).map_err(|source| StoreError::Migration { path: db_path.clone(), source })?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
         Ok(Store { conn, data_dir: data_dir.to_path_buf(), db_path })
     }
@@ -165,7 +171,12 @@ impl BatchStore for Store {
     }
 }
 
-pub(crate) fn insert_batch(tx: &Transaction<'_>, batch: &NewBatch, actor: &Actor, now: &str) -> rusqlite::Result<CommittedBatch> {
+pub(crate) fn insert_batch(
+    tx: &Transaction<'_>,
+    batch: &NewBatch,
+    actor: &Actor,
+    now: &str,
+) -> rusqlite::Result<CommittedBatch> {
     tx.execute(
         "INSERT INTO batch (source_path, content_hash, profile, page_count, folder, ingested_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -173,7 +184,8 @@ pub(crate) fn insert_batch(tx: &Transaction<'_>, batch: &NewBatch, actor: &Actor
     )?;
     let batch_id = tx.last_insert_rowid();
     {
-        let mut page = tx.prepare("INSERT INTO batch_page (batch_id, source_index, role, detail) VALUES (?1, ?2, ?3, ?4)")?;
+        let mut page =
+            tx.prepare("INSERT INTO batch_page (batch_id, source_index, role, detail) VALUES (?1, ?2, ?3, ?4)")?;
         for p in &batch.pages {
             page.execute(params![batch_id, p.source_index as i64, p.role.as_str(), p.detail])?;
         }
@@ -191,29 +203,45 @@ pub(crate) fn insert_batch(tx: &Transaction<'_>, batch: &NewBatch, actor: &Actor
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for (pos, p) in c.pages.iter().enumerate() {
-            page.execute(params![id, pos as i64, p.source_index as i64, p.rotation_degrees, p.ocr_confidence, p.thumbnail_path, p.text])?;
+            page.execute(params![
+                id,
+                pos as i64,
+                p.source_index as i64,
+                p.rotation_degrees,
+                p.ocr_confidence,
+                p.thumbnail_path,
+                p.text
+            ])?;
         }
         tx.execute("INSERT INTO courrier_text (rowid, text) VALUES (?1, ?2)", params![id, c.text])?;
         let pages: Vec<usize> = c.pages.iter().map(|p| p.source_index).collect();
-        insert_event(tx, now, &NewEvent {
-            actor: actor.login.clone(),
-            workstation: actor.workstation.clone(),
-            kind: EventKind::CourrierCaptured,
-            courrier: Some(id),
-            data: serde_json::json!({ "batch": batch_id, "pages": pages, "separator": c.separator, "direction": c.direction }),
-        })?;
+        insert_event(
+            tx,
+            now,
+            &NewEvent {
+                actor: actor.login.clone(),
+                workstation: actor.workstation.clone(),
+                kind: EventKind::CourrierCaptured,
+                courrier: Some(id),
+                data: serde_json::json!({ "batch": batch_id, "pages": pages, "separator": c.separator, "direction": c.direction }),
+            },
+        )?;
         courrier_ids.push(id);
     }
-    insert_event(tx, now, &NewEvent {
-        actor: actor.login.clone(),
-        workstation: actor.workstation.clone(),
-        kind: EventKind::BatchIngested,
-        courrier: None,
-        data: serde_json::json!({
-            "batch": batch_id, "source": batch.source_path, "profile": batch.profile,
-            "pages": batch.pages.len(), "courriers": courrier_ids,
-        }),
-    })?;
+    insert_event(
+        tx,
+        now,
+        &NewEvent {
+            actor: actor.login.clone(),
+            workstation: actor.workstation.clone(),
+            kind: EventKind::BatchIngested,
+            courrier: None,
+            data: serde_json::json!({
+                "batch": batch_id, "source": batch.source_path, "profile": batch.profile,
+                "pages": batch.pages.len(), "courriers": courrier_ids,
+            }),
+        },
+    )?;
     Ok(CommittedBatch { batch_id, courrier_ids })
 }
 

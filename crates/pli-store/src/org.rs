@@ -34,7 +34,8 @@ pub struct ImportReport {
 }
 
 /// Column names, French first; English accepted.
-const DIRECTION_COLUMNS: [(&str, &str); 4] = [("code", "code"), ("nom", "name"), ("parent", "parent"), ("actif", "active")];
+const DIRECTION_COLUMNS: [(&str, &str); 4] =
+    [("code", "code"), ("nom", "name"), ("parent", "parent"), ("actif", "active")];
 const USER_COLUMNS: [(&str, &str); 5] =
     [("identifiant", "login"), ("nom", "name"), ("roles", "roles"), ("actif", "active"), ("mot_de_passe", "password")];
 const TYPE_COLUMNS: [(&str, &str); 5] =
@@ -71,7 +72,8 @@ where
         if record.iter().all(|v| v.trim().is_empty()) {
             continue;
         }
-        let row = record.iter().enumerate().filter_map(|(i, v)| index.get(&i).map(|c| (*c, v.trim().to_string()))).collect();
+        let row =
+            record.iter().enumerate().filter_map(|(i, v)| index.get(&i).map(|c| (*c, v.trim().to_string()))).collect();
         rows.push((line, row));
     }
     Ok(rows)
@@ -99,7 +101,10 @@ fn required<'a>(row: &'a HashMap<&'static str, String>, column: &str, line: usiz
 /// An argon2id hash of a password, as a PHC string.
 pub fn hash_password(password: &str) -> std::result::Result<String, String> {
     let salt = SaltString::generate(&mut OsRng);
-    argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
 }
 
 fn password_matches(password: &str, stored: &str) -> bool {
@@ -112,7 +117,8 @@ impl Store {
     /// replaced by those of the sheet.
     pub fn import_organisation(&mut self, sheets: &OrganisationSheets, actor: &Actor) -> Result<ImportReport> {
         // Read and hash outside the transaction: hashing is deliberately slow.
-        let directions = sheets.directions.as_ref().map(|s| read_sheet(s, &DIRECTION_COLUMNS).map(|r| (s, r))).transpose()?;
+        let directions =
+            sheets.directions.as_ref().map(|s| read_sheet(s, &DIRECTION_COLUMNS).map(|r| (s, r))).transpose()?;
         let types = sheets.document_types.as_ref().map(|s| read_sheet(s, &TYPE_COLUMNS).map(|r| (s, r))).transpose()?;
         let users = match &sheets.users {
             Some(s) => {
@@ -120,7 +126,11 @@ impl Store {
                 let mut hashed = Vec::with_capacity(rows.len());
                 for (line, row) in rows {
                     let hash = match row.get("mot_de_passe").filter(|p| !p.is_empty()) {
-                        Some(p) => Some(hash_password(p).map_err(|m| StoreError::Sheet { file: s.name.clone(), line, message: m })?),
+                        Some(p) => Some(hash_password(p).map_err(|m| StoreError::Sheet {
+                            file: s.name.clone(),
+                            line,
+                            message: m,
+                        })?),
                         None => None,
                     };
                     hashed.push((line, row, hash));
@@ -171,17 +181,27 @@ impl Store {
                     )
                     .map_err(sql)?;
                 if let Some(hash) = hash {
-                    tx.execute("UPDATE app_user SET password_hash = ?1 WHERE id = ?2", params![hash, user_id]).map_err(sql)?;
+                    tx.execute("UPDATE app_user SET password_hash = ?1 WHERE id = ?2", params![hash, user_id])
+                        .map_err(sql)?;
                 }
                 tx.execute("DELETE FROM user_role WHERE user_id = ?1", [user_id]).map_err(sql)?;
-                for spec in row.get("roles").map(String::as_str).unwrap_or("").split(['|', ',']).map(str::trim).filter(|s| !s.is_empty()) {
+                for spec in row
+                    .get("roles")
+                    .map(String::as_str)
+                    .unwrap_or("")
+                    .split(['|', ','])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                {
                     let bad = |message: String| StoreError::Sheet { file: sheet.name.clone(), line, message };
                     let (role_name, direction) = match spec.split_once(':') {
                         Some((r, d)) => (r, Some(d.trim())),
                         None => (spec, None),
                     };
                     let role = Role::parse(role_name).ok_or_else(|| {
-                        bad(format!("rôle inconnu « {role_name} » (opérateur, référent:DIRECTION, agent:DIRECTION, pilote)"))
+                        bad(format!(
+                            "rôle inconnu « {role_name} » (opérateur, référent:DIRECTION, agent:DIRECTION, pilote)"
+                        ))
                     })?;
                     let direction_id = match (role.needs_direction(), direction) {
                         (true, Some(code)) => Some(
@@ -190,8 +210,14 @@ impl Store {
                                 .map_err(sql)?
                                 .ok_or_else(|| bad(format!("direction inconnue « {code} »")))?,
                         ),
-                        (true, None) => return Err(bad(format!("le rôle « {role_name} » se donne pour une direction : {role_name}:CODE"))),
-                        (false, Some(_)) => return Err(bad(format!("le rôle « {role_name} » ne se donne pas pour une direction"))),
+                        (true, None) => {
+                            return Err(bad(format!(
+                                "le rôle « {role_name} » se donne pour une direction : {role_name}:CODE"
+                            )));
+                        }
+                        (false, Some(_)) => {
+                            return Err(bad(format!("le rôle « {role_name} » ne se donne pas pour une direction")));
+                        }
                         (false, None) => None,
                     };
                     tx.execute(
@@ -204,13 +230,17 @@ impl Store {
             }
         }
         let now = now_rfc3339();
-        insert_event(&tx, &now, &NewEvent {
-            actor: actor.login.clone(),
-            workstation: actor.workstation.clone(),
-            kind: EventKind::OrganisationImported,
-            courrier: None,
-            data: serde_json::to_value(&report).expect("a report serialises"),
-        })
+        insert_event(
+            &tx,
+            &now,
+            &NewEvent {
+                actor: actor.login.clone(),
+                workstation: actor.workstation.clone(),
+                kind: EventKind::OrganisationImported,
+                courrier: None,
+                data: serde_json::to_value(&report).expect("a report serialises"),
+            },
+        )
         .map_err(sql)?;
         tx.commit().map_err(sql)?;
         Ok(report)
@@ -221,9 +251,11 @@ impl Store {
     pub fn export_organisation(&self) -> Result<(String, String, String)> {
         let q = |sql: &str, cols: usize| -> Result<Vec<Vec<String>>> {
             let mut stmt = self.conn.prepare(sql).map_err(|e| self.sql_err(e))?;
-            stmt.query_map([], |r| (0..cols).map(|i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default)).collect())
-                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                .map_err(|e| self.sql_err(e))
+            stmt.query_map([], |r| {
+                (0..cols).map(|i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default)).collect()
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.sql_err(e))
         };
         let directions = q(
             "SELECT d.code, d.name, p.code, CASE d.active WHEN 1 THEN 'oui' ELSE 'non' END
@@ -265,7 +297,10 @@ impl Store {
             .optional()
             .map_err(|e| self.sql_err(e))?
             .ok_or_else(|| StoreError::NotFound(format!("utilisateur « {login} » inconnu ou inactif")))?;
-        let mut stmt = self.conn.prepare("SELECT role, direction_id FROM user_role WHERE user_id = ?1").map_err(|e| self.sql_err(e))?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT role, direction_id FROM user_role WHERE user_id = ?1")
+            .map_err(|e| self.sql_err(e))?;
         let grants = stmt
             .query_map([user_id], |r| {
                 Ok(Grant { role: Role::parse(&r.get::<_, String>(0)?).unwrap_or(Role::Agent), direction: r.get(1)? })
@@ -289,13 +324,17 @@ impl Store {
         }
         let viewer = self.viewer(login)?;
         let tx = self.conn.transaction().map_err(|e| StoreError::Sqlite { path: self.db_path.clone(), source: e })?;
-        insert_event(&tx, &now_rfc3339(), &NewEvent {
-            actor: login.into(),
-            workstation: workstation.into(),
-            kind: EventKind::UserSignedIn,
-            courrier: None,
-            data: serde_json::json!({}),
-        })
+        insert_event(
+            &tx,
+            &now_rfc3339(),
+            &NewEvent {
+                actor: login.into(),
+                workstation: workstation.into(),
+                kind: EventKind::UserSignedIn,
+                courrier: None,
+                data: serde_json::json!({}),
+            },
+        )
         .and_then(|_| tx.commit())
         .map_err(|e| StoreError::Sqlite { path: self.db_path.clone(), source: e })?;
         Ok(viewer)
@@ -367,9 +406,13 @@ fn import_directions(
         let parent = row.get("parent").filter(|p| !p.is_empty());
         let parent_id: Option<i64> = match parent {
             Some(p) => Some(
-                tx.query_row("SELECT id FROM direction WHERE code = ?1", [p], |r| r.get(0)).optional()?.ok_or_else(|| {
-                    StoreError::Sheet { file: sheet.name.clone(), line: *line, message: format!("direction parente inconnue « {p} »") }
-                })?,
+                tx.query_row("SELECT id FROM direction WHERE code = ?1", [p], |r| r.get(0)).optional()?.ok_or_else(
+                    || StoreError::Sheet {
+                        file: sheet.name.clone(),
+                        line: *line,
+                        message: format!("direction parente inconnue « {p} »"),
+                    },
+                )?,
             ),
             None => None,
         };

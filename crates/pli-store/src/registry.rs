@@ -292,7 +292,8 @@ impl Store {
                     let state = CourrierState::parse(&state).unwrap_or(CourrierState::ToQualify);
                     Ok(CourrierView {
                         id: r.get(0)?,
-                        late: state != CourrierState::Closed && due.as_deref().is_some_and(|d| d < iso(today()).as_str()),
+                        late: state != CourrierState::Closed
+                            && due.as_deref().is_some_and(|d| d < iso(today()).as_str()),
                         state,
                         chrono: r.get(2)?,
                         batch: r.get(3)?,
@@ -337,7 +338,8 @@ impl Store {
     pub fn content(&mut self, s: &Session, id: i64) -> Result<Content> {
         self.visible_facts(s, id)?;
         let sql = self.sql();
-        let pdf: Option<String> = self.conn.query_row("SELECT pdf_path FROM courrier WHERE id = ?1", [id], |r| r.get(0)).map_err(&sql)?;
+        let pdf: Option<String> =
+            self.conn.query_row("SELECT pdf_path FROM courrier WHERE id = ?1", [id], |r| r.get(0)).map_err(&sql)?;
         let thumbnails: Vec<String> = self
             .conn
             .prepare("SELECT thumbnail_path FROM courrier_page WHERE courrier_id = ?1 ORDER BY position")
@@ -350,7 +352,8 @@ impl Store {
             .map_err(&sql)?
             .unwrap_or_default();
         let tx = self.write_tx()?;
-        insert_event(&tx, &now_rfc3339(), &s.event(EventKind::CourrierRead, Some(id), serde_json::json!({}))).map_err(&sql)?;
+        insert_event(&tx, &now_rfc3339(), &s.event(EventKind::CourrierRead, Some(id), serde_json::json!({})))
+            .map_err(&sql)?;
         tx.commit().map_err(&sql)?;
         Ok(Content {
             pdf: pdf.map(|p| self.data_dir.join(p)),
@@ -415,8 +418,12 @@ impl Store {
         let f = facts(&tx, id).map_err(&sql)?.ok_or_else(refused_invisible)?;
         pli_core::workflow::next_state(&s.viewer, &f, Action::Register)?;
         write_record(&tx, id, q)?;
-        insert_event(&tx, &now_rfc3339(), &s.event(EventKind::CourrierQualified, Some(id), serde_json::to_value(q).unwrap_or_default()))
-            .map_err(&sql)?;
+        insert_event(
+            &tx,
+            &now_rfc3339(),
+            &s.event(EventKind::CourrierQualified, Some(id), serde_json::to_value(q).unwrap_or_default()),
+        )
+        .map_err(&sql)?;
         tx.commit().map_err(&sql)
     }
 
@@ -440,19 +447,32 @@ impl Store {
     pub fn register_paper(&mut self, s: &Session, q: &Qualification, chrono: &ChronoFormat) -> Result<Registered> {
         let sql = self.sql();
         let tx = self.write_tx()?;
-        let queued = CourrierFacts { state: CourrierState::ToQualify, main_direction: None, copies: vec![], confidential: q.confidential, assignee: None };
+        let queued = CourrierFacts {
+            state: CourrierState::ToQualify,
+            main_direction: None,
+            copies: vec![],
+            confidential: q.confidential,
+            assignee: None,
+        };
         pli_core::workflow::next_state(&s.viewer, &queued, Action::Register)?;
         let now = now_rfc3339();
         tx.execute("INSERT INTO courrier (created_at) VALUES (?1)", [&now]).map_err(&sql)?;
         let id = tx.last_insert_rowid();
-        insert_event(&tx, &now, &s.event(EventKind::CourrierCaptured, Some(id), serde_json::json!({ "paper_only": true }))).map_err(&sql)?;
+        insert_event(
+            &tx,
+            &now,
+            &s.event(EventKind::CourrierCaptured, Some(id), serde_json::json!({ "paper_only": true })),
+        )
+        .map_err(&sql)?;
         let registered = register_in(&tx, s, id, q, chrono)?;
         tx.commit().map_err(&sql)?;
         Ok(registered)
     }
 
     fn saved_qualification(&self, id: i64) -> Result<Qualification> {
-        let date = |s: Option<String>| s.and_then(|s| Date::parse(&s, time::macros::format_description!("[year]-[month]-[day]")).ok());
+        let date = |s: Option<String>| {
+            s.and_then(|s| Date::parse(&s, time::macros::format_description!("[year]-[month]-[day]")).ok())
+        };
         let q = self
             .conn
             .query_row(
@@ -493,7 +513,11 @@ impl Store {
         let from = f.state.as_str();
         let (kind, data) = match act {
             Act::Take => {
-                tx.execute("UPDATE courrier SET state = ?2, taken_by = ?3 WHERE id = ?1", params![id, next.as_str(), me]).map_err(&sql)?;
+                tx.execute(
+                    "UPDATE courrier SET state = ?2, taken_by = ?3 WHERE id = ?1",
+                    params![id, next.as_str(), me],
+                )
+                .map_err(&sql)?;
                 (EventKind::CourrierTaken, serde_json::json!({ "from": from, "to": next.as_str() }))
             }
             Act::Assign { agent } => {
@@ -508,7 +532,9 @@ impl Store {
                     .optional()
                     .map_err(&sql)?;
                 let agent_id = agent_id.ok_or_else(|| {
-                    StoreError::Invalid(format!("« {agent} » n'est ni agent ni référent actif de la direction de ce courrier"))
+                    StoreError::Invalid(format!(
+                        "« {agent} » n'est ni agent ni référent actif de la direction de ce courrier"
+                    ))
                 })?;
                 tx.execute(
                     "UPDATE courrier SET state = ?2, assignee_id = ?3, taken_by = coalesce(taken_by, ?4) WHERE id = ?1",
@@ -530,7 +556,11 @@ impl Store {
                     return Err(StoreError::Invalid(format!("le courrier est déjà à la direction « {to} »")));
                 }
                 let old: Option<String> = tx
-                    .query_row("SELECT d.code FROM direction d WHERE d.id = ?1", [f.main_direction.unwrap_or_default()], |r| r.get(0))
+                    .query_row(
+                        "SELECT d.code FROM direction d WHERE d.id = ?1",
+                        [f.main_direction.unwrap_or_default()],
+                        |r| r.get(0),
+                    )
                     .optional()
                     .map_err(&sql)?;
                 tx.execute(
@@ -546,7 +576,11 @@ impl Store {
             Act::Return { reason } => {
                 let reason = pli_core::workflow::require_reason(action, Some(reason))?;
                 let old: Option<String> = tx
-                    .query_row("SELECT d.code FROM direction d WHERE d.id = ?1", [f.main_direction.unwrap_or_default()], |r| r.get(0))
+                    .query_row(
+                        "SELECT d.code FROM direction d WHERE d.id = ?1",
+                        [f.main_direction.unwrap_or_default()],
+                        |r| r.get(0),
+                    )
                     .optional()
                     .map_err(&sql)?;
                 tx.execute(
@@ -554,7 +588,10 @@ impl Store {
                     params![id, next.as_str(), reason],
                 )
                 .map_err(&sql)?;
-                (EventKind::CourrierReturned, serde_json::json!({ "from": from, "to": next.as_str(), "direction": old, "reason": reason }))
+                (
+                    EventKind::CourrierReturned,
+                    serde_json::json!({ "from": from, "to": next.as_str(), "direction": old, "reason": reason }),
+                )
             }
             Act::Close { note } => {
                 let now = now_rfc3339();
@@ -566,7 +603,11 @@ impl Store {
                 (EventKind::CourrierClosed, serde_json::json!({ "from": from, "to": next.as_str(), "note": note }))
             }
             Act::Reopen => {
-                tx.execute("UPDATE courrier SET state = ?2, closed_at = NULL WHERE id = ?1", params![id, next.as_str()]).map_err(&sql)?;
+                tx.execute(
+                    "UPDATE courrier SET state = ?2, closed_at = NULL WHERE id = ?1",
+                    params![id, next.as_str()],
+                )
+                .map_err(&sql)?;
                 (EventKind::CourrierReopened, serde_json::json!({ "from": from, "to": next.as_str() }))
             }
         };
@@ -581,7 +622,9 @@ impl Store {
         for (role, name, filter) in self.basket_definitions(s)? {
             let count: i64 = self
                 .conn
-                .query_row(&format!("SELECT count(*) FROM courrier c WHERE {}", basket_sql(s, &filter)), [], |r| r.get(0))
+                .query_row(&format!("SELECT count(*) FROM courrier c WHERE {}", basket_sql(s, &filter)), [], |r| {
+                    r.get(0)
+                })
                 .map_err(self.sql())?;
             out.push(BasketCount { role, name, count });
         }
@@ -628,7 +671,8 @@ impl Store {
 
     fn basket_definitions(&self, s: &Session) -> Result<Vec<(String, String, BasketFilter)>> {
         let roles: Vec<&str> = s.viewer.grants.iter().map(|g| g.role.as_str()).collect();
-        let mut stmt = self.conn.prepare("SELECT role, name, filter FROM basket ORDER BY role, position").map_err(self.sql())?;
+        let mut stmt =
+            self.conn.prepare("SELECT role, name, filter FROM basket ORDER BY role, position").map_err(self.sql())?;
         let rows = stmt
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
@@ -655,15 +699,20 @@ impl Store {
             .optional()
             .map_err(&sql)?
             .unwrap_or_default();
-        let hint: Option<String> =
-            self.conn.query_row("SELECT direction_hint FROM courrier WHERE id = ?1", [id], |r| r.get(0)).map_err(&sql)?;
+        let hint: Option<String> = self
+            .conn
+            .query_row("SELECT direction_hint FROM courrier WHERE id = ?1", [id], |r| r.get(0))
+            .map_err(&sql)?;
         let contacts: Vec<KnownContact> = self
             .conn
             .prepare("SELECT id, name FROM contact")
             .and_then(|mut st| st.query_map([], |r| Ok(KnownContact { id: r.get(0)?, name: r.get(1)? }))?.collect())
             .map_err(&sql)?;
         let sender = suggest::sender(&text, &contacts).map(|s| Suggested {
-            value: ContactRef { id: s.value, name: contacts.iter().find(|c| c.id == s.value).map(|c| c.name.clone()).unwrap_or_default() },
+            value: ContactRef {
+                id: s.value,
+                name: contacts.iter().find(|c| c.id == s.value).map(|c| c.name.clone()).unwrap_or_default(),
+            },
             confidence: s.confidence,
         });
         // The separator sheet says it surest; else what similar letters were routed to.
@@ -691,7 +740,8 @@ impl Store {
                  ORDER BY c.id DESC LIMIT 5000",
             )
             .map_err(self.sql())?;
-        let rows = stmt.query_map([except], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(self.sql())?;
+        let rows =
+            stmt.query_map([except], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(self.sql())?;
         for row in rows {
             let (code, text) = row.map_err(self.sql())?;
             model.learn(&code, &text);
@@ -705,10 +755,15 @@ impl Store {
         if c.name.trim().is_empty() {
             return Err(StoreError::Invalid("contact : nom vide".into()));
         }
-        let key = format!("{}|{}", suggest::squash(&suggest::fold(&c.name)), c.postcode.as_deref().unwrap_or("").trim());
+        let key =
+            format!("{}|{}", suggest::squash(&suggest::fold(&c.name)), c.postcode.as_deref().unwrap_or("").trim());
         let sql = self.sql();
         let tx = self.write_tx()?;
-        if let Some(id) = tx.query_row("SELECT id FROM contact WHERE match_key = ?1", [&key], |r| r.get(0)).optional().map_err(&sql)? {
+        if let Some(id) = tx
+            .query_row("SELECT id FROM contact WHERE match_key = ?1", [&key], |r| r.get(0))
+            .optional()
+            .map_err(&sql)?
+        {
             return Ok((id, false));
         }
         let now = now_rfc3339();
@@ -729,8 +784,12 @@ impl Store {
         )
         .map_err(&sql)?;
         let id = tx.last_insert_rowid();
-        insert_event(&tx, &now, &s.event(EventKind::ContactCreated, None, serde_json::json!({ "contact": id, "name": c.name.trim() })))
-            .map_err(&sql)?;
+        insert_event(
+            &tx,
+            &now,
+            &s.event(EventKind::ContactCreated, None, serde_json::json!({ "contact": id, "name": c.name.trim() })),
+        )
+        .map_err(&sql)?;
         tx.commit().map_err(&sql)?;
         Ok((id, true))
     }
@@ -738,7 +797,8 @@ impl Store {
     /// Contacts whose name contains every word typed (accents and case ignored), for
     /// search as you type.
     pub fn search_contacts(&self, typed: &str, limit: usize) -> Result<Vec<Contact>> {
-        let words: Vec<String> = suggest::squash(&suggest::fold(typed)).split(' ').filter(|w| !w.is_empty()).map(String::from).collect();
+        let words: Vec<String> =
+            suggest::squash(&suggest::fold(typed)).split(' ').filter(|w| !w.is_empty()).map(String::from).collect();
         let mut sql = String::from("SELECT id, kind, name, organisation, postcode, city FROM contact WHERE 1");
         for i in 0..words.len() {
             sql.push_str(&format!(" AND instr(match_key, ?{}) > 0", i + 1));
@@ -748,7 +808,14 @@ impl Store {
             .prepare(&sql)
             .and_then(|mut st| {
                 st.query_map(rusqlite::params_from_iter(words.iter()), |r| {
-                    Ok(Contact { id: r.get(0)?, kind: r.get(1)?, name: r.get(2)?, organisation: r.get(3)?, postcode: r.get(4)?, city: r.get(5)? })
+                    Ok(Contact {
+                        id: r.get(0)?,
+                        kind: r.get(1)?,
+                        name: r.get(2)?,
+                        organisation: r.get(3)?,
+                        postcode: r.get(4)?,
+                        city: r.get(5)?,
+                    })
                 })?
                 .collect()
             })
@@ -759,7 +826,9 @@ impl Store {
     pub fn verify_history(&self) -> Result<ChainReport> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, at, actor, workstation, kind, courrier_id, data, prev_hash, hash FROM event ORDER BY id")
+            .prepare(
+                "SELECT id, at, actor, workstation, kind, courrier_id, data, prev_hash, hash FROM event ORDER BY id",
+            )
             .map_err(self.sql())?;
         let mut rows = stmt.query([]).map_err(self.sql())?;
         let mut expected_prev = pli_core::event::GENESIS_HASH.to_string();
@@ -768,15 +837,29 @@ impl Store {
         while let Some(r) = rows.next().map_err(self.sql())? {
             let id: i64 = r.get(0).map_err(self.sql())?;
             let get = |i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default);
-            let (at, actor, workstation, kind) =
-                (get(1).map_err(self.sql())?, get(2).map_err(self.sql())?, get(3).map_err(self.sql())?, get(4).map_err(self.sql())?);
+            let (at, actor, workstation, kind) = (
+                get(1).map_err(self.sql())?,
+                get(2).map_err(self.sql())?,
+                get(3).map_err(self.sql())?,
+                get(4).map_err(self.sql())?,
+            );
             let courrier: Option<i64> = r.get(5).map_err(self.sql())?;
             let data = get(6).map_err(self.sql())?;
             let prev = get(7).map_err(self.sql())?;
             let hash = get(8).map_err(self.sql())?;
             events += 1;
-            let fields = pli_core::event::SealedFields { id, at: &at, actor: &actor, workstation: &workstation, kind: &kind, courrier, data: &data };
-            let broken = |event: i64, problem: String| Ok(ChainReport { events, head: String::new(), broken: Some(ChainBreak { event, problem }) });
+            let fields = pli_core::event::SealedFields {
+                id,
+                at: &at,
+                actor: &actor,
+                workstation: &workstation,
+                kind: &kind,
+                courrier,
+                data: &data,
+            };
+            let broken = |event: i64, problem: String| {
+                Ok(ChainReport { events, head: String::new(), broken: Some(ChainBreak { event, problem }) })
+            };
             if pli_core::event::chain_hash(&prev, &fields) != hash {
                 return broken(id, format!("l'événement {id} a été modifié"));
             }
@@ -807,7 +890,8 @@ fn write_record(tx: &Transaction<'_>, id: i64, q: &Qualification) -> Result<()> 
         None => None,
     };
     if let Some(sender) = q.sender {
-        let known: bool = tx.query_row("SELECT count(*) FROM contact WHERE id = ?1", [sender], |r| r.get(0)).map_err(sqlerr)?;
+        let known: bool =
+            tx.query_row("SELECT count(*) FROM contact WHERE id = ?1", [sender], |r| r.get(0)).map_err(sqlerr)?;
         if !known {
             return Err(StoreError::Invalid(format!("expéditeur inconnu (contact n° {sender})")));
         }
@@ -834,13 +918,20 @@ fn write_record(tx: &Transaction<'_>, id: i64, q: &Qualification) -> Result<()> 
     .map_err(sqlerr)?;
     tx.execute("DELETE FROM courrier_copy WHERE courrier_id = ?1", [id]).map_err(sqlerr)?;
     for d in copies.into_iter().filter(|d| Some(*d) != main) {
-        tx.execute("INSERT OR IGNORE INTO courrier_copy (courrier_id, direction_id) VALUES (?1, ?2)", params![id, d]).map_err(sqlerr)?;
+        tx.execute("INSERT OR IGNORE INTO courrier_copy (courrier_id, direction_id) VALUES (?1, ?2)", params![id, d])
+            .map_err(sqlerr)?;
     }
     Ok(())
 }
 
 /// Registration inside the caller's transaction: record, chrono number, routing, events.
-fn register_in(tx: &Transaction<'_>, s: &Session, id: i64, q: &Qualification, chrono: &ChronoFormat) -> Result<Registered> {
+fn register_in(
+    tx: &Transaction<'_>,
+    s: &Session,
+    id: i64,
+    q: &Qualification,
+    chrono: &ChronoFormat,
+) -> Result<Registered> {
     let missing = q.missing_for_registration();
     if !missing.is_empty() {
         return Err(StoreError::Invalid(format!("enregistrement impossible, à remplir : {}", missing.join(", "))));
@@ -848,7 +939,8 @@ fn register_in(tx: &Transaction<'_>, s: &Session, id: i64, q: &Qualification, ch
     write_record(tx, id, q)?;
     let sqlerr = |e: rusqlite::Error| StoreError::Invalid(e.to_string());
     let now = time::OffsetDateTime::now_utc();
-    let existing: Option<String> = tx.query_row("SELECT chrono FROM courrier WHERE id = ?1", [id], |r| r.get(0)).map_err(sqlerr)?;
+    let existing: Option<String> =
+        tx.query_row("SELECT chrono FROM courrier WHERE id = ?1", [id], |r| r.get(0)).map_err(sqlerr)?;
     let number = match existing {
         Some(n) => n,
         None => {
@@ -865,7 +957,11 @@ fn register_in(tx: &Transaction<'_>, s: &Session, id: i64, q: &Qualification, ch
         }
     };
     let days: i64 = tx
-        .query_row("SELECT deadline_days FROM document_type WHERE code = ?1", [q.document_type.as_deref().unwrap_or("")], |r| r.get(0))
+        .query_row(
+            "SELECT deadline_days FROM document_type WHERE code = ?1",
+            [q.document_type.as_deref().unwrap_or("")],
+            |r| r.get(0),
+        )
         .map_err(sqlerr)?;
     let due = due_date(q.arrival_date.expect("checked above"), days as u32);
     let at = now_rfc3339();
@@ -882,9 +978,17 @@ fn register_in(tx: &Transaction<'_>, s: &Session, id: i64, q: &Qualification, ch
         "priority": q.priority.as_str(), "confidential": q.confidential, "due_date": iso(due),
     })))
     .map_err(sqlerr2)?;
-    insert_event(tx, &at, &s.event(EventKind::CourrierRouted, Some(id), serde_json::json!({
-        "main_direction": q.main_direction, "copies": q.copies,
-    })))
+    insert_event(
+        tx,
+        &at,
+        &s.event(
+            EventKind::CourrierRouted,
+            Some(id),
+            serde_json::json!({
+                "main_direction": q.main_direction, "copies": q.copies,
+            }),
+        ),
+    )
     .map_err(sqlerr2)?;
     Ok(Registered { courrier: id, chrono: number, due_date: iso(due) })
 }

@@ -17,11 +17,8 @@ pub struct SearchHit {
 /// Turns what a user types into an FTS5 query: every word must match, as a prefix-free
 /// term; FTS5 operators and quotes typed by the user are taken as plain words.
 pub fn fts_query(user: &str) -> Option<String> {
-    let terms: Vec<String> = user
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{w}\""))
-        .collect();
+    let terms: Vec<String> =
+        user.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| format!("\"{w}\"")).collect();
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 

@@ -13,8 +13,10 @@ use std::collections::BTreeSet;
 impl Store {
     /// The pages of a courrier as the correction sees them.
     fn page_refs(&self, id: i64) -> Result<Vec<PageRef>> {
-        let pdf: Option<String> =
-            self.conn.query_row("SELECT pdf_path FROM courrier WHERE id = ?1", [id], |r| r.get(0)).map_err(self.sql())?;
+        let pdf: Option<String> = self
+            .conn
+            .query_row("SELECT pdf_path FROM courrier WHERE id = ?1", [id], |r| r.get(0))
+            .map_err(self.sql())?;
         let pdf = pdf.unwrap_or_default();
         self.conn
             .prepare("SELECT source_index, rotation, thumbnail_path, text, position FROM courrier_page WHERE courrier_id = ?1 ORDER BY position")
@@ -40,7 +42,8 @@ impl Store {
     pub fn edit_split(&mut self, s: &Session, edit: &SplitEdit, composer: &dyn DocumentComposer) -> Result<Vec<i64>> {
         // Only the mail room, only before registration, only visible courriers.
         for id in edit.courriers() {
-            let f = facts(&self.conn, id).map_err(self.sql())?.ok_or(StoreError::Refused(pli_core::Refusal::NotVisible))?;
+            let f =
+                facts(&self.conn, id).map_err(self.sql())?.ok_or(StoreError::Refused(pli_core::Refusal::NotVisible))?;
             pli_core::workflow::next_state(&s.viewer, &f, Action::Register)?;
         }
         let mut current = std::collections::HashMap::new();
@@ -59,13 +62,20 @@ impl Store {
             }
         };
         let folder_of = |id: i64| -> Result<String> {
-            let pdf: Option<String> =
-                self.conn.query_row("SELECT pdf_path FROM courrier WHERE id = ?1", [id], |r| r.get(0)).map_err(self.sql())?;
-            let pdf = pdf.ok_or_else(|| StoreError::Invalid(format!("le courrier {id} n'a pas de pages numérisées")))?;
+            let pdf: Option<String> = self
+                .conn
+                .query_row("SELECT pdf_path FROM courrier WHERE id = ?1", [id], |r| r.get(0))
+                .map_err(self.sql())?;
+            let pdf =
+                pdf.ok_or_else(|| StoreError::Invalid(format!("le courrier {id} n'a pas de pages numérisées")))?;
             Ok(pdf.rsplit_once('/').map(|(dir, _)| dir.to_string()).unwrap_or_default())
         };
         let mut plans: Vec<(Option<i64>, Vec<PageRef>, Option<String>)> = Vec::new();
-        let all = result.changed.iter().map(|(id, p)| (Some(*id), p.clone())).chain(result.created.iter().map(|p| (None, p.clone())));
+        let all = result
+            .changed
+            .iter()
+            .map(|(id, p)| (Some(*id), p.clone()))
+            .chain(result.created.iter().map(|p| (None, p.clone())));
         for (id, mut pages) in all {
             if pages.is_empty() {
                 plans.push((id, pages, None));
@@ -124,7 +134,12 @@ impl Store {
             .map_err(self.sql())
     }
 
-    fn commit_split(&mut self, s: &Session, edit: &SplitEdit, plans: &[(Option<i64>, Vec<PageRef>, Option<String>)]) -> Result<Vec<i64>> {
+    fn commit_split(
+        &mut self,
+        s: &Session,
+        edit: &SplitEdit,
+        plans: &[(Option<i64>, Vec<PageRef>, Option<String>)],
+    ) -> Result<Vec<i64>> {
         let sql = self.sql();
         let tx = self.write_tx()?;
         let now = now_rfc3339();
@@ -164,7 +179,8 @@ impl Store {
                     .map_err(&sql)?;
                 }
                 let text = pages.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("\n\n");
-                tx.execute("INSERT INTO courrier_text (rowid, text) VALUES (?1, ?2)", params![id, text]).map_err(&sql)?;
+                tx.execute("INSERT INTO courrier_text (rowid, text) VALUES (?1, ?2)", params![id, text])
+                    .map_err(&sql)?;
                 tx.execute("UPDATE courrier SET pdf_path = ?2 WHERE id = ?1", params![id, pdf]).map_err(&sql)?;
             }
             let data = serde_json::json!({

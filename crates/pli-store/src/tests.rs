@@ -111,7 +111,8 @@ fn a_query_with_more_matches_than_the_ranking_window_ranks_the_most_recent() {
     conn.execute_batch("BEGIN").unwrap();
     for id in 1..=(search::RANKING_WINDOW as i64 + 500) {
         // The oldest courrier is the most relevant, but outside the window of recent matches.
-        let text = if id == 1 { "subvention subvention subvention accordée" } else { "subvention accordée au service" };
+        let text =
+            if id == 1 { "subvention subvention subvention accordée" } else { "subvention accordée au service" };
         conn.execute("INSERT INTO courrier_text (rowid, text) VALUES (?1, ?2)", rusqlite::params![id, text]).unwrap();
     }
     conn.execute_batch("COMMIT").unwrap();

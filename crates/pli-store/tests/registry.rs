@@ -17,7 +17,8 @@ const USERS: &str = "identifiant;nom;roles;actif;mot_de_passe\n\
                      af;Anne Référente;referent:DAF;oui;\n\
                      agent;Alain Agent;agent:DRH;oui;\n\
                      pilote;Paule Pilote;pilote;oui;\n";
-const TYPES: &str = "code;nom;delai_jours;npai\nCOUR;Courrier;30;non\nRECL;Réclamation;15;non\nNPAI;Pli non distribué;0;oui\n";
+const TYPES: &str =
+    "code;nom;delai_jours;npai\nCOUR;Courrier;30;non\nRECL;Réclamation;15;non\nNPAI;Pli non distribué;0;oui\n";
 
 fn actor() -> Actor {
     Actor { login: "admin".into(), workstation: "test".into() }
@@ -53,7 +54,9 @@ fn capture(store: &mut Store, texts: &[&str]) -> Vec<i64> {
         content_hash: hash.clone(),
         profile: "generic-pdf".into(),
         folder: format!("courriers/{hash}"),
-        pages: (0..texts.len()).map(|i| BatchPageRecord { source_index: i, role: PageRole::Content, detail: None }).collect(),
+        pages: (0..texts.len())
+            .map(|i| BatchPageRecord { source_index: i, role: PageRole::Content, detail: None })
+            .collect(),
         courriers: texts
             .iter()
             .enumerate()
@@ -106,27 +109,25 @@ fn events_of(store: &Store, id: i64) -> Vec<String> {
 #[test]
 fn a_referent_never_sees_another_directions_courrier_through_any_call() {
     let (_dir, mut store) = site();
-    let ids = capture(&mut store, &[
-        "lettre rh ordinaire",
-        "lettre daf budget",
-        "lettre daf avec copie rh budget",
-        "lettre confidentielle rh dossier médical",
-        "lettre confidentielle daf copie rh dossier",
-        "lettre en attente au service courrier",
-    ]);
+    let ids = capture(
+        &mut store,
+        &[
+            "lettre rh ordinaire",
+            "lettre daf budget",
+            "lettre daf avec copie rh budget",
+            "lettre confidentielle rh dossier médical",
+            "lettre confidentielle daf copie rh dossier",
+            "lettre en attente au service courrier",
+        ],
+    );
     register(&mut store, ids[0], form("DRH", &[], false));
     register(&mut store, ids[1], form("DAF", &[], false));
     register(&mut store, ids[2], form("DAF", &["DRH"], false));
     register(&mut store, ids[3], form("DRH", &[], true));
     register(&mut store, ids[4], form("DAF", &["DRH"], true));
     // ids[5] stays in the mail room's queue.
-    let expect: [(&str, &[usize]); 5] = [
-        ("rh", &[0, 2, 3]),
-        ("af", &[1, 2, 4]),
-        ("agent", &[0, 2]),
-        ("op", &[0, 1, 2, 5]),
-        ("pilote", &[0, 1, 2, 5]),
-    ];
+    let expect: [(&str, &[usize]); 5] =
+        [("rh", &[0, 2, 3]), ("af", &[1, 2, 4]), ("agent", &[0, 2]), ("op", &[0, 1, 2, 5]), ("pilote", &[0, 1, 2, 5])];
     for (login, visible) in expect {
         let s = session(&store, login);
         let want: BTreeSet<i64> = visible.iter().map(|&i| ids[i]).collect();
@@ -142,7 +143,8 @@ fn a_referent_never_sees_another_directions_courrier_through_any_call() {
                 assert!(matches!(content, Err(StoreError::Refused(Refusal::NotVisible))));
             }
         }
-        let found: BTreeSet<i64> = store.search_visible(&s, "lettre", 50).unwrap().into_iter().map(|h| h.courrier).collect();
+        let found: BTreeSet<i64> =
+            store.search_visible(&s, "lettre", 50).unwrap().into_iter().map(|h| h.courrier).collect();
         assert_eq!(found, want, "{login}: search");
         for basket in store.baskets(&s).unwrap() {
             for line in store.basket(&s, &basket.name).unwrap() {
@@ -151,7 +153,12 @@ fn a_referent_never_sees_another_directions_courrier_through_any_call() {
         }
     }
     // Reading is an event; a refused read writes none.
-    let reads = |store: &Store| store.connection().query_row("SELECT count(*) FROM event WHERE kind = 'courrier_read'", [], |r| r.get::<_, i64>(0)).unwrap();
+    let reads = |store: &Store| {
+        store
+            .connection()
+            .query_row("SELECT count(*) FROM event WHERE kind = 'courrier_read'", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
     let before = reads(&store);
     let rh = session(&store, "rh");
     store.content(&rh, ids[0]).unwrap();
@@ -173,7 +180,12 @@ fn chrono_numbers_are_unique_and_gapless_under_concurrent_registrations() {
             std::thread::spawn(move || {
                 let mut store = Store::open(&path).unwrap();
                 let op = session(&store, "op");
-                chunk.into_iter().map(|id| store.register(&op, id, &form("DRH", &[], false), &ChronoFormat::default()).unwrap().chrono).collect::<Vec<_>>()
+                chunk
+                    .into_iter()
+                    .map(|id| {
+                        store.register(&op, id, &form("DRH", &[], false), &ChronoFormat::default()).unwrap().chrono
+                    })
+                    .collect::<Vec<_>>()
             })
         })
         .collect();
@@ -200,22 +212,32 @@ fn each_action_writes_its_event_and_a_refused_one_writes_none() {
     let rh = session(&store, "rh");
     let af = session(&store, "af");
     let agent = session(&store, "agent");
-    let all_events = |store: &Store| store.connection().query_row("SELECT count(*) FROM event", [], |r| r.get::<_, i64>(0)).unwrap();
+    let all_events =
+        |store: &Store| store.connection().query_row("SELECT count(*) FROM event", [], |r| r.get::<_, i64>(0)).unwrap();
 
     // Refused: wrong direction (copy only), wrong agent, missing reason.
     let n = all_events(&store);
     assert!(matches!(store.act(&af, id, &Act::Take), Err(StoreError::Refused(Refusal::NotAllowed { .. }))));
     assert!(store.act(&rh, id, &Act::Assign { agent: "af".into() }).is_err(), "not an agent of DRH");
-    assert!(matches!(store.act(&rh, id, &Act::Return { reason: " ".into() }), Err(StoreError::Refused(Refusal::ReasonRequired(_)))));
+    assert!(matches!(
+        store.act(&rh, id, &Act::Return { reason: " ".into() }),
+        Err(StoreError::Refused(Refusal::ReasonRequired(_)))
+    ));
     assert!(matches!(store.act(&rh, id, &Act::Reopen), Err(StoreError::Refused(Refusal::WrongState { .. }))));
     assert_eq!(all_events(&store), n, "a refused action writes nothing");
 
     assert_eq!(store.act(&rh, id, &Act::Take).unwrap(), CourrierState::InProgress);
     assert_eq!(store.act(&rh, id, &Act::Assign { agent: "agent".into() }).unwrap(), CourrierState::InProgress);
     store.act(&agent, id, &Act::Annotate { note: "Appelé le résident".into() }).unwrap();
-    assert_eq!(store.act(&agent, id, &Act::Close { note: Some("Réponse envoyée".into()) }).unwrap(), CourrierState::Closed);
+    assert_eq!(
+        store.act(&agent, id, &Act::Close { note: Some("Réponse envoyée".into()) }).unwrap(),
+        CourrierState::Closed
+    );
     assert_eq!(store.act(&rh, id, &Act::Reopen).unwrap(), CourrierState::InProgress);
-    assert_eq!(store.act(&rh, id, &Act::Redirect { to: "DAF".into(), reason: "budget".into() }).unwrap(), CourrierState::ToProcess);
+    assert_eq!(
+        store.act(&rh, id, &Act::Redirect { to: "DAF".into(), reason: "budget".into() }).unwrap(),
+        CourrierState::ToProcess
+    );
     assert!(store.courrier(&rh, id).is_err(), "redirected away: no longer visible to DRH (not in copy)");
     assert_eq!(store.act(&af, id, &Act::Return { reason: "mal orienté".into() }).unwrap(), CourrierState::ToQualify);
     let op = session(&store, "op");
@@ -228,9 +250,18 @@ fn each_action_writes_its_event_and_a_refused_one_writes_none() {
     assert_eq!(
         events_of(&store, id),
         [
-            "courrier_captured", "courrier_registered", "courrier_routed", "courrier_taken", "courrier_assigned",
-            "courrier_annotated", "courrier_closed", "courrier_reopened", "courrier_redirected", "courrier_returned",
-            "courrier_registered", "courrier_routed",
+            "courrier_captured",
+            "courrier_registered",
+            "courrier_routed",
+            "courrier_taken",
+            "courrier_assigned",
+            "courrier_annotated",
+            "courrier_closed",
+            "courrier_reopened",
+            "courrier_redirected",
+            "courrier_returned",
+            "courrier_registered",
+            "courrier_routed",
         ]
     );
     let history = store.history(&op, id).unwrap();
@@ -248,8 +279,16 @@ fn registration_needs_a_complete_form_and_keeps_a_draft() {
     let draft = Qualification { subject: Some("Demande d'agrément".into()), ..Qualification::default() };
     store.qualify(&op, id, &draft).unwrap();
     let err = store.register(&op, id, &Qualification::default(), &ChronoFormat::default()).unwrap_err().to_string();
-    assert!(err.contains("type de document") && err.contains("direction destinataire") && !err.contains("objet"), "{err}");
-    let rest = Qualification { document_type: Some("RECL".into()), arrival_date: Some(date!(2026 - 11 - 02)), main_direction: Some("DOS".into()), ..Qualification::default() };
+    assert!(
+        err.contains("type de document") && err.contains("direction destinataire") && !err.contains("objet"),
+        "{err}"
+    );
+    let rest = Qualification {
+        document_type: Some("RECL".into()),
+        arrival_date: Some(date!(2026 - 11 - 02)),
+        main_direction: Some("DOS".into()),
+        ..Qualification::default()
+    };
     let registered = store.register(&op, id, &rest, &ChronoFormat::default()).unwrap();
     assert_eq!(registered.due_date, "2026-11-17", "arrival plus the type's 15 days");
     let view = store.courrier(&op, id).unwrap();
@@ -258,14 +297,18 @@ fn registration_needs_a_complete_form_and_keeps_a_draft() {
     let bad = Qualification { main_direction: Some("XYZ".into()), ..form("DRH", &[], false) };
     let other = capture(&mut store, &["autre"])[0];
     assert!(store.register(&op, other, &bad, &ChronoFormat::default()).unwrap_err().to_string().contains("XYZ"));
-    assert!(store.register(&session(&store, "rh"), other, &form("DRH", &[], false), &ChronoFormat::default()).is_err(), "only the mail room registers");
+    assert!(
+        store.register(&session(&store, "rh"), other, &form("DRH", &[], false), &ChronoFormat::default()).is_err(),
+        "only the mail room registers"
+    );
 }
 
 #[test]
 fn mail_received_on_paper_only_is_registered_without_pages() {
     let (_dir, mut store) = site();
     let op = session(&store, "op");
-    let r = store.register_paper(&op, &form("DRH", &[], true), &ChronoFormat::new("P{year}-{seq:04}").unwrap()).unwrap();
+    let r =
+        store.register_paper(&op, &form("DRH", &[], true), &ChronoFormat::new("P{year}-{seq:04}").unwrap()).unwrap();
     assert!(r.chrono.starts_with('P') && r.chrono.ends_with("-0001"), "{}", r.chrono);
     let rh = session(&store, "rh");
     let view = store.courrier(&rh, r.courrier).unwrap();
@@ -286,18 +329,32 @@ fn history_verify_names_the_event_altered_or_removed() {
     let db = dir.path().join("pli.sqlite3");
     let by_hand = rusqlite::Connection::open(&db).unwrap();
     by_hand.execute_batch("DROP TRIGGER event_no_update; DROP TRIGGER event_no_delete;").unwrap();
-    let target: i64 = by_hand.query_row("SELECT id FROM event WHERE kind = 'courrier_registered'", [], |r| r.get(0)).unwrap();
+    let target: i64 =
+        by_hand.query_row("SELECT id FROM event WHERE kind = 'courrier_registered'", [], |r| r.get(0)).unwrap();
     by_hand.execute("UPDATE event SET actor = 'quelquun' WHERE id = ?1", [target]).unwrap();
     let store = Store::open(dir.path()).unwrap();
     let broken = store.verify_history().unwrap().broken.unwrap();
     assert_eq!(broken.event, target, "{broken:?}");
     // Altered with its hash recomputed: the next event's link gives it away.
     let (prev, at, actor, ws, kind, c, data): (String, String, String, String, String, Option<i64>, String) = by_hand
-        .query_row("SELECT prev_hash, at, actor, workstation, kind, courrier_id, data FROM event WHERE id = ?1", [target], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-        })
+        .query_row(
+            "SELECT prev_hash, at, actor, workstation, kind, courrier_id, data FROM event WHERE id = ?1",
+            [target],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+        )
         .unwrap();
-    let resealed = pli_core::event::chain_hash(&prev, &pli_core::event::SealedFields { id: target, at: &at, actor: &actor, workstation: &ws, kind: &kind, courrier: c, data: &data });
+    let resealed = pli_core::event::chain_hash(
+        &prev,
+        &pli_core::event::SealedFields {
+            id: target,
+            at: &at,
+            actor: &actor,
+            workstation: &ws,
+            kind: &kind,
+            courrier: c,
+            data: &data,
+        },
+    );
     by_hand.execute("UPDATE event SET hash = ?1 WHERE id = ?2", rusqlite::params![resealed, target]).unwrap();
     assert_eq!(store.verify_history().unwrap().broken.unwrap().event, target);
     // Removed.
@@ -309,7 +366,8 @@ fn history_verify_names_the_event_altered_or_removed() {
     drop(store2);
     let by_hand = rusqlite::Connection::open(path2.join("pli.sqlite3")).unwrap();
     by_hand.execute_batch("DROP TRIGGER event_no_delete;").unwrap();
-    let victim: i64 = by_hand.query_row("SELECT id FROM event WHERE kind = 'courrier_registered'", [], |r| r.get(0)).unwrap();
+    let victim: i64 =
+        by_hand.query_row("SELECT id FROM event WHERE kind = 'courrier_registered'", [], |r| r.get(0)).unwrap();
     by_hand.execute("DELETE FROM event WHERE id = ?1", [victim]).unwrap();
     let broken = Store::open(&path2).unwrap().verify_history().unwrap().broken.unwrap();
     assert_eq!(broken.event, victim, "{broken:?}");
@@ -321,27 +379,48 @@ fn history_verify_names_the_event_altered_or_removed() {
 fn the_organisation_goes_out_and_back_in_and_a_bad_row_names_its_line() {
     let (_dir, mut store) = site();
     let (directions, users, types) = store.export_organisation().unwrap();
-    assert!(directions.starts_with('\u{feff}') && directions.contains("DRH;Ressources humaines;DG;oui"), "{directions}");
+    assert!(
+        directions.starts_with('\u{feff}') && directions.contains("DRH;Ressources humaines;DG;oui"),
+        "{directions}"
+    );
     assert!(users.contains("rh;René Référent;referent:DRH;oui;"), "{users}");
     assert!(!users.contains("argon2"), "passwords never leave");
     assert!(types.contains("NPAI;Pli non distribué;0;oui;oui"), "{types}");
-    let again = OrganisationSheets { directions: sheet("d.csv", &directions), users: sheet("u.csv", &users), document_types: sheet("t.csv", &types) };
+    let again = OrganisationSheets {
+        directions: sheet("d.csv", &directions),
+        users: sheet("u.csv", &users),
+        document_types: sheet("t.csv", &types),
+    };
     store.import_organisation(&again, &actor()).unwrap();
     assert_eq!(store.export_organisation().unwrap(), (directions, users.clone(), types));
     assert!(store.sign_in("op", "motdepasse1", "poste").is_ok(), "the password survived a re-import without one");
     assert!(store.sign_in("op", "mauvais", "poste").is_err());
 
-    let count = |store: &Store| store.connection().query_row("SELECT count(*) FROM app_user", [], |r| r.get::<_, i64>(0)).unwrap();
+    let count = |store: &Store| {
+        store.connection().query_row("SELECT count(*) FROM app_user", [], |r| r.get::<_, i64>(0)).unwrap()
+    };
     let before = count(&store);
     let bad = "identifiant;nom;roles\nnouveau;Nouvel Agent;agent:DRH\nautre;Autre;chef:DRH\n";
-    let err = store.import_organisation(&OrganisationSheets { users: sheet("u.csv", bad), ..Default::default() }, &actor()).unwrap_err().to_string();
+    let err = store
+        .import_organisation(&OrganisationSheets { users: sheet("u.csv", bad), ..Default::default() }, &actor())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("u.csv") && err.contains("ligne 3") && err.contains("chef"), "{err}");
     assert_eq!(count(&store), before, "nothing half-imported");
     let cycle = "code;nom;parent\nA;A;B\nB;B;A\n";
-    let err = store.import_organisation(&OrganisationSheets { directions: sheet("d.csv", cycle), ..Default::default() }, &actor()).unwrap_err().to_string();
+    let err = store
+        .import_organisation(&OrganisationSheets { directions: sheet("d.csv", cycle), ..Default::default() }, &actor())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("boucle"), "{err}");
     let unknown_column = "code;nom;couleur\nX;X;bleu\n";
-    let err = store.import_organisation(&OrganisationSheets { directions: sheet("d.csv", unknown_column), ..Default::default() }, &actor()).unwrap_err().to_string();
+    let err = store
+        .import_organisation(
+            &OrganisationSheets { directions: sheet("d.csv", unknown_column), ..Default::default() },
+            &actor(),
+        )
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("couleur") && err.contains("ligne 1"), "{err}");
 }
 
@@ -349,7 +428,12 @@ fn the_organisation_goes_out_and_back_in_and_a_bad_row_names_its_line() {
 fn contacts_are_not_duplicated_and_are_found_as_you_type() {
     let (_dir, mut store) = site();
     let op = session(&store, "op");
-    let new = NewContact { organisation_kind: true, name: "Centre hospitalier de Sélestat".into(), postcode: Some("67600".into()), ..Default::default() };
+    let new = NewContact {
+        organisation_kind: true,
+        name: "Centre hospitalier de Sélestat".into(),
+        postcode: Some("67600".into()),
+        ..Default::default()
+    };
     let (id, created) = store.create_contact(&op, &new).unwrap();
     assert!(created);
     let same = NewContact { name: "CENTRE HOSPITALIER DE SELESTAT".into(), ..new.clone() };
@@ -358,7 +442,12 @@ fn contacts_are_not_duplicated_and_are_found_as_you_type() {
     assert_eq!(store.search_contacts("hosp sél", 10).unwrap().len(), 1);
     assert!(store.search_contacts("clinique", 10).unwrap().is_empty());
     // The sender suggestion finds it in a letter's head.
-    let c = capture(&mut store, &["Centre hospitalier de Sélestat\n23 avenue Louis Pasteur\n\nStrasbourg, le 3 mars 2026\nObjet : Demande\nRéf. : AB-1"])[0];
+    let c = capture(
+        &mut store,
+        &[
+            "Centre hospitalier de Sélestat\n23 avenue Louis Pasteur\n\nStrasbourg, le 3 mars 2026\nObjet : Demande\nRéf. : AB-1",
+        ],
+    )[0];
     let s = store.suggestions(&op, c).unwrap();
     assert_eq!(s.sender.unwrap().value.id, id);
     assert_eq!(s.letter_date.unwrap().value, date!(2026 - 03 - 03));

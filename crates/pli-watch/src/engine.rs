@@ -56,8 +56,9 @@ impl Inbox {
     /// archive and quarantine default to `archive/<profile>/` and `quarantine/<profile>/`
     /// in the data folder.
     pub fn new(profile: Profile, folder: Option<PathBuf>, data_dir: &Path) -> Result<Inbox, WatchError> {
-        let folder =
-            folder.or_else(|| profile.input.folder.clone()).ok_or_else(|| WatchError::NoFolder(profile.name.clone()))?;
+        let folder = folder
+            .or_else(|| profile.input.folder.clone())
+            .ok_or_else(|| WatchError::NoFolder(profile.name.clone()))?;
         let (archive, quarantine) = default_destinations(data_dir, &profile.name);
         Ok(Inbox {
             archive: profile.input.archive.clone().unwrap_or(archive),
@@ -135,7 +136,12 @@ impl Watcher {
             move |source| WatchError::Io { path, source }
         };
         let lock_path = data_dir.join("watch.lock");
-        let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(io(&lock_path))?;
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io(&lock_path))?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => return Err(WatchError::AlreadyWatching(data_dir.to_path_buf())),
@@ -155,7 +161,15 @@ impl Watcher {
             let tracker = Tracker::new(Duration::from_secs(inbox.profile.input.stable_seconds));
             watched.push(Watched { inbox, capture, tracker, last_look: None });
         }
-        Ok(Watcher { data_dir: data_dir.to_path_buf(), store, watched, settings, stop, publish: Box::new(publish), _one_watcher: lock })
+        Ok(Watcher {
+            data_dir: data_dir.to_path_buf(),
+            store,
+            watched,
+            settings,
+            stop,
+            publish: Box::new(publish),
+            _one_watcher: lock,
+        })
     }
 
     /// Resumes what the previous run left, then watches until `stop` is set (or, with
@@ -269,10 +283,10 @@ impl Watcher {
             }
             None => None,
         };
-        if let Some(row) = &intake {
-            if matches!(row.state, IntakeState::Done | IntakeState::Duplicate | IntakeState::Failed) {
-                return self.settle(row);
-            }
+        if let Some(row) = &intake
+            && matches!(row.state, IntakeState::Done | IntakeState::Duplicate | IntakeState::Failed)
+        {
+            return self.settle(row);
         }
         let intake = match intake.take() {
             Some(row) => row,
@@ -312,7 +326,8 @@ impl Watcher {
             _ => {}
         };
         let mut journalled = Journalled { store: &mut self.store, intake: intake.id };
-        let result = self.watched[i].capture.ingest(&mut journalled, &self.data_dir, path, &self.settings.actor, &progress);
+        let result =
+            self.watched[i].capture.ingest(&mut journalled, &self.data_dir, path, &self.settings.actor, &progress);
         match result {
             Ok(report) => {
                 crash_point("after-commit");
@@ -388,11 +403,9 @@ impl Watcher {
         self.store.intake_moved(intake.id, &dest.display().to_string())?;
         let path = source.clone();
         let event = match intake.state {
-            IntakeState::Failed => WatchEvent::BatchFailed {
-                path,
-                reason: intake.error.clone().unwrap_or_default(),
-                quarantined_to: dest,
-            },
+            IntakeState::Failed => {
+                WatchEvent::BatchFailed { path, reason: intake.error.clone().unwrap_or_default(), quarantined_to: dest }
+            }
             IntakeState::Duplicate => {
                 WatchEvent::BatchDuplicate { path, known_batch: intake.batch_id.unwrap_or_default(), archived_to: dest }
             }
@@ -447,9 +460,12 @@ impl Watcher {
     /// another process (`pli ingest`) is capturing into the same data folder.
     fn remove_orphan_documents(&mut self) -> Result<usize, WatchError> {
         let lock_path = self.data_dir.join(CAPTURE_LOCK);
-        let lock = open_capture_lock(&self.data_dir).map_err(|source| WatchError::Io { path: lock_path.clone(), source })?;
+        let lock =
+            open_capture_lock(&self.data_dir).map_err(|source| WatchError::Io { path: lock_path.clone(), source })?;
         if lock.try_lock().is_err() {
-            tracing::info!("une capture est en cours dans ce dossier de données : nettoyage remis au prochain démarrage");
+            tracing::info!(
+                "une capture est en cours dans ce dossier de données : nettoyage remis au prochain démarrage"
+            );
             return Ok(0);
         }
         let orphans = self.store.orphan_document_folders()?;

@@ -42,7 +42,12 @@ pub fn format_of(path: &Path) -> Option<Format> {
 /// of pages, its sub-folders. Scanners' temporary and marker files, and the folders in
 /// `skip` (an archive or quarantine placed inside the scanner folder), are left out.
 /// Entries that vanish while being looked at are simply not listed.
-pub fn scan(folder: &Path, formats: &[Format], done_marker: Option<&str>, skip: &[&Path]) -> std::io::Result<Vec<Found>> {
+pub fn scan(
+    folder: &Path,
+    formats: &[Format],
+    done_marker: Option<&str>,
+    skip: &[&Path],
+) -> std::io::Result<Vec<Found>> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(folder)? {
         let Ok(entry) = entry else { continue };
@@ -61,7 +66,13 @@ pub fn scan(folder: &Path, formats: &[Format], done_marker: Option<&str>, skip: 
                 None => continue,
             }
         } else if meta.is_file() && format_of(&path).is_some_and(|f| formats.contains(&f)) {
-            Signature { bytes: meta.len(), modified: meta.modified().ok(), files: 1, awaits_marker: false, marked_done: false }
+            Signature {
+                bytes: meta.len(),
+                modified: meta.modified().ok(),
+                files: 1,
+                awaits_marker: false,
+                marked_done: false,
+            }
         } else {
             continue;
         };
@@ -103,10 +114,7 @@ mod tests {
             found.iter().map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned()).collect()
         };
         assert_eq!(names(scan(dir.path(), &[Format::Pdf], None, &[]).unwrap()), ["a.PDF", "b.pdf"]);
-        assert_eq!(
-            names(scan(dir.path(), &[Format::Tiff, Format::Folder], None, &[]).unwrap()),
-            ["c.tiff", "pages"]
-        );
+        assert_eq!(names(scan(dir.path(), &[Format::Tiff, Format::Folder], None, &[]).unwrap()), ["c.tiff", "pages"]);
         let pages = dir.path().join("pages");
         assert!(scan(dir.path(), &[Format::Folder], None, &[&pages]).unwrap().is_empty());
     }

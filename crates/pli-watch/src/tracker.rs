@@ -109,7 +109,10 @@ mod tests {
     use super::*;
 
     fn found(name: &str, bytes: u64, awaits_marker: bool, marked_done: bool) -> Found {
-        Found { path: name.into(), signature: Signature { bytes, modified: None, files: 1, awaits_marker, marked_done } }
+        Found {
+            path: name.into(),
+            signature: Signature { bytes, modified: None, files: 1, awaits_marker, marked_done },
+        }
     }
 
     #[test]

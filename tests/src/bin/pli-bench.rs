@@ -128,7 +128,8 @@ fn main() -> anyhow::Result<()> {
     // The same pages again as files, for bare tesseract.
     let pages_dir = dir.join("pages-100");
     write_batch(&spec(10, 42), Format::Folder, &pages_dir)?;
-    let content: Vec<PathBuf> = truth.content_pages().iter().map(|i| pages_dir.join(format!("page-{:04}.jpg", i + 1))).collect();
+    let content: Vec<PathBuf> =
+        truth.content_pages().iter().map(|i| pages_dir.join(format!("page-{:04}.jpg", i + 1))).collect();
     let blanks = truth.pages.iter().filter(|p| p.role == pli_testkit::PageRole::Blank).count();
     println!(
         "batch: {} pages ({} content, {} blank backs, {} separators), 300 dpi, JPEG in PDF; {workers} cores",
@@ -139,7 +140,9 @@ fn main() -> anyhow::Result<()> {
     );
 
     let (sep_all, sep_warm, n) = separator_ms_per_page(&batch);
-    println!("separator detection alone: {sep_all:.1} ms/page over {n} pages ({sep_warm:.1} ms/page without the first call)");
+    println!(
+        "separator detection alone: {sep_all:.1} ms/page over {n} pages ({sep_warm:.1} ms/page without the first call)"
+    );
 
     let stats = run_pli(&batch, &dir.join("data-100"));
     let pli_seconds = stats["seconds"].as_f64().unwrap();

@@ -30,7 +30,11 @@ pub fn sheets_for_directions(directions: &[String]) -> Result<Vec<SeparatorSheet
                     "code de direction invalide « {code} » : lettres, chiffres, « - » ou « _ », 32 caractères au plus"
                 ));
             }
-            Ok(SeparatorSheet { payload: pli_core::separator::payload_for(Some(code)), title: code.to_string(), subtitle: name })
+            Ok(SeparatorSheet {
+                payload: pli_core::separator::payload_for(Some(code)),
+                title: code.to_string(),
+                subtitle: name,
+            })
         })
         .collect()
 }

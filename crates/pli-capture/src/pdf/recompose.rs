@@ -37,7 +37,8 @@ impl DocumentComposer for Composer {
                 match key.as_slice() {
                     b"Parent" | b"Rotate" => {}
                     _ => {
-                        let value = copy_deep(source, &p.pdf, value, &mut doc, &mut copied).map_err(|e| e.to_string())?;
+                        let value =
+                            copy_deep(source, &p.pdf, value, &mut doc, &mut copied).map_err(|e| e.to_string())?;
                         new_page.set(key.clone(), value);
                     }
                 }
@@ -47,11 +48,13 @@ impl DocumentComposer for Composer {
             kids.push(Object::Reference(doc.add_object(new_page)));
         }
         let count = kids.len() as i64;
-        doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }));
+        doc.objects
+            .insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }));
         let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
         doc.trailer.set("Root", catalog);
         let path = data_dir.join(out);
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| format!("« {} » : {e}", path.display()))?);
+        let mut file =
+            std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| format!("« {} » : {e}", path.display()))?);
         doc.save_to(&mut file).map_err(|e| format!("« {} » : {e}", path.display()))?;
         let file = file.into_inner().map_err(|e| e.to_string())?;
         file.sync_all().map_err(|e| e.to_string())
@@ -95,9 +98,9 @@ fn copy_deep<'a>(
             }
             Object::Dictionary(out)
         }
-        Object::Array(items) => {
-            Object::Array(items.iter().map(|v| copy_deep(source, source_name, v, doc, copied)).collect::<lopdf::Result<_>>()?)
-        }
+        Object::Array(items) => Object::Array(
+            items.iter().map(|v| copy_deep(source, source_name, v, doc, copied)).collect::<lopdf::Result<_>>()?,
+        ),
         Object::Stream(s) => {
             let mut dict = Dictionary::new();
             for (k, v) in s.dict.iter() {

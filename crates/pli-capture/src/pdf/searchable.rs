@@ -41,7 +41,8 @@ pub fn write_searchable_pdf(pages: &[PdfPage<'_>], info: &PdfInfo, out: &mut dyn
     });
     let mut kids = Vec::with_capacity(pages.len());
     for page in pages {
-        let image_id = doc.add_object(Stream::new(image_dictionary(page.image), page.image.data.clone()).with_compression(false));
+        let image_id =
+            doc.add_object(Stream::new(image_dictionary(page.image), page.image.data.clone()).with_compression(false));
         let geometry = Geometry::new(page);
         let mut content = Stream::new(Dictionary::new(), page_content(page, &geometry).encode()?);
         content.compress()?;
@@ -60,7 +61,8 @@ pub fn write_searchable_pdf(pages: &[PdfPage<'_>], info: &PdfInfo, out: &mut dyn
         kids.push(page_id.into());
     }
     let count = kids.len() as i64;
-    doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }));
+    doc.objects
+        .insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }));
     let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     let info_id = doc.add_object(dictionary! {
         "Title" => Object::String(pdf_text_string(&info.title), StringFormat::Hexadecimal),
@@ -130,7 +132,14 @@ impl Geometry {
         let dpi = if (50.0..=1200.0).contains(&page.dpi) { page.dpi } else { 300.0 };
         let scale = 72.0 / dpi;
         let (w, h) = (page.image.width.max(1) as f32, page.image.height.max(1) as f32);
-        Geometry { width_pt: w * scale, height_pt: h * scale, scale, width_px: w, height_px: h, rotation: page.rotation }
+        Geometry {
+            width_pt: w * scale,
+            height_pt: h * scale,
+            scale,
+            width_px: w,
+            height_px: h,
+            rotation: page.rotation,
+        }
     }
 
     /// A point of the upright image (pixels, y down) in PDF user space (points, y up).
@@ -161,14 +170,12 @@ impl Geometry {
 fn page_content(page: &PdfPage<'_>, g: &Geometry) -> Content {
     let mut ops = vec![
         Operation::new("q", vec![]),
-        Operation::new(
-            "cm",
-            vec![g.width_pt.into(), 0.into(), 0.into(), g.height_pt.into(), 0.into(), 0.into()],
-        ),
+        Operation::new("cm", vec![g.width_pt.into(), 0.into(), 0.into(), g.height_pt.into(), 0.into(), 0.into()]),
         Operation::new("Do", vec!["Im0".into()]),
         Operation::new("Q", vec![]),
     ];
-    let words: Vec<&OcrWord> = page.words.iter().filter(|w| w.width > 0 && w.height > 0 && !w.text.trim().is_empty()).collect();
+    let words: Vec<&OcrWord> =
+        page.words.iter().filter(|w| w.width > 0 && w.height > 0 && !w.text.trim().is_empty()).collect();
     if !words.is_empty() {
         ops.push(Operation::new("BT", vec![]));
         ops.push(Operation::new("Tr", vec![3.into()]));
@@ -203,7 +210,14 @@ mod tests {
         let img = image::GrayImage::from_pixel(w, h, image::Luma([240]));
         let mut data = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut data, 80).encode_image(&img).unwrap();
-        EmbeddedImage { width: w, height: h, color: PdfColor::Gray, bits_per_component: 8, encoding: ImageEncoding::Dct, data }
+        EmbeddedImage {
+            width: w,
+            height: h,
+            color: PdfColor::Gray,
+            bits_per_component: 8,
+            encoding: ImageEncoding::Dct,
+            data,
+        }
     }
 
     fn word(text: &str, left: u32, top: u32, width: u32, height: u32) -> OcrWord {
@@ -221,7 +235,8 @@ mod tests {
     fn write(pages: &[PdfPage<'_>], dir: &std::path::Path) -> std::path::PathBuf {
         let path = dir.join("out.pdf");
         let mut bytes = Vec::new();
-        write_searchable_pdf(pages, &PdfInfo { title: "Courrier é".into(), producer: "Pli".into() }, &mut bytes).unwrap();
+        write_searchable_pdf(pages, &PdfInfo { title: "Courrier é".into(), producer: "Pli".into() }, &mut bytes)
+            .unwrap();
         std::fs::write(&path, bytes).unwrap();
         path
     }
@@ -283,7 +298,11 @@ mod tests {
                 Rotation::Cw90 | Rotation::Cw270 => jpeg_page(3508, 2480),
                 _ => jpeg_page(2480, 3508),
             };
-            let words = [word("Première", 600, 900, 400, 60), word("ligne", 1100, 900, 220, 60), word("Seconde", 600, 1500, 380, 60)];
+            let words = [
+                word("Première", 600, 900, 400, 60),
+                word("ligne", 1100, 900, 220, 60),
+                word("Seconde", 600, 1500, 380, 60),
+            ];
             let pdf = write(&[PdfPage { image: &img, dpi: 300.0, rotation, words: &words }], dir.path());
             let found = bbox_words(&pdf);
             assert_eq!(found.len(), words.len(), "{rotation:?}: {found:?}");
@@ -324,7 +343,8 @@ mod tests {
         let info = Command::new("pdfinfo").arg(&pdf).output().unwrap();
         assert!(info.status.success());
         assert_eq!(page_count(&String::from_utf8_lossy(&info.stdout)), 2);
-        let render = Command::new("pdftoppm").args(["-r", "20", "-png"]).arg(&pdf).arg(dir.path().join("r")).output().unwrap();
+        let render =
+            Command::new("pdftoppm").args(["-r", "20", "-png"]).arg(&pdf).arg(dir.path().join("r")).output().unwrap();
         assert!(render.status.success() && render.stderr.is_empty(), "{}", String::from_utf8_lossy(&render.stderr));
     }
 
@@ -334,7 +354,12 @@ mod tests {
         let words = [word("", 0, 0, 0, 0), word("x", 500, 500, 10, 10), word("中文", 10, 10, 0, 5)];
         let mut out = Vec::new();
         let info = PdfInfo { title: String::new(), producer: "Pli".into() };
-        write_searchable_pdf(&[PdfPage { image: &img, dpi: 300.0, rotation: Rotation::Cw90, words: &words }], &info, &mut out).unwrap();
+        write_searchable_pdf(
+            &[PdfPage { image: &img, dpi: 300.0, rotation: Rotation::Cw90, words: &words }],
+            &info,
+            &mut out,
+        )
+        .unwrap();
         assert!(out.starts_with(b"%PDF-1.5"));
     }
 }

@@ -45,7 +45,8 @@ pub fn separator_sheets_pdf(sheets: &[SeparatorSheet]) -> Vec<u8> {
         kids.push(page.into());
     }
     let count = kids.len() as i64;
-    doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }));
+    doc.objects
+        .insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }));
     let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     doc.trailer.set("Root", catalog);
     let mut out = Vec::new();
@@ -135,7 +136,11 @@ mod tests {
             return;
         }
         let sheets = vec![
-            SeparatorSheet { payload: "PLI-SEP:DRH".into(), title: "DRH".into(), subtitle: Some("Ressources humaines".into()) },
+            SeparatorSheet {
+                payload: "PLI-SEP:DRH".into(),
+                title: "DRH".into(),
+                subtitle: Some("Ressources humaines".into()),
+            },
             SeparatorSheet { payload: "PLI-SEP".into(), title: "SÉPARATEUR".into(), subtitle: None },
         ];
         let dir = tempfile::tempdir().unwrap();
@@ -144,12 +149,18 @@ mod tests {
         let text = Command::new("pdftotext").arg(&pdf).arg("-").output().unwrap();
         let text = String::from_utf8(text.stdout).unwrap();
         assert!(text.contains("DRH") && text.contains("Ressources humaines") && text.contains("SÉPARATEUR"), "{text}");
-        let render = Command::new("pdftoppm").args(["-r", "150", "-gray", "-png"]).arg(&pdf).arg(dir.path().join("p")).status().unwrap();
+        let render = Command::new("pdftoppm")
+            .args(["-r", "150", "-gray", "-png"])
+            .arg(&pdf)
+            .arg(dir.path().join("p"))
+            .status()
+            .unwrap();
         assert!(render.success());
         for (i, sheet) in sheets.iter().enumerate() {
             let img = image::open(dir.path().join(format!("p-{}.png", i + 1))).unwrap().to_luma8();
             let (w, h) = img.dimensions();
-            let found = rxing::helpers::detect_in_luma(img.into_raw(), w, h, Some(rxing::BarcodeFormat::QR_CODE)).unwrap();
+            let found =
+                rxing::helpers::detect_in_luma(img.into_raw(), w, h, Some(rxing::BarcodeFormat::QR_CODE)).unwrap();
             assert_eq!(found.getText(), sheet.payload);
         }
     }

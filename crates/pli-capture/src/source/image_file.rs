@@ -45,7 +45,12 @@ impl ImageSource {
 
 /// Decodes image bytes into `Luma8` or `Rgb8` (alpha composited on white), checking the
 /// size first.
-pub(crate) fn decode(path: &Path, index: usize, bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, CaptureError> {
+pub(crate) fn decode(
+    path: &Path,
+    index: usize,
+    bytes: &[u8],
+    format: ImageFormat,
+) -> Result<DynamicImage, CaptureError> {
     guarded(path, Some(index), || {
         let corrupt = |e: image::ImageError| CaptureError::at_page(path, index, Problem::Corrupt(e.to_string()));
         let (w, h) = ImageReader::with_format(Cursor::new(bytes), format).into_dimensions().map_err(corrupt)?;
@@ -87,7 +92,7 @@ fn over_white(value: u8, alpha: u8) -> u8 {
 
 /// Dots per inch from a JFIF APP0 header, when it gives them.
 fn jfif_dpi(bytes: &[u8]) -> Option<f32> {
-    if bytes.len() < 18 || &bytes[2..4] != [0xFF, 0xE0] || &bytes[6..11] != b"JFIF\0" {
+    if bytes.len() < 18 || bytes[2..4] != [0xFF, 0xE0] || &bytes[6..11] != b"JFIF\0" {
         return None;
     }
     let x = u16::from_be_bytes([bytes[14], bytes[15]]) as f32;

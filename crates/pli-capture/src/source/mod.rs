@@ -77,9 +77,8 @@ fn file_kind(path: &Path) -> Result<FileKind, CaptureError> {
     if n == 0 {
         return Err(CaptureError::new(path, Problem::EmptyFile));
     }
-    sniff(&head[..n]).ok_or_else(|| {
-        CaptureError::new(path, Problem::Unsupported("ni PDF, ni TIFF, ni JPEG, ni PNG".into()))
-    })
+    sniff(&head[..n])
+        .ok_or_else(|| CaptureError::new(path, Problem::Unsupported("ni PDF, ni TIFF, ni JPEG, ni PNG".into())))
 }
 
 /// Refuses absurd page sizes before any pixel is allocated.
@@ -94,7 +93,11 @@ pub(crate) fn check_size(path: &Path, index: usize, width: u64, height: u64) -> 
 }
 
 /// Runs a decoder, turning a panic inside it into a `Corrupt` error for that page.
-pub(crate) fn guarded<T>(path: &Path, index: Option<usize>, f: impl FnOnce() -> Result<T, CaptureError>) -> Result<T, CaptureError> {
+pub(crate) fn guarded<T>(
+    path: &Path,
+    index: Option<usize>,
+    f: impl FnOnce() -> Result<T, CaptureError>,
+) -> Result<T, CaptureError> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(result) => result,
         Err(_) => {

@@ -95,15 +95,21 @@ impl PdfSource {
 
 impl PdfSource {
     /// Decodes a page image, then lets the kernel drop the file pages it was read from.
-    fn image_page_released(&self, id: ObjectId, stream: &Stream, path: &Path, index: usize) -> Result<Option<(DynamicImage, EmbeddedImage)>, CaptureError> {
+    fn image_page_released(
+        &self,
+        id: ObjectId,
+        stream: &Stream,
+        path: &Path,
+        index: usize,
+    ) -> Result<Option<(DynamicImage, EmbeddedImage)>, CaptureError> {
         let data = self.stream_bytes(id, stream);
         let page = image_page(&self.doc, stream, data, path, index);
         // Only bytes read from the mapping (not those of a file loaded whole).
         let offset = data.and_then(|d| (d.as_ptr() as usize).checked_sub(self.file.as_ptr() as usize));
-        if let (Some(offset), Some(data)) = (offset, data) {
-            if offset < self.file.len() {
-                release(&self.file, offset, data.len());
-            }
+        if let (Some(offset), Some(data)) = (offset, data)
+            && offset < self.file.len()
+        {
+            release(&self.file, offset, data.len());
         }
         page
     }
@@ -138,10 +144,10 @@ fn release(file: &memmap2::Mmap, offset: usize, len: usize) {
 
 /// Load-time filter: image streams are parsed without their bytes, read later page by page.
 fn drop_image_bytes(id: (u32, u16), object: &mut Object) -> Option<((u32, u16), Object)> {
-    if let Object::Stream(stream) = object {
-        if matches!(stream.dict.get(b"Subtype").and_then(Object::as_name), Ok(b"Image")) {
-            stream.content = Vec::new();
-        }
+    if let Object::Stream(stream) = object
+        && matches!(stream.dict.get(b"Subtype").and_then(Object::as_name), Ok(b"Image"))
+    {
+        stream.content = Vec::new();
     }
     // lopdf keeps the object as mutated here; the returned one only says "keep it".
     Some((id, Object::Null))
@@ -221,7 +227,14 @@ fn image_page(
                 _ => PdfColor::Rgb,
             };
             let pixels = if inverted { invert(pixels) } else { pixels };
-            let original = EmbeddedImage { width: w, height: h, color, bits_per_component: 8, encoding: ImageEncoding::Dct, data: data.to_vec() };
+            let original = EmbeddedImage {
+                width: w,
+                height: h,
+                color,
+                bits_per_component: 8,
+                encoding: ImageEncoding::Dct,
+                data: data.to_vec(),
+            };
             if inverted {
                 // The /Decode inversion is not carried into our PDF: embed what we see.
                 return Ok(Some((pixels.clone(), EmbeddedImage::flate_from_pixels(&pixels))));
@@ -235,26 +248,46 @@ fn image_page(
                 return Ok(None); // Group 3: rendered by the fallback
             }
             let black_is_1 = matches!(params.and_then(|p| p.get(b"BlackIs1").ok()), Some(Object::Boolean(true)));
-            let pixels = decode_g4(data, w, h, black_is_1, inverted).ok_or_else(|| corrupt("image CCITT G4 illisible".into()))?;
+            let pixels = decode_g4(data, w, h, black_is_1, inverted)
+                .ok_or_else(|| corrupt("image CCITT G4 illisible".into()))?;
             let original = if inverted {
                 EmbeddedImage::flate_from_pixels(&pixels)
             } else {
-                EmbeddedImage { width: w, height: h, color: PdfColor::Gray, bits_per_component: 1, encoding: ImageEncoding::CcittG4 { black_is_1 }, data: data.to_vec() }
+                EmbeddedImage {
+                    width: w,
+                    height: h,
+                    color: PdfColor::Gray,
+                    bits_per_component: 1,
+                    encoding: ImageEncoding::CcittG4 { black_is_1 },
+                    data: data.to_vec(),
+                }
             };
             Ok(Some((pixels, original)))
         }
         [] | [_] if filters.is_empty() || filters[0] == "FlateDecode" || filters[0] == "Fl" => {
             let full = Stream::new(stream.dict.clone(), data.to_vec());
-            let raw = full.decompressed_content_with_limit((crate::MAX_PAGE_PIXELS * 4) as usize).map_err(|e| corrupt(e.to_string()))?;
+            let raw = full
+                .decompressed_content_with_limit((crate::MAX_PAGE_PIXELS * 4) as usize)
+                .map_err(|e| corrupt(e.to_string()))?;
             let Some(pixels) = samples_to_pixels(&raw, w, h, bpc, &space, inverted) else {
                 return Ok(None);
             };
             // Plain 8-bit grey or RGB Flate without predictor is embedded as stored.
-            let passthrough = filters.len() == 1 && bpc == 8 && !inverted && decode_parms(doc, dict).is_none()
+            let passthrough = filters.len() == 1
+                && bpc == 8
+                && !inverted
+                && decode_parms(doc, dict).is_none()
                 && matches!(space, ColorSpace::Gray | ColorSpace::Rgb);
             let original = if passthrough {
                 let color = if space == ColorSpace::Gray { PdfColor::Gray } else { PdfColor::Rgb };
-                EmbeddedImage { width: w, height: h, color, bits_per_component: 8, encoding: ImageEncoding::Flate, data: data.to_vec() }
+                EmbeddedImage {
+                    width: w,
+                    height: h,
+                    color,
+                    bits_per_component: 8,
+                    encoding: ImageEncoding::Flate,
+                    data: data.to_vec(),
+                }
             } else {
                 EmbeddedImage::flate_from_pixels(&pixels)
             };
@@ -267,7 +300,11 @@ fn image_page(
 fn filter_names(doc: &Document, dict: &Dictionary) -> Vec<String> {
     match dict.get(b"Filter").map(|o| deref(doc, o)) {
         Ok(Object::Name(n)) => vec![String::from_utf8_lossy(n).into_owned()],
-        Ok(Object::Array(a)) => a.iter().filter_map(|o| deref(doc, o).as_name().ok()).map(|n| String::from_utf8_lossy(n).into_owned()).collect(),
+        Ok(Object::Array(a)) => a
+            .iter()
+            .filter_map(|o| deref(doc, o).as_name().ok())
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -296,7 +333,10 @@ enum ColorSpace {
     Rgb,
     Cmyk,
     /// A palette over grey or RGB: `components` bytes per entry.
-    Indexed { components: usize, palette: Vec<u8> },
+    Indexed {
+        components: usize,
+        palette: Vec<u8>,
+    },
     Unknown,
 }
 
@@ -321,7 +361,11 @@ impl ColorSpace {
             },
             Object::Array(a) => match a.first().and_then(|o| o.as_name().ok()) {
                 Some(b"ICCBased") => {
-                    let n = a.get(1).and_then(|s| deref(doc, s).as_stream().ok()).and_then(|s| s.dict.get(b"N").ok()).and_then(|n| n.as_i64().ok());
+                    let n = a
+                        .get(1)
+                        .and_then(|s| deref(doc, s).as_stream().ok())
+                        .and_then(|s| s.dict.get(b"N").ok())
+                        .and_then(|n| n.as_i64().ok());
                     match n {
                         Some(1) => ColorSpace::Gray,
                         Some(3) => ColorSpace::Rgb,
@@ -455,7 +499,17 @@ fn render_page(path: &Path, index: usize, number: u32) -> Result<ScannedPage, Ca
     let dir = tempfile::tempdir().map_err(|e| CaptureError::at_page(path, index, Problem::Io(e)))?;
     let prefix = dir.path().join("page");
     let output = std::process::Command::new("pdftoppm")
-        .args(["-r", &FALLBACK_DPI.to_string(), "-gray", "-png", "-singlefile", "-f", &number.to_string(), "-l", &number.to_string()])
+        .args([
+            "-r",
+            &FALLBACK_DPI.to_string(),
+            "-gray",
+            "-png",
+            "-singlefile",
+            "-f",
+            &number.to_string(),
+            "-l",
+            &number.to_string(),
+        ])
         .arg(path)
         .arg(&prefix)
         .output()

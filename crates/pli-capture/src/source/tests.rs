@@ -29,7 +29,8 @@ fn pdf_with(images: Vec<(lopdf::Dictionary, Vec<u8>)>) -> Vec<u8> {
         kids.push(Object::from(page));
     }
     let count = kids.len() as i64;
-    doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }));
+    doc.objects
+        .insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }));
     let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     doc.trailer.set("Root", catalog);
     let mut out = Vec::new();
@@ -69,7 +70,11 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
 fn pdf_jpeg_pages_are_taken_out_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let jpeg = jpeg_bytes(1654, 2339, 200);
-    let path = write(dir.path(), "lot.pdf", &pdf_with(vec![(image_dict(1654, 2339, "DeviceGray", 8, Some("DCTDecode")), jpeg.clone())]));
+    let path = write(
+        dir.path(),
+        "lot.pdf",
+        &pdf_with(vec![(image_dict(1654, 2339, "DeviceGray", 8, Some("DCTDecode")), jpeg.clone())]),
+    );
     let pages = read_all(&path).unwrap();
     assert_eq!(pages.len(), 1);
     assert_eq!(pages[0].original.encoding, ImageEncoding::Dct);
@@ -87,7 +92,15 @@ fn pdf_flate_pages_grey_bilevel_and_indexed() {
     let mut indexed = dictionary! {
         "Type" => "XObject", "Subtype" => "Image", "Width" => 2, "Height" => 1, "BitsPerComponent" => 8, "Filter" => "FlateDecode",
     };
-    indexed.set("ColorSpace", vec![Object::Name(b"Indexed".to_vec()), "DeviceRGB".into(), 1.into(), Object::String(vec![255, 0, 0, 0, 0, 255], lopdf::StringFormat::Hexadecimal)]);
+    indexed.set(
+        "ColorSpace",
+        vec![
+            Object::Name(b"Indexed".to_vec()),
+            "DeviceRGB".into(),
+            1.into(),
+            Object::String(vec![255, 0, 0, 0, 0, 255], lopdf::StringFormat::Hexadecimal),
+        ],
+    );
     let path = write(
         dir.path(),
         "lot.pdf",
@@ -118,7 +131,10 @@ fn a_pdf_page_that_is_not_an_image_is_rendered() {
         "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
         "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } }, "Contents" => content,
     });
-    doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 }));
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 }),
+    );
     let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     doc.trailer.set("Root", catalog);
     let path = dir.path().join("vector.pdf");
@@ -139,7 +155,8 @@ fn multi_page_tiff_in_grey_rgb_and_rgba() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("lot.tif");
     {
-        let mut enc = TiffEncoder::new(std::fs::File::create(&path).unwrap()).unwrap().with_compression(Compression::Lzw);
+        let mut enc =
+            TiffEncoder::new(std::fs::File::create(&path).unwrap()).unwrap().with_compression(Compression::Lzw);
         enc.write_image::<colortype::Gray8>(30, 20, &vec![100u8; 600]).unwrap();
         enc.write_image::<colortype::RGB8>(30, 20, &vec![50u8; 1800]).unwrap();
         let mut rgba = vec![0u8; 2400];
@@ -188,8 +205,11 @@ fn bad_input_gives_clear_errors_naming_the_file() {
     assert!(e.to_string().contains("tronque.pdf"), "{e}");
 
     let mut doc = Document::load_mem(&full).unwrap();
-    doc.trailer.set("Encrypt", dictionary! { "Filter" => "Standard", "V" => 1, "R" => 2, "P" => -4,
-        "O" => Object::string_literal("x".repeat(32)), "U" => Object::string_literal("x".repeat(32)) });
+    doc.trailer.set(
+        "Encrypt",
+        dictionary! { "Filter" => "Standard", "V" => 1, "R" => 2, "P" => -4,
+        "O" => Object::string_literal("x".repeat(32)), "U" => Object::string_literal("x".repeat(32)) },
+    );
     let mut encrypted = Vec::new();
     doc.save_to(&mut encrypted).unwrap();
     let enc = write(dir.path(), "chiffre.pdf", &encrypted);
@@ -210,7 +230,11 @@ fn bad_input_gives_clear_errors_naming_the_file() {
 #[test]
 fn absurd_page_sizes_are_refused_before_allocation() {
     let dir = tempfile::tempdir().unwrap();
-    let huge_pdf = write(dir.path(), "enorme.pdf", &pdf_with(vec![(image_dict(30000, 30000, "DeviceRGB", 8, Some("FlateDecode")), zlib(&[0; 10]))]));
+    let huge_pdf = write(
+        dir.path(),
+        "enorme.pdf",
+        &pdf_with(vec![(image_dict(30000, 30000, "DeviceRGB", 8, Some("FlateDecode")), zlib(&[0; 10]))]),
+    );
     let e = error_of(&huge_pdf);
     assert!(matches!(e.problem, Problem::PageTooLarge { width: 30000, height: 30000 }), "{e}");
     assert_eq!(e.page, Some(0));
@@ -218,8 +242,13 @@ fn absurd_page_sizes_are_refused_before_allocation() {
     // A TIFF header announcing 30000 × 30000 grey pixels, with no data behind it.
     let mut tiff = b"II*\x00\x08\x00\x00\x00".to_vec();
     let entries: [(u16, u16, u32, u32); 7] = [
-        (256, 4, 1, 30000), (257, 4, 1, 30000), (258, 3, 1, 8), (259, 3, 1, 1),
-        (262, 3, 1, 1), (273, 4, 1, 8), (279, 4, 1, 900_000_000),
+        (256, 4, 1, 30000),
+        (257, 4, 1, 30000),
+        (258, 3, 1, 8),
+        (259, 3, 1, 1),
+        (262, 3, 1, 1),
+        (273, 4, 1, 8),
+        (279, 4, 1, 900_000_000),
     ];
     tiff.extend_from_slice(&(entries.len() as u16).to_le_bytes());
     for (tag, kind, count, value) in entries {
@@ -261,7 +290,9 @@ mod fuzz {
             enc.write_image::<colortype::RGB8>(8, 8, &[9u8; 192]).unwrap();
         }
         let mut png = Vec::new();
-        image::GrayImage::from_pixel(20, 20, image::Luma([1])).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        image::GrayImage::from_pixel(20, 20, image::Luma([1]))
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
         vec![("lot.pdf", pdf), ("lot.tif", tiff), ("page.jpg", jpeg), ("page.png", png)]
     }
 
