@@ -105,6 +105,23 @@ enum Command {
     /// The event history: `verify` recomputes its hash chain.
     #[command(subcommand)]
     History(HistoryCommand),
+    /// Activity figures per day and ISO week (Europe/Paris) from the event history.
+    Stats {
+        /// An ISO week, e.g. 2026-W48 (default: last week).
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        week: Option<String>,
+        /// First day, YYYY-MM-DD (with --to).
+        #[arg(long, requires = "to")]
+        from: Option<String>,
+        /// Last day, YYYY-MM-DD (with --from).
+        #[arg(long, requires = "from")]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: registry::StatsFormat,
+        /// Output file (standard output for csv and json when absent).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -179,6 +196,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             registry::baskets(&data_dir(cli.data)?, &login, basket.as_deref(), json)
         }
         Command::History(HistoryCommand::Verify { json }) => registry::verify_history(&data_dir(cli.data)?, json),
+        Command::Stats { week, from, to, format, out } => registry::stats(
+            &data_dir(cli.data)?,
+            week.as_deref(),
+            from.as_deref(),
+            to.as_deref(),
+            format,
+            out.as_deref(),
+        ),
         Command::Profiles => {
             for (name, _) in BUILT_IN {
                 let p = Profile::find(name, None)?;

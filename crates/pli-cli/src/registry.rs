@@ -521,3 +521,53 @@ pub fn verify_history(data: &Path, json: bool) -> Result<ExitCode> {
     })?;
     Ok(if report.broken.is_none() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum StatsFormat {
+    Csv,
+    Json,
+    Xlsx,
+}
+
+pub fn stats(
+    data: &Path,
+    week: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    format: StatsFormat,
+    out: Option<&Path>,
+) -> Result<ExitCode> {
+    use pli_core::stats::{Settings, iso_week, week_bounds};
+    let day = |field: &str, v: &str| -> Result<jiff::civil::Date> {
+        v.parse().with_context(|| format!("--{field} « {v} » : date attendue au format AAAA-MM-JJ"))
+    };
+    let settings = Settings::default();
+    let (first, last) = match (week, from, to) {
+        (Some(w), _, _) => week_bounds(w).map_err(anyhow::Error::msg)?,
+        (None, Some(f), Some(t)) => (day("from", f)?, day("to", t)?),
+        _ => {
+            let today = jiff::Timestamp::now().to_zoned_datetime(settings.time_zone.clone()).date();
+            let last_week = today.checked_sub(jiff::Span::new().days(7))?;
+            week_bounds(&iso_week(last_week)).map_err(anyhow::Error::msg)?
+        }
+    };
+    if first > last {
+        bail!("période vide : {first} est après {last}");
+    }
+    let store = Store::open(data)?;
+    let report = store.activity_report(first, last, &settings)?;
+    let bytes = match format {
+        StatsFormat::Csv => pli_store::stats::to_csv(&report).into_bytes(),
+        StatsFormat::Json => serde_json::to_vec_pretty(&report)?,
+        StatsFormat::Xlsx => pli_store::stats::to_xlsx(&report).map_err(anyhow::Error::msg)?,
+    };
+    match out {
+        Some(path) => {
+            std::fs::write(path, bytes).with_context(|| format!("écriture de « {} »", path.display()))?;
+            eprintln!("activité du {first} au {last} : {}", path.display());
+        }
+        None if matches!(format, StatsFormat::Xlsx) => bail!("--format xlsx demande --out FICHIER"),
+        None => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -126,6 +126,34 @@ fn a_letter_from_scan_to_close_through_the_command_line() {
     let verified = &ok(&data, &["history", "verify", "--json"])[0];
     assert!(verified["broken"].is_null() && verified["events"].as_u64().unwrap() >= 10, "{verified}");
 
+    // This activity in the weekly figures (yesterday to tomorrow: midnight-proof).
+    let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Paris").unwrap()).date();
+    let (from, to) = (today.yesterday().unwrap().to_string(), today.tomorrow().unwrap().to_string());
+    let out = pli(&data, &["stats", "--from", &from, "--to", &to, "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let total =
+        |field: &str| report["days"].as_array().unwrap().iter().map(|d| d[field].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(
+        (total("scanned"), total("registered"), total("routed"), total("closed"), total("returns")),
+        (1, 1, 2, 1, 1),
+        "registered once (the second time, after the return, is not a new registration), routed twice"
+    );
+    let xlsx = dir.path().join("semaine.xlsx");
+    let out = pli(&data, &["stats", "--from", &from, "--to", &to, "--format", "xlsx", "--out", xlsx.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert!(bytes.starts_with(b"PK"), "an XLSX is a zip");
+    for sheet in 1..=5 {
+        let entry = format!("xl/worksheets/sheet{sheet}.xml");
+        assert!(bytes.windows(entry.len()).any(|w| w == entry.as_bytes()), "{entry}");
+    }
+    let csv = pli(&data, &["stats", "--from", &from, "--to", &to]);
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert!(csv.starts_with('\u{feff}') && csv.contains("date;semaine;numérisés;enregistrés"), "{csv}");
+    assert!(csv.contains(&format!("{};", today.strftime("%d/%m/%Y"))), "French dates: {csv}");
+    assert!(csv.contains("Délais par direction") && csv.contains(";1;"), "{csv}");
+
     // Tampering by hand is found and named.
     let db = rusqlite::Connection::open(data.join("pli.sqlite3")).unwrap();
     db.execute_batch("DROP TRIGGER event_no_update").unwrap();

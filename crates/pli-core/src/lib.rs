@@ -9,6 +9,7 @@ pub mod event;
 pub mod registration;
 pub mod separator;
 pub mod split;
+pub mod stats;
 pub mod suggest;
 pub mod workflow;
 

@@ -14,6 +14,7 @@ pub mod org;
 pub mod registry;
 pub mod search;
 mod split;
+pub mod stats;
 pub use journal::{Intake, IntakeState};
 pub use org::{ImportReport, Sheet};
 pub use registry::{CourrierView, HistoryEntry, Session};
@@ -47,6 +48,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0002_intake.sql")),
         M::up_with_hook(include_str!("../migrations/0003_registry.sql"), chain_existing_events).foreign_key_check(),
         M::up(include_str!("../migrations/0004_split_correction.sql")),
+        M::up(include_str!("../migrations/0005_stats_checkpoint.sql")),
     ])
 }
 

@@ -600,7 +600,11 @@ impl Store {
                     params![id, next.as_str(), now, note],
                 )
                 .map_err(&sql)?;
-                (EventKind::CourrierClosed, serde_json::json!({ "from": from, "to": next.as_str(), "note": note }))
+                let direction = main_code(&tx, f.main_direction).map_err(&sql)?;
+                (
+                    EventKind::CourrierClosed,
+                    serde_json::json!({ "from": from, "to": next.as_str(), "note": note, "direction": direction }),
+                )
             }
             Act::Reopen => {
                 tx.execute(
@@ -608,7 +612,11 @@ impl Store {
                     params![id, next.as_str()],
                 )
                 .map_err(&sql)?;
-                (EventKind::CourrierReopened, serde_json::json!({ "from": from, "to": next.as_str() }))
+                let direction = main_code(&tx, f.main_direction).map_err(&sql)?;
+                (
+                    EventKind::CourrierReopened,
+                    serde_json::json!({ "from": from, "to": next.as_str(), "direction": direction }),
+                )
             }
         };
         insert_event(&tx, &now_rfc3339(), &s.event(kind, Some(id), data)).map_err(&sql)?;
@@ -877,6 +885,14 @@ impl Store {
     }
 }
 
+/// The code of a direction, by id.
+fn main_code(tx: &rusqlite::Connection, direction: Option<i64>) -> rusqlite::Result<Option<String>> {
+    match direction {
+        Some(id) => tx.query_row("SELECT code FROM direction WHERE id = ?1", [id], |r| r.get(0)).optional(),
+        None => Ok(None),
+    }
+}
+
 /// Writes the record's fields (codes resolved to ids) on a courrier.
 fn write_record(tx: &Transaction<'_>, id: i64, q: &Qualification) -> Result<()> {
     let sqlerr = |e: rusqlite::Error| StoreError::Invalid(e.to_string());
@@ -941,6 +957,7 @@ fn register_in(
     let now = time::OffsetDateTime::now_utc();
     let existing: Option<String> =
         tx.query_row("SELECT chrono FROM courrier WHERE id = ?1", [id], |r| r.get(0)).map_err(sqlerr)?;
+    let again = existing.is_some();
     let number = match existing {
         Some(n) => n,
         None => {
@@ -976,6 +993,7 @@ fn register_in(
         "chrono": number, "document_type": q.document_type, "sender": q.sender, "subject": q.subject,
         "letter_date": q.letter_date.map(iso), "arrival_date": q.arrival_date.map(iso), "reference": q.reference,
         "priority": q.priority.as_str(), "confidential": q.confidential, "due_date": iso(due),
+        "again": again,
     })))
     .map_err(sqlerr2)?;
     insert_event(
