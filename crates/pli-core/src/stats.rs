@@ -25,8 +25,31 @@ pub struct StatEvent {
     pub actor: String,
     pub kind: String,
     pub courrier: Option<i64>,
-    pub data: serde_json::Value,
+    /// The event's JSON data, parsed only for the kinds whose data counts.
+    pub data: String,
 }
+
+/// The fields of event data the figures read (typed: faster than a JSON value).
+#[derive(Debug, Default, serde::Deserialize)]
+struct Fields {
+    main_direction: Option<String>,
+    to_direction: Option<String>,
+    direction: Option<String>,
+    document_type: Option<String>,
+    due_date: Option<String>,
+    again: Option<bool>,
+    paper_only: Option<bool>,
+}
+
+/// Kinds whose data the figures read.
+const WITH_DATA: &[&str] = &[
+    "courrier_captured",
+    "courrier_registered",
+    "courrier_routed",
+    "courrier_redirected",
+    "courrier_returned",
+    "courrier_reopened",
+];
 
 /// A document type's deadline and whether it marks undelivered mail (NPAI).
 #[derive(Debug, Clone)]
@@ -156,7 +179,8 @@ pub fn report(
     let tz = &settings.time_zone;
     let mut events: Vec<&StatEvent> = events.iter().collect();
     events.sort_by_key(|e| (e.at, e.id));
-    let local = |e: &StatEvent| e.at.to_zoned_datetime(tz.clone());
+    // Local day of an instant, the offset looked up per instant (cheaper than a zoned value).
+    let local_date = |t: Timestamp| tz.to_offset(t).to_datetime(t).date();
 
     let mut days: Vec<DayFigures> = Vec::new();
     let mut day = from;
@@ -207,8 +231,7 @@ pub fn report(
         }
     };
     for e in &events {
-        let zoned = local(e);
-        let date = zoned.date();
+        let date = local_date(e.at);
         if date > to {
             break;
         }
@@ -217,7 +240,19 @@ pub fn report(
             close_day(&open, &mut days, (date - from).get_days() as usize);
         }
         let i = index(date);
-        let str_field = |k: &str| e.data.get(k).and_then(|v| v.as_str()).map(String::from);
+        let data: Fields = if WITH_DATA.contains(&e.kind.as_str()) {
+            serde_json::from_str(&e.data).unwrap_or_default()
+        } else {
+            Fields::default()
+        };
+        let str_field = |k: &str| match k {
+            "main_direction" => data.main_direction.clone(),
+            "to_direction" => data.to_direction.clone(),
+            "direction" => data.direction.clone(),
+            "document_type" => data.document_type.clone(),
+            "due_date" => data.due_date.clone(),
+            _ => None,
+        };
         match e.kind.as_str() {
             "courrier_routed" => {
                 if let (Some(c), Some(d)) = (e.courrier, str_field("main_direction")) {
@@ -252,7 +287,7 @@ pub fn report(
         }
         // A registration after a return keeps its number: not a new registration.
         let first_registration = e.kind == "courrier_registered"
-            && e.data.get("again").and_then(|v| v.as_bool()) != Some(true)
+            && data.again != Some(true)
             && e.courrier.is_some_and(|c| counted.insert(c));
         if first_registration {
             let due = str_field("due_date").and_then(|d| d.parse::<Date>().ok());
@@ -262,7 +297,7 @@ pub fn report(
         let day = &mut days[i];
         connected[i].insert(&e.actor);
         match e.kind.as_str() {
-            "courrier_captured" if e.data.get("paper_only").and_then(|v| v.as_bool()) != Some(true) => day.scanned += 1,
+            "courrier_captured" if data.paper_only != Some(true) => day.scanned += 1,
             "courrier_routed" => day.routed += 1,
             "courrier_closed" => day.closed += 1,
             "courrier_returned" => {
@@ -300,7 +335,7 @@ pub fn report(
     let mut by_direction: BTreeMap<String, Vec<(f64, bool)>> = BTreeMap::new();
     let mut by_type: BTreeMap<String, Vec<(f64, bool)>> = BTreeMap::new();
     for (c, closed_at, direction) in closes {
-        let closed_day = closed_at.to_zoned_datetime(tz.clone()).date();
+        let closed_day = local_date(closed_at);
         if closed_day < from || closed_day > to {
             continue;
         }
@@ -363,7 +398,14 @@ mod tests {
     use serde_json::json;
 
     fn ev(id: i64, at: &str, actor: &str, kind: &str, courrier: Option<i64>, data: serde_json::Value) -> StatEvent {
-        StatEvent { id, at: at.parse().unwrap(), actor: actor.into(), kind: kind.into(), courrier, data }
+        StatEvent {
+            id,
+            at: at.parse().unwrap(),
+            actor: actor.into(),
+            kind: kind.into(),
+            courrier,
+            data: data.to_string(),
+        }
     }
 
     fn types() -> HashMap<String, TypeInfo> {

@@ -39,16 +39,15 @@ fn fill(store: &Store, target: u64) {
         .prepare("INSERT INTO event (id, at, actor, workstation, kind, courrier_id, data) VALUES (?1, ?2, ?3, 'poste', ?4, ?5, ?6)")
         .unwrap();
     let mut rng = Rng(7);
-    let mut id = 0i64;
+    let id = std::cell::Cell::new(0i64);
     let mut courrier = 0i64;
     let start = jiff::Timestamp::from_second(1_701_388_800).unwrap(); // 2023-12-01
     let mut day = 0i64;
     let at = |s: i64| start.checked_add(jiff::SignedDuration::from_secs(s)).unwrap().to_string();
-    let mut push =
-        |insert: &mut rusqlite::Statement<'_>, t: i64, actor: &str, kind: &str, c: Option<i64>, data: String| {
-            id += 1;
-            insert.execute(rusqlite::params![id, at(t), actor, kind, c, data]).unwrap();
-        };
+    let push = |insert: &mut rusqlite::Statement<'_>, t: i64, actor: &str, kind: &str, c: Option<i64>, data: String| {
+        id.set(id.get() + 1);
+        insert.execute(rusqlite::params![id.get(), at(t), actor, kind, c, data]).unwrap();
+    };
     'days: loop {
         let base = day * 86_400 + 6 * 3600;
         for u in 0..200 {
@@ -80,7 +79,7 @@ fn fill(store: &Store, target: u64) {
             }
             push(&mut insert, later - 1800, "ref", "courrier_taken", c, "{}".into());
             push(&mut insert, later, "ref", "courrier_closed", c, "{}".into());
-            if id as u64 >= target {
+            if id.get() as u64 >= target {
                 break 'days;
             }
         }

@@ -239,7 +239,7 @@ pub(crate) fn facts(tx: &rusqlite::Connection, id: i64) -> rusqlite::Result<Opti
 fn direction_id(tx: &rusqlite::Connection, code: &str) -> Result<i64> {
     tx.query_row("SELECT id FROM direction WHERE code = ?1 AND active = 1", [code], |r| r.get(0))
         .optional()
-        .map_err(|e| StoreError::Invalid(e.to_string()))?
+        .map_err(db_err(tx))?
         .ok_or_else(|| StoreError::Invalid(format!("direction inconnue ou inactive « {code} »")))
 }
 
@@ -885,6 +885,12 @@ impl Store {
     }
 }
 
+/// A database error inside a transaction, naming the database file.
+fn db_err(conn: &rusqlite::Connection) -> impl Fn(rusqlite::Error) -> StoreError + use<> {
+    let path = std::path::PathBuf::from(conn.path().unwrap_or_default());
+    move |source| StoreError::Sqlite { path: path.clone(), source }
+}
+
 /// The code of a direction, by id.
 fn main_code(tx: &rusqlite::Connection, direction: Option<i64>) -> rusqlite::Result<Option<String>> {
     match direction {
@@ -895,19 +901,19 @@ fn main_code(tx: &rusqlite::Connection, direction: Option<i64>) -> rusqlite::Res
 
 /// Writes the record's fields (codes resolved to ids) on a courrier.
 fn write_record(tx: &Transaction<'_>, id: i64, q: &Qualification) -> Result<()> {
-    let sqlerr = |e: rusqlite::Error| StoreError::Invalid(e.to_string());
+    let sqlerr = db_err(tx);
     let type_id: Option<i64> = match &q.document_type {
         Some(code) => Some(
             tx.query_row("SELECT id FROM document_type WHERE code = ?1 AND active = 1", [code], |r| r.get(0))
                 .optional()
-                .map_err(sqlerr)?
+                .map_err(&sqlerr)?
                 .ok_or_else(|| StoreError::Invalid(format!("type de document inconnu « {code} »")))?,
         ),
         None => None,
     };
     if let Some(sender) = q.sender {
         let known: bool =
-            tx.query_row("SELECT count(*) FROM contact WHERE id = ?1", [sender], |r| r.get(0)).map_err(sqlerr)?;
+            tx.query_row("SELECT count(*) FROM contact WHERE id = ?1", [sender], |r| r.get(0)).map_err(&sqlerr)?;
         if !known {
             return Err(StoreError::Invalid(format!("expéditeur inconnu (contact n° {sender})")));
         }
@@ -931,11 +937,11 @@ fn write_record(tx: &Transaction<'_>, id: i64, q: &Qualification) -> Result<()> 
             q.comment
         ],
     )
-    .map_err(sqlerr)?;
-    tx.execute("DELETE FROM courrier_copy WHERE courrier_id = ?1", [id]).map_err(sqlerr)?;
+    .map_err(&sqlerr)?;
+    tx.execute("DELETE FROM courrier_copy WHERE courrier_id = ?1", [id]).map_err(&sqlerr)?;
     for d in copies.into_iter().filter(|d| Some(*d) != main) {
         tx.execute("INSERT OR IGNORE INTO courrier_copy (courrier_id, direction_id) VALUES (?1, ?2)", params![id, d])
-            .map_err(sqlerr)?;
+            .map_err(&sqlerr)?;
     }
     Ok(())
 }
@@ -953,10 +959,10 @@ fn register_in(
         return Err(StoreError::Invalid(format!("enregistrement impossible, à remplir : {}", missing.join(", "))));
     }
     write_record(tx, id, q)?;
-    let sqlerr = |e: rusqlite::Error| StoreError::Invalid(e.to_string());
+    let sqlerr = db_err(tx);
     let now = time::OffsetDateTime::now_utc();
     let existing: Option<String> =
-        tx.query_row("SELECT chrono FROM courrier WHERE id = ?1", [id], |r| r.get(0)).map_err(sqlerr)?;
+        tx.query_row("SELECT chrono FROM courrier WHERE id = ?1", [id], |r| r.get(0)).map_err(&sqlerr)?;
     let again = existing.is_some();
     let number = match existing {
         Some(n) => n,
@@ -969,7 +975,7 @@ fn register_in(
                     [now.year()],
                     |r| r.get(0),
                 )
-                .map_err(sqlerr)?;
+                .map_err(&sqlerr)?;
             chrono.format(now.year(), seq as u64)
         }
     };
@@ -979,7 +985,7 @@ fn register_in(
             [q.document_type.as_deref().unwrap_or("")],
             |r| r.get(0),
         )
-        .map_err(sqlerr)?;
+        .map_err(&sqlerr)?;
     let due = due_date(q.arrival_date.expect("checked above"), days as u32);
     let at = now_rfc3339();
     tx.execute(
@@ -987,15 +993,15 @@ fn register_in(
                 returned_reason = NULL, taken_by = NULL, assignee_id = NULL, closed_at = NULL WHERE id = ?1",
         params![id, number, at, iso(due)],
     )
-    .map_err(sqlerr)?;
-    let sqlerr2 = |e: rusqlite::Error| StoreError::Invalid(e.to_string());
+    .map_err(&sqlerr)?;
+    let sqlerr2 = db_err(tx);
     insert_event(tx, &at, &s.event(EventKind::CourrierRegistered, Some(id), serde_json::json!({
         "chrono": number, "document_type": q.document_type, "sender": q.sender, "subject": q.subject,
         "letter_date": q.letter_date.map(iso), "arrival_date": q.arrival_date.map(iso), "reference": q.reference,
         "priority": q.priority.as_str(), "confidential": q.confidential, "due_date": iso(due),
         "again": again,
     })))
-    .map_err(sqlerr2)?;
+    .map_err(&sqlerr2)?;
     insert_event(
         tx,
         &at,
@@ -1007,7 +1013,7 @@ fn register_in(
             }),
         ),
     )
-    .map_err(sqlerr2)?;
+    .map_err(&sqlerr2)?;
     Ok(Registered { courrier: id, chrono: number, due_date: iso(due) })
 }
 

@@ -14,6 +14,9 @@ use std::collections::HashMap;
 const BACKLOG_KINDS: &str =
     "'courrier_routed','courrier_redirected','courrier_returned','courrier_closed','courrier_reopened'";
 
+/// Kinds whose data the figures read (the others' is not even fetched).
+const WITH_DATA: &str = "'courrier_captured','courrier_registered','courrier_routed','courrier_redirected','courrier_returned','courrier_reopened'";
+
 /// Checkpoints are kept only for instants at least this old: later events may still
 /// arrive with an earlier time (a workstation's clock).
 const SETTLED_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_hours(48);
@@ -22,10 +25,50 @@ fn event_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, String, S
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
 }
 
+/// `YYYY-MM-DDTHH:MM:SS[.f…]Z`, as Pli writes event times, read without the general
+/// parser (a year's report reads millions); anything else goes to jiff.
+fn parse_utc(s: &str) -> Option<Timestamp> {
+    let b = s.as_bytes();
+    let fast = b.len() >= 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[b.len() - 1] == b'Z';
+    if !fast {
+        return s.parse().ok();
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> { std::str::from_utf8(&b[r]).ok()?.parse().ok() };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let nanos: i32 = match b[19] {
+        b'.' => {
+            let frac = std::str::from_utf8(&b[20..b.len() - 1]).ok()?;
+            let digits = frac.len().min(9);
+            frac[..digits].parse::<i32>().ok()? * 10i32.pow((9 - digits) as u32)
+        }
+        b'Z' => 0,
+        _ => return s.parse().ok(),
+    };
+    jiff::civil::Date::new(y as i16, m as i8, d as i8).ok()?;
+    if hh > 23 || mm > 59 || ss > 59 {
+        return None;
+    }
+    // Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (Hinnant).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Timestamp::new(days * 86_400 + hh * 3600 + mm * 60 + ss, nanos).ok()
+}
+
 fn stat_event(row: (i64, String, String, String, Option<i64>, String)) -> Result<StatEvent> {
     let (id, at, actor, kind, courrier, data) = row;
-    let at = at.parse().map_err(|e| StoreError::Invalid(format!("événement {id} : date illisible « {at} » ({e})")))?;
-    let data = serde_json::from_str(&data).unwrap_or(serde_json::Value::Null);
+    let at = parse_utc(&at).ok_or_else(|| StoreError::Invalid(format!("événement {id} : date illisible « {at} »")))?;
     Ok(StatEvent { id, at, actor, kind, courrier, data })
 }
 
@@ -43,41 +86,69 @@ impl Store {
         let end = day_start(to.tomorrow().map_err(|e| invalid(e.to_string()))?, tz).map_err(invalid)?;
         let open = self.open_at(start, tz)?;
 
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, at, actor, kind, courrier_id, data FROM event WHERE at >= ?1 AND at < ?2")
-            .map_err(self.sql())?;
-        let events = stmt
-            .query_map([rfc3339(start), rfc3339(end)], event_from)
-            .map_err(self.sql())?
-            .map(|row| row.map_err(self.sql()).and_then(stat_event))
-            .collect::<Result<Vec<_>>>()?;
+        let events = self.events_between(start, end)?;
 
-        // First registrations of the courriers closed in the period.
-        let closed: std::collections::BTreeSet<i64> =
-            events.iter().filter(|e| e.kind == "courrier_closed").filter_map(|e| e.courrier).collect();
+        // First registrations of the courriers closed in the period but registered
+        // before it (the period's own are in its events): a range over the preceding
+        // quarter, then one lookup each for the rare older ones.
+        let registered_in_period: std::collections::HashSet<i64> =
+            events.iter().filter(|e| e.kind == "courrier_registered").filter_map(|e| e.courrier).collect();
+        let mut wanted: std::collections::BTreeSet<i64> = events
+            .iter()
+            .filter(|e| e.kind == "courrier_closed")
+            .filter_map(|e| e.courrier)
+            .filter(|c| !registered_in_period.contains(c))
+            .collect();
         let mut registrations = HashMap::new();
-        let mut first = self
-            .conn
-            .prepare_cached(
-                "SELECT at, data FROM event WHERE courrier_id = ?1 AND kind = 'courrier_registered' ORDER BY id LIMIT 1",
-            )
-            .map_err(self.sql())?;
-        for c in closed {
-            let row: Option<(String, String)> =
-                first.query_row([c], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(self.sql())?;
-            if let Some((at, data)) = row {
-                let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
-                let text = |k: &str| data.get(k).and_then(|v| v.as_str()).map(String::from);
-                if let Ok(at) = at.parse() {
-                    registrations.insert(
-                        c,
-                        Registration {
-                            at,
-                            document_type: text("document_type"),
-                            due: text("due_date").and_then(|d| d.parse().ok()),
-                        },
-                    );
+        let keep = |c: i64, at: &str, data: &str, registrations: &mut HashMap<i64, Registration>| {
+            let data: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
+            let text = |k: &str| data.get(k).and_then(|v| v.as_str()).map(String::from);
+            if data.get("again").and_then(|v| v.as_bool()) == Some(true) {
+                return;
+            }
+            if let Ok(at) = at.parse() {
+                registrations.entry(c).or_insert(Registration {
+                    at,
+                    document_type: text("document_type"),
+                    due: text("due_date").and_then(|d| d.parse().ok()),
+                });
+            }
+        };
+        // A range scan pays off only for many courriers (a long period).
+        if wanted.len() > 10_000 {
+            let quarter_before = start - jiff::SignedDuration::from_hours(24 * 92);
+            let mut stmt = self
+                .conn
+                .prepare(
+                    "SELECT courrier_id, at, data FROM event
+                     WHERE at >= ?1 AND at < ?2 AND kind = 'courrier_registered' ORDER BY id",
+                )
+                .map_err(self.sql())?;
+            let rows = stmt
+                .query_map([rfc3339(quarter_before), rfc3339(start)], |r| {
+                    Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+                })
+                .map_err(self.sql())?;
+            for row in rows {
+                let (c, at, data) = row.map_err(self.sql())?;
+                if let Some(c) = c.filter(|c| wanted.contains(c)) {
+                    keep(c, &at, &data, &mut registrations);
+                }
+            }
+            wanted.retain(|c| !registrations.contains_key(c));
+        }
+        {
+            let mut first = self
+                .conn
+                .prepare_cached(
+                    "SELECT at, data FROM event WHERE courrier_id = ?1 AND kind = 'courrier_registered' ORDER BY id LIMIT 1",
+                )
+                .map_err(self.sql())?;
+            for c in wanted {
+                let row: Option<(String, String)> =
+                    first.query_row([c], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(self.sql())?;
+                if let Some((at, data)) = row {
+                    keep(c, &at, &data, &mut registrations);
                 }
             }
         }
@@ -91,6 +162,38 @@ impl Store {
             .map_err(self.sql())?;
         let prior = Prior { open, directions: HashMap::new(), registrations };
         Ok(report(&events, &types, from, to, settings, prior))
+    }
+
+    /// Every event in `[start, end)`, read by two connections in parallel (one per half
+    /// of the period: WAL lets readers run side by side), in time order.
+    fn events_between(&self, start: Timestamp, end: Timestamp) -> Result<Vec<StatEvent>> {
+        let sql = format!(
+            "SELECT id, at, actor, kind, courrier_id, CASE WHEN kind IN ({WITH_DATA}) THEN data ELSE '' END
+             FROM event WHERE at >= ?1 AND at < ?2 ORDER BY at"
+        );
+        let db = self.db_path.clone();
+        let read = |conn: &rusqlite::Connection, from: Timestamp, to: Timestamp| -> Result<Vec<StatEvent>> {
+            let err = |source| StoreError::Sqlite { path: db.clone(), source };
+            let mut stmt = conn.prepare(&sql).map_err(err)?;
+            let rows = stmt.query_map([rfc3339(from), rfc3339(to)], event_from).map_err(err)?;
+            rows.map(|row| row.map_err(err).and_then(stat_event)).collect()
+        };
+        let middle = start + jiff::SignedDuration::from_secs((end.as_second() - start.as_second()) / 2);
+        if end.as_second() - start.as_second() < 14 * 86_400 {
+            return read(&self.conn, start, end);
+        }
+        let (first, second) = std::thread::scope(|scope| {
+            let later = scope.spawn(|| -> Result<Vec<StatEvent>> {
+                let conn = rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                    .map_err(|source| StoreError::Sqlite { path: db.clone(), source })?;
+                read(&conn, middle, end)
+            });
+            let earlier = read(&self.conn, start, middle);
+            (earlier, later.join().expect("the reading thread does not panic"))
+        });
+        let mut events = first?;
+        events.extend(second?);
+        Ok(events)
     }
 
     /// The courriers open just before `at`, and their main direction: the nearest
@@ -145,7 +248,8 @@ impl Store {
                 save(boundary, &open)?;
                 next_monday = monday_after(e.at);
             }
-            let text = |k: &str| e.data.get(k).and_then(|v| v.as_str()).map(String::from);
+            let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
+            let text = |k: &str| data.get(k).and_then(|v| v.as_str()).map(String::from);
             let Some(c) = e.courrier else { continue };
             match e.kind.as_str() {
                 "courrier_routed" => {
@@ -350,4 +454,25 @@ pub fn to_xlsx(r: &Report) -> std::result::Result<Vec<u8>, String> {
         }
     }
     book.save_to_buffer().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_utc;
+
+    #[test]
+    fn event_times_read_fast_read_the_same() {
+        for s in [
+            "2026-11-25T13:26:21Z",
+            "2026-11-25T13:26:21.123456789Z",
+            "2026-11-25T13:26:21.5Z",
+            "2000-02-29T00:00:00Z",
+            "1970-01-01T00:00:00Z",
+            "2026-03-29T01:05:00+00:00",
+        ] {
+            assert_eq!(parse_utc(s), Some(s.parse().unwrap()), "{s}");
+        }
+        assert_eq!(parse_utc("2026-13-01T00:00:00Z"), None);
+        assert_eq!(parse_utc("hier"), None);
+    }
 }
