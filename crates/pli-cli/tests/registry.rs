@@ -144,7 +144,7 @@ fn a_letter_from_scan_to_close_through_the_command_line() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let bytes = std::fs::read(&xlsx).unwrap();
     assert!(bytes.starts_with(b"PK"), "an XLSX is a zip");
-    for sheet in 1..=5 {
+    for sheet in 1..=6 {
         let entry = format!("xl/worksheets/sheet{sheet}.xml");
         assert!(bytes.windows(entry.len()).any(|w| w == entry.as_bytes()), "{entry}");
     }

@@ -106,6 +106,25 @@ pub struct DayFigures {
     pub backlog: BTreeMap<String, usize>,
 }
 
+/// A week's totals; operators and users are counted once in the week.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeekFigures {
+    pub week: String,
+    pub days: usize,
+    pub scanned: usize,
+    pub registered: usize,
+    pub routed: usize,
+    pub closed: usize,
+    pub returns: usize,
+    pub undelivered: usize,
+    pub scanning_minutes: f64,
+    pub qualification_minutes: f64,
+    pub active_operators: usize,
+    pub connected_users: usize,
+    /// Open courriers per main direction at the end of the week's last day in the period.
+    pub backlog: BTreeMap<String, usize>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProcessingTime {
     /// A direction code or a document type code.
@@ -122,6 +141,8 @@ pub struct Report {
     pub from: Date,
     pub to: Date,
     pub days: Vec<DayFigures>,
+    /// The same figures per ISO week (of the days in the period).
+    pub weeks: Vec<WeekFigures>,
     pub by_direction: Vec<ProcessingTime>,
     pub by_type: Vec<ProcessingTime>,
 }
@@ -330,6 +351,44 @@ pub fn report(
         day.active_operators = operators[i].len();
         day.connected_users = connected[i].len();
     }
+    let mut weeks: Vec<WeekFigures> = Vec::new();
+    let mut week_people: Vec<(BTreeSet<&str>, BTreeSet<&str>)> = Vec::new();
+    for (i, d) in days.iter().enumerate() {
+        if weeks.last().is_none_or(|w| w.week != d.week) {
+            weeks.push(WeekFigures {
+                week: d.week.clone(),
+                days: 0,
+                scanned: 0,
+                registered: 0,
+                routed: 0,
+                closed: 0,
+                returns: 0,
+                undelivered: 0,
+                scanning_minutes: 0.0,
+                qualification_minutes: 0.0,
+                active_operators: 0,
+                connected_users: 0,
+                backlog: BTreeMap::new(),
+            });
+            week_people.push((BTreeSet::new(), BTreeSet::new()));
+        }
+        let w = weeks.last_mut().expect("pushed above");
+        let (ops, users) = week_people.last_mut().expect("pushed above");
+        w.days += 1;
+        w.scanned += d.scanned;
+        w.registered += d.registered;
+        w.routed += d.routed;
+        w.closed += d.closed;
+        w.returns += d.returns;
+        w.undelivered += d.undelivered;
+        w.scanning_minutes += d.scanning.as_ref().map_or(0.0, |a| a.minutes);
+        w.qualification_minutes += d.qualification.as_ref().map_or(0.0, |a| a.minutes);
+        ops.extend(operators[i].iter());
+        users.extend(connected[i].iter());
+        w.active_operators = ops.len();
+        w.connected_users = users.len();
+        w.backlog = d.backlog.clone();
+    }
 
     // Processing times of the courriers closed in the period.
     let mut by_direction: BTreeMap<String, Vec<(f64, bool)>> = BTreeMap::new();
@@ -345,7 +404,7 @@ pub fn report(
         by_direction.entry(direction).or_default().push((days_taken, in_time));
         by_type.entry(doc_type.clone().unwrap_or_default()).or_default().push((days_taken, in_time));
     }
-    Report { from, to, days, by_direction: processing(by_direction), by_type: processing(by_type) }
+    Report { from, to, days, weeks, by_direction: processing(by_direction), by_type: processing(by_type) }
 }
 
 fn processing(groups: BTreeMap<String, Vec<(f64, bool)>>) -> Vec<ProcessingTime> {
@@ -521,6 +580,16 @@ mod tests {
         assert_eq!((drh.group.as_str(), drh.closed, drh.within_deadline), ("DRH", 1, 1.0));
         assert!((drh.median_days - 31.0 / 24.0).abs() < 1e-9 && drh.p90_days == drh.median_days);
         assert_eq!(r.by_type[0].group, "COUR");
+
+        assert_eq!(r.weeks.len(), 1);
+        let w = &r.weeks[0];
+        assert_eq!(
+            (w.week.as_str(), w.days, w.scanned, w.registered, w.routed, w.closed, w.returns, w.undelivered),
+            ("2026-W13", 7, 5, 4, 5, 1, 1, 1)
+        );
+        assert_eq!((w.scanning_minutes, w.qualification_minutes), (26.0, 10.0));
+        assert_eq!((w.active_operators, w.connected_users), (2, 4), "op1, op2; and rh, af");
+        assert_eq!(w.backlog, sun.backlog);
     }
 
     #[test]
@@ -534,6 +603,7 @@ mod tests {
         let events = vec![ev(1, "2026-12-31T23:30:00Z", "op1", "courrier_captured", Some(1), json!({}))];
         let (from, to) = week_bounds("2026-W53").unwrap();
         let r = report(&events, &types(), from, to, &Settings::default(), Prior::default());
+        assert_eq!(r.weeks.iter().map(|w| w.week.as_str()).collect::<Vec<_>>(), ["2026-W53"]);
         let jan1 = r.days.iter().find(|d| d.date == date(2027, 1, 1)).unwrap();
         assert_eq!((jan1.scanned, jan1.week.as_str()), (1, "2026-W53"), "00:30 in Paris on New Year's Day");
     }

@@ -342,6 +342,45 @@ pub fn tables(r: &Report) -> Vec<Table> {
             })
             .collect(),
     };
+    let weeks = Table {
+        name: "Semaines",
+        columns: vec![
+            "semaine",
+            "jours",
+            "numérisés",
+            "enregistrés",
+            "orientés",
+            "clos",
+            "retours",
+            "plis non distribués",
+            "numérisation minutes",
+            "qualification minutes",
+            "opérateurs actifs",
+            "utilisateurs connectés",
+            "ouverts en fin de semaine",
+        ],
+        rows: r
+            .weeks
+            .iter()
+            .map(|w| {
+                vec![
+                    Text(w.week.clone()),
+                    Int(w.days as i64),
+                    Int(w.scanned as i64),
+                    Int(w.registered as i64),
+                    Int(w.routed as i64),
+                    Int(w.closed as i64),
+                    Int(w.returns as i64),
+                    Int(w.undelivered as i64),
+                    Decimal(w.scanning_minutes),
+                    Decimal(w.qualification_minutes),
+                    Int(w.active_operators as i64),
+                    Int(w.connected_users as i64),
+                    Int(w.backlog.values().sum::<usize>() as i64),
+                ]
+            })
+            .collect(),
+    };
     let returns = Table {
         name: "Retours par direction",
         columns: vec!["date", "direction", "retours"],
@@ -379,6 +418,7 @@ pub fn tables(r: &Report) -> Vec<Table> {
             .collect(),
     };
     vec![
+        weeks,
         days,
         returns,
         backlog,
