@@ -145,6 +145,17 @@ pub struct Report {
     pub weeks: Vec<WeekFigures>,
     pub by_direction: Vec<ProcessingTime>,
     pub by_type: Vec<ProcessingTime>,
+    /// Each courrier closed in the period, behind the processing times.
+    #[serde(skip)]
+    pub closed: Vec<ClosedSample>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClosedSample {
+    pub direction: String,
+    pub document_type: String,
+    pub days: f64,
+    pub in_time: bool,
 }
 
 /// The ISO week of a day, as `YYYY-Www`.
@@ -391,8 +402,7 @@ pub fn report(
     }
 
     // Processing times of the courriers closed in the period.
-    let mut by_direction: BTreeMap<String, Vec<(f64, bool)>> = BTreeMap::new();
-    let mut by_type: BTreeMap<String, Vec<(f64, bool)>> = BTreeMap::new();
+    let mut closed = Vec::new();
     for (c, closed_at, direction) in closes {
         let closed_day = local_date(closed_at);
         if closed_day < from || closed_day > to {
@@ -401,10 +411,40 @@ pub fn report(
         let Some((reg_at, doc_type, due)) = registered.get(&c) else { continue };
         let days_taken = (closed_at.as_second() - reg_at.as_second()) as f64 / 86_400.0;
         let in_time = due.is_none_or(|due| closed_day <= due);
-        by_direction.entry(direction).or_default().push((days_taken, in_time));
-        by_type.entry(doc_type.clone().unwrap_or_default()).or_default().push((days_taken, in_time));
+        closed.push(ClosedSample {
+            direction,
+            document_type: doc_type.clone().unwrap_or_default(),
+            days: days_taken,
+            in_time,
+        });
     }
-    Report { from, to, days, weeks, by_direction: processing(by_direction), by_type: processing(by_type) }
+    let mut r = Report { from, to, days, weeks, by_direction: Vec::new(), by_type: Vec::new(), closed };
+    r.summarise_processing();
+    r
+}
+
+impl Report {
+    fn summarise_processing(&mut self) {
+        let mut by_direction: BTreeMap<String, Vec<(f64, bool)>> = BTreeMap::new();
+        let mut by_type: BTreeMap<String, Vec<(f64, bool)>> = BTreeMap::new();
+        for c in &self.closed {
+            by_direction.entry(c.direction.clone()).or_default().push((c.days, c.in_time));
+            by_type.entry(c.document_type.clone()).or_default().push((c.days, c.in_time));
+        }
+        self.by_direction = processing(by_direction);
+        self.by_type = processing(by_type);
+    }
+
+    /// Joins the report of the days right after this one's (computed apart, e.g. in
+    /// parallel, split on a Monday so that no week is cut).
+    pub fn followed_by(mut self, next: Report) -> Report {
+        self.to = next.to;
+        self.days.extend(next.days);
+        self.weeks.extend(next.weeks);
+        self.closed.extend(next.closed);
+        self.summarise_processing();
+        self
+    }
 }
 
 fn processing(groups: BTreeMap<String, Vec<(f64, bool)>>) -> Vec<ProcessingTime> {
@@ -590,6 +630,21 @@ mod tests {
         assert_eq!((w.scanning_minutes, w.qualification_minutes), (26.0, 10.0));
         assert_eq!((w.active_operators, w.connected_users), (2, 4), "op1, op2; and rh, af");
         assert_eq!(w.backlog, sun.backlog);
+    }
+
+    #[test]
+    fn a_report_in_two_parts_is_the_report_whole() {
+        let (from, to) = (date(2026, 3, 23), date(2026, 4, 5));
+        let mut events = week13();
+        events.push(ev(30, "2026-03-31T08:00:00Z", "rh", "courrier_closed", Some(3), json!({})));
+        let whole = report(&events, &types(), from, to, &Settings::default(), Prior::default());
+        let mid = date(2026, 3, 30);
+        let first = report(&events, &types(), from, mid.yesterday().unwrap(), &Settings::default(), Prior::default());
+        // The second part starts from the first's state: given the earlier events, it
+        // replays them without counting them.
+        let second = report(&events, &types(), mid, to, &Settings::default(), Prior::default());
+        assert_eq!(second.days[0].backlog, first.days[6].backlog);
+        assert_eq!(first.followed_by(second), whole);
     }
 
     #[test]

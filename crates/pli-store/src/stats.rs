@@ -80,13 +80,41 @@ fn rfc3339(t: Timestamp) -> String {
 impl Store {
     /// The activity report for the local days `from..=to`.
     pub fn activity_report(&self, from: Date, to: Date, settings: &Settings) -> Result<Report> {
+        // A long period is computed in two parts side by side (two cores), cut on the
+        // Monday nearest its middle so that no week is split; the second part starts
+        // from the backlog checkpoint at that Monday.
+        let days = (to - from).get_days();
+        if days >= 8 * 7 {
+            let middle =
+                from.checked_add(jiff::Span::new().days(days / 2)).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            let monday = middle
+                .checked_sub(jiff::Span::new().days(middle.weekday().to_monday_zero_offset() as i64))
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            let before = monday.yesterday().map_err(|e| StoreError::Invalid(e.to_string()))?;
+            // The checkpoint at the cut, made here first so both parts can use it.
+            self.open_at(day_start(monday, &settings.time_zone).map_err(StoreError::Invalid)?, &settings.time_zone)?;
+            let data_dir = self.data_dir.clone();
+            let (first, second) = std::thread::scope(|scope| {
+                let later = scope.spawn(|| Store::open(&data_dir)?.report_part(monday, to, settings, false));
+                (
+                    self.report_part(from, before, settings, false),
+                    later.join().expect("the report thread does not panic"),
+                )
+            });
+            return Ok(first?.followed_by(second?));
+        }
+        self.report_part(from, to, settings, true)
+    }
+
+    /// One part of a report; `parallel_read` when it is the only part running.
+    fn report_part(&self, from: Date, to: Date, settings: &Settings, parallel_read: bool) -> Result<Report> {
         let tz = &settings.time_zone;
         let invalid = |e: String| StoreError::Invalid(e);
         let start = day_start(from, tz).map_err(invalid)?;
         let end = day_start(to.tomorrow().map_err(|e| invalid(e.to_string()))?, tz).map_err(invalid)?;
         let open = self.open_at(start, tz)?;
 
-        let events = self.events_between(start, end)?;
+        let events = self.events_between(start, end, parallel_read)?;
 
         // First registrations of the courriers closed in the period but registered
         // before it (the period's own are in its events): a range over the preceding
@@ -166,7 +194,7 @@ impl Store {
 
     /// Every event in `[start, end)`, read by two connections in parallel (one per half
     /// of the period: WAL lets readers run side by side), in time order.
-    fn events_between(&self, start: Timestamp, end: Timestamp) -> Result<Vec<StatEvent>> {
+    fn events_between(&self, start: Timestamp, end: Timestamp, parallel: bool) -> Result<Vec<StatEvent>> {
         let sql = format!(
             "SELECT id, at, actor, kind, courrier_id, CASE WHEN kind IN ({WITH_DATA}) THEN data ELSE '' END
              FROM event WHERE at >= ?1 AND at < ?2 ORDER BY at"
@@ -179,7 +207,8 @@ impl Store {
             rows.map(|row| row.map_err(err).and_then(stat_event)).collect()
         };
         let middle = start + jiff::SignedDuration::from_secs((end.as_second() - start.as_second()) / 2);
-        if end.as_second() - start.as_second() < 14 * 86_400 {
+        if !parallel || end.as_second() - start.as_second() < 14 * 86_400 {
+            // Short: not worth a thread.
             return read(&self.conn, start, end);
         }
         let (first, second) = std::thread::scope(|scope| {

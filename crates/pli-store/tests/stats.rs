@@ -20,13 +20,16 @@ fn checkpoints_give_the_same_backlog_as_a_full_replay() {
     let store = Store::open(dir.path()).unwrap();
     // Events only: the report reads nothing else (no courrier rows needed).
     store.connection().execute_batch("PRAGMA foreign_keys = OFF").unwrap();
-    // Twelve weeks of routing and closing, in 2025.
+    // Twelve weeks of registering, routing and closing, in 2025.
     let mut id = 0;
     for c in 0..240i64 {
         let day = 1 + c % 84;
         let month = 1 + (day - 1) / 28;
         let dom = 1 + (day - 1) % 28;
         let direction = ["DRH", "DAF", "DOS"][(c % 3) as usize];
+        id += 1;
+        let registered = r#"{"document_type":"COUR","due_date":"2025-03-10","again":false}"#;
+        insert(&store, id, &format!("2025-{month:02}-{dom:02}T08:59:00Z"), "courrier_registered", c, registered);
         id += 1;
         insert(
             &store,
@@ -57,6 +60,22 @@ fn checkpoints_give_the_same_backlog_as_a_full_replay() {
     let later = store.activity_report(f2, t2, &settings).unwrap();
     store.connection().execute("DELETE FROM stats_checkpoint", []).unwrap();
     assert_eq!(store.activity_report(f2, t2, &settings).unwrap(), later, "the cache changes nothing");
+    // Twelve weeks at once (computed in two parts in parallel) say what each week says.
+    let (q_from, _) = week_bounds("2025-W02").unwrap();
+    let (_, q_to) = week_bounds("2025-W13").unwrap();
+    let quarter = store.activity_report(q_from, q_to, &settings).unwrap();
+    assert_eq!(quarter.weeks.len(), 12);
+    for week in ["2025-W02", "2025-W07", "2025-W08", "2025-W12"] {
+        let (f, t) = week_bounds(week).unwrap();
+        let alone = store.activity_report(f, t, &settings).unwrap();
+        let inside: Vec<_> = quarter.days.iter().filter(|d| d.week == week).cloned().collect();
+        assert_eq!(inside, alone.days, "{week}");
+    }
+    // Processing times pool every close of the quarter, wherever it was registered.
+    let closed: usize = quarter.days.iter().map(|d| d.closed).sum();
+    assert!(closed > 100, "{closed}");
+    assert_eq!(quarter.by_direction.iter().map(|p| p.closed).sum::<usize>(), closed);
+    assert_eq!(quarter.by_type.iter().map(|p| p.closed).sum::<usize>(), closed);
     let monday = &replayed.days[0];
     assert!(monday.backlog.values().sum::<usize>() > 0, "{:?}", monday.backlog);
 }

@@ -275,9 +275,14 @@ impl Watcher {
         let mut intake = match self.store.unsettled_intake_at(&source)? {
             Some(row) if row.content_hash == hash => Some(row),
             Some(row) => {
-                // Overwritten with other bytes before it was ingested: the old ones are gone.
-                let why = "remplacé dans le dossier du scanner par un autre fichier du même nom avant d'être intégré";
-                self.store.intake_failed(row.id, why, &self.settings.actor)?;
+                // Overwritten with other bytes: the old ones are gone from the folder.
+                if matches!(row.state, IntakeState::Seen | IntakeState::Ingesting) {
+                    let why =
+                        "remplacé dans le dossier du scanner par un autre fichier du même nom avant d'être intégré";
+                    self.store.intake_failed(row.id, why, &self.settings.actor)?;
+                } else {
+                    tracing::warn!(file = %source, "original remplacé par un autre fichier avant d'être archivé");
+                }
                 self.store.intake_moved(row.id, "")?;
                 None
             }
