@@ -5,7 +5,7 @@ CARGO ?= cargo
 PLI_DATA ?= $(HOME)/.local/share/pli
 DEMO := assets/demo/lot-demo.pdf
 
-.PHONY: all deps run test bench clean-demo
+.PHONY: all deps run test bench e2e clean-demo
 
 all: test
 
@@ -27,6 +27,12 @@ test: deps
 	$(CARGO) nextest run --no-fail-fast
 	$(CARGO) test --doc
 	$(CARGO) build -p pli-desktop
+
+# The desktop in a real WebKit webview (Xvfb, WebKitWebDriver, tauri-driver); a
+# screenshot lands in target/e2e/. Joins `make test` with the desktop issue.
+e2e: deps
+	@command -v tauri-driver >/dev/null || $(CARGO) install --locked tauri-driver
+	$(CARGO) test -p pli-desktop --test e2e -- --ignored
 
 # Throughput, separator detection, memory, search: figures, not pass/fail.
 bench: deps
