@@ -202,8 +202,13 @@ fn visible_sql(v: &Visibility) -> String {
     )
 }
 
+/// Today in Paris: a courrier is late from the day after its due date, local time.
 fn today() -> Date {
-    time::OffsetDateTime::now_utc().date()
+    let paris = pli_core::stats::Settings::default().time_zone;
+    let d = jiff::Timestamp::now().to_zoned_datetime(paris).date();
+    time::Month::try_from(d.month() as u8)
+        .and_then(|m| Date::from_calendar_date(d.year() as i32, m, d.day() as u8))
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc().date())
 }
 
 fn iso(d: Date) -> String {
