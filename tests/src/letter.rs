@@ -15,7 +15,8 @@ const SENDERS: &[(&str, &str, &str)] = &[
 
 const CITIES: &[&str] = &["Strasbourg", "Colmar", "Mulhouse", "Metz", "Nancy", "Reims", "Épinal", "Troyes"];
 
-const MONTHS: &[&str] = &[
+/// French month names, as the letters write them.
+pub const MONTHS: &[&str] = &[
     "janvier",
     "février",
     "mars",

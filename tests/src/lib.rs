@@ -9,7 +9,7 @@
 mod letter;
 pub mod render;
 
-pub use letter::{Letter, make_letter};
+pub use letter::{Letter, MONTHS, make_letter};
 use render::Fonts;
 use serde::{Deserialize, Serialize};
 use std::path::Path;

@@ -7,26 +7,12 @@ use pli_capture::profile::Profile;
 use pli_core::capture::Actor;
 use pli_core::suggest::{self, DirectionModel};
 use pli_store::Store;
-use pli_testkit::{BatchSpec, Format, Rng, make_letter, write_batch};
+use pli_testkit::{BatchSpec, Format, MONTHS, Rng, make_letter, write_batch};
 use time::{Date, Month};
 
 fn parse_french_date(s: &str) -> Date {
-    let months = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
     let parts: Vec<&str> = s.split(' ').collect();
-    let month = months.iter().position(|m| *m == parts[1]).unwrap() as u8 + 1;
+    let month = MONTHS.iter().position(|m| *m == parts[1]).unwrap() as u8 + 1;
     Date::from_calendar_date(parts[2].parse().unwrap(), Month::try_from(month).unwrap(), parts[0].parse().unwrap())
         .unwrap()
 }

@@ -52,26 +52,60 @@ fn migrations() -> Migrations<'static> {
     ])
 }
 
+/// The columns of an event its hash seals, in the order `StoredEvent::from_row` reads them.
+pub(crate) const STORED_EVENT_COLUMNS: &str = "id, at, actor, workstation, kind, courrier_id, data";
+
+/// An event as stored, for sealing it or checking its seal.
+pub(crate) struct StoredEvent {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub workstation: String,
+    pub kind: String,
+    pub courrier: Option<i64>,
+    pub data: String,
+}
+
+impl StoredEvent {
+    pub fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredEvent> {
+        let text = |i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default);
+        Ok(StoredEvent {
+            id: r.get(0)?,
+            at: text(1)?,
+            actor: text(2)?,
+            workstation: text(3)?,
+            kind: text(4)?,
+            courrier: r.get(5)?,
+            data: text(6)?,
+        })
+    }
+
+    /// Its hash in the chain, after the event whose hash is `prev`.
+    pub fn seal(&self, prev: &str) -> String {
+        let fields = pli_core::event::SealedFields {
+            id: self.id,
+            at: &self.at,
+            actor: &self.actor,
+            workstation: &self.workstation,
+            kind: &self.kind,
+            courrier: self.courrier,
+            data: &self.data,
+        };
+        pli_core::event::chain_hash(prev, &fields)
+    }
+}
+
 /// Migration 0003: seals the events written before the hash chain existed, then makes
 /// events append-only again.
 fn chain_existing_events(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
-    let rows: Vec<(i64, String, String, String, String, Option<i64>, String)> = tx
-        .prepare("SELECT id, at, actor, workstation, kind, courrier_id, data FROM event ORDER BY id")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
+    let rows: Vec<StoredEvent> = tx
+        .prepare(&format!("SELECT {STORED_EVENT_COLUMNS} FROM event ORDER BY id"))?
+        .query_map([], StoredEvent::from_row)?
         .collect::<rusqlite::Result<_>>()?;
     let mut prev = pli_core::event::GENESIS_HASH.to_string();
-    for (id, at, actor, workstation, kind, courrier, data) in rows {
-        let fields = pli_core::event::SealedFields {
-            id,
-            at: &at,
-            actor: &actor,
-            workstation: &workstation,
-            kind: &kind,
-            courrier,
-            data: &data,
-        };
-        let hash = pli_core::event::chain_hash(&prev, &fields);
-        tx.execute("UPDATE event SET prev_hash = ?1, hash = ?2 WHERE id = ?3", params![prev, hash, id])?;
+    for e in rows {
+        let hash = e.seal(&prev);
+        tx.execute("UPDATE event SET prev_hash = ?1, hash = ?2 WHERE id = ?3", params![prev, hash, e.id])?;
         prev = hash;
     }
     tx.execute_batch(

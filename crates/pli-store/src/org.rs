@@ -42,9 +42,10 @@ const TYPE_COLUMNS: [(&str, &str); 5] =
     [("code", "code"), ("nom", "name"), ("delai_jours", "deadline_days"), ("npai", "undelivered"), ("actif", "active")];
 
 /// Rows of a sheet as column → value, with their line numbers (the header is line 1).
-fn read_sheet(sheet: &Sheet, columns: &[(&str, &str)]) -> Result<Vec<(usize, HashMap<&'static str, String>)>>
-where
-{
+fn read_sheet(
+    sheet: &Sheet,
+    columns: &[(&'static str, &'static str)],
+) -> Result<Vec<(usize, HashMap<&'static str, String>)>> {
     let text = sheet.text.trim_start_matches('\u{feff}');
     let header_line = text.lines().next().unwrap_or("");
     let delimiter = if header_line.contains(';') { b';' } else { b',' };
@@ -56,8 +57,7 @@ where
         let h = h.trim().to_lowercase();
         match columns.iter().find(|(fr, en)| *fr == h || *en == h) {
             Some((fr, _)) => {
-                // Leaked once per column name: a handful of static strings.
-                index.insert(i, Box::leak(fr.to_string().into_boxed_str()));
+                index.insert(i, *fr);
             }
             None => {
                 let known: Vec<&str> = columns.iter().map(|(fr, _)| *fr).collect();

@@ -211,6 +211,11 @@ fn today() -> Date {
         .unwrap_or_else(|_| time::OffsetDateTime::now_utc().date())
 }
 
+/// Late: not closed and past its due date (both `YYYY-MM-DD`, so text order is date order).
+fn is_late(state: CourrierState, due: Option<&str>, today: &str) -> bool {
+    state != CourrierState::Closed && due.is_some_and(|d| d < today)
+}
+
 fn iso(d: Date) -> String {
     d.to_string()
 }
@@ -274,6 +279,7 @@ impl Store {
     /// A courrier's record.
     pub fn courrier(&self, s: &Session, id: i64) -> Result<CourrierView> {
         self.visible_facts(s, id)?;
+        let today = iso(today());
         let sql = self.sql();
         let mut view = self
             .conn
@@ -297,8 +303,7 @@ impl Store {
                     let state = CourrierState::parse(&state).unwrap_or(CourrierState::ToQualify);
                     Ok(CourrierView {
                         id: r.get(0)?,
-                        late: state != CourrierState::Closed
-                            && due.as_deref().is_some_and(|d| d < iso(today()).as_str()),
+                        late: is_late(state, due.as_deref(), &today),
                         state,
                         chrono: r.get(2)?,
                         batch: r.get(3)?,
@@ -560,14 +565,7 @@ impl Store {
                 if Some(target) == f.main_direction {
                     return Err(StoreError::Invalid(format!("le courrier est déjà à la direction « {to} »")));
                 }
-                let old: Option<String> = tx
-                    .query_row(
-                        "SELECT d.code FROM direction d WHERE d.id = ?1",
-                        [f.main_direction.unwrap_or_default()],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(&sql)?;
+                let old = main_code(&tx, f.main_direction).map_err(&sql)?;
                 tx.execute(
                     "UPDATE courrier SET state = ?2, main_direction_id = ?3, taken_by = NULL, assignee_id = NULL WHERE id = ?1",
                     params![id, next.as_str(), target],
@@ -580,14 +578,7 @@ impl Store {
             }
             Act::Return { reason } => {
                 let reason = pli_core::workflow::require_reason(action, Some(reason))?;
-                let old: Option<String> = tx
-                    .query_row(
-                        "SELECT d.code FROM direction d WHERE d.id = ?1",
-                        [f.main_direction.unwrap_or_default()],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(&sql)?;
+                let old = main_code(&tx, f.main_direction).map_err(&sql)?;
                 tx.execute(
                     "UPDATE courrier SET state = ?2, returned_reason = ?3, taken_by = NULL, assignee_id = NULL WHERE id = ?1",
                     params![id, next.as_str(), reason],
@@ -667,7 +658,7 @@ impl Store {
                     Ok(CourrierSummary {
                         id: r.get(0)?,
                         chrono: r.get(1)?,
-                        late: state != CourrierState::Closed && due.as_deref().is_some_and(|d| d < today.as_str()),
+                        late: is_late(state, due.as_deref(), &today),
                         state,
                         subject: r.get(3)?,
                         sender: r.get(4)?,
@@ -837,43 +828,22 @@ impl Store {
 
     /// Recomputes the event chain and names the first event altered or removed.
     pub fn verify_history(&self) -> Result<ChainReport> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, at, actor, workstation, kind, courrier_id, data, prev_hash, hash FROM event ORDER BY id",
-            )
-            .map_err(self.sql())?;
+        let sql = format!("SELECT {}, prev_hash, hash FROM event ORDER BY id", crate::STORED_EVENT_COLUMNS);
+        let mut stmt = self.conn.prepare(&sql).map_err(self.sql())?;
         let mut rows = stmt.query([]).map_err(self.sql())?;
         let mut expected_prev = pli_core::event::GENESIS_HASH.to_string();
         let mut last_id = 0i64;
         let mut events = 0usize;
         while let Some(r) = rows.next().map_err(self.sql())? {
-            let id: i64 = r.get(0).map_err(self.sql())?;
-            let get = |i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default);
-            let (at, actor, workstation, kind) = (
-                get(1).map_err(self.sql())?,
-                get(2).map_err(self.sql())?,
-                get(3).map_err(self.sql())?,
-                get(4).map_err(self.sql())?,
-            );
-            let courrier: Option<i64> = r.get(5).map_err(self.sql())?;
-            let data = get(6).map_err(self.sql())?;
-            let prev = get(7).map_err(self.sql())?;
-            let hash = get(8).map_err(self.sql())?;
+            let event = crate::StoredEvent::from_row(r).map_err(self.sql())?;
+            let id = event.id;
+            let prev: String = r.get::<_, Option<String>>(7).map_err(self.sql())?.unwrap_or_default();
+            let hash: String = r.get::<_, Option<String>>(8).map_err(self.sql())?.unwrap_or_default();
             events += 1;
-            let fields = pli_core::event::SealedFields {
-                id,
-                at: &at,
-                actor: &actor,
-                workstation: &workstation,
-                kind: &kind,
-                courrier,
-                data: &data,
-            };
             let broken = |event: i64, problem: String| {
                 Ok(ChainReport { events, head: String::new(), broken: Some(ChainBreak { event, problem }) })
             };
-            if pli_core::event::chain_hash(&prev, &fields) != hash {
+            if event.seal(&prev) != hash {
                 return broken(id, format!("l'événement {id} a été modifié"));
             }
             if prev != expected_prev {

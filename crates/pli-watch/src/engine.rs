@@ -272,7 +272,7 @@ impl Watcher {
             Err(e) => Some(e.to_string()),
         };
         let hash = pli_capture::content_hash(path).map_err(|e| Passing(e.to_string()))?;
-        let mut intake = match self.store.unsettled_intake_at(&source)? {
+        let existing = match self.store.unsettled_intake_at(&source)? {
             Some(row) if row.content_hash == hash => Some(row),
             Some(row) => {
                 // Overwritten with other bytes: the old ones are gone from the folder.
@@ -288,12 +288,12 @@ impl Watcher {
             }
             None => None,
         };
-        if let Some(row) = &intake
+        if let Some(row) = &existing
             && matches!(row.state, IntakeState::Done | IntakeState::Duplicate | IntakeState::Failed)
         {
             return self.settle(row);
         }
-        let intake = match intake.take() {
+        let intake = match existing {
             Some(row) => row,
             None => {
                 let row = self.store.intake_begin(&profile, &source, &hash)?;
