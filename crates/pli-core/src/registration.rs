@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     #[default]
@@ -33,13 +33,16 @@ impl Priority {
 
 /// The qualification form. Directions and document types by code; the sender by its
 /// contact id. Empty fields are `None`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct Qualification {
     pub document_type: Option<String>,
     pub sender: Option<i64>,
     pub subject: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[ts(type = "string | null")]
     pub letter_date: Option<Date>,
+    #[ts(type = "string | null")]
     pub arrival_date: Option<Date>,
     pub reference: Option<String>,
     pub priority: Priority,

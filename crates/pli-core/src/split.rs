@@ -3,10 +3,10 @@
 //! arithmetic here; the store applies it, and a [`DocumentComposer`] rebuilds the
 //! searchable PDFs and thumbnails.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A correction, pages counted from 0 within their courrier.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "edit", rename_all = "snake_case")]
 pub enum SplitEdit {
     /// `from`'s pages are appended to `into`; `from` is withdrawn.

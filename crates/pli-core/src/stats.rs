@@ -78,16 +78,19 @@ const SCANNING: &[&str] = &["batch_ingested", "batch_duplicate", "batch_failed",
 const QUALIFICATION: &[&str] = &["courrier_qualified", "split_corrected", "courrier_registered"];
 
 /// First and last event of an activity in a day, and the time spent in it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Activity {
+    #[ts(type = "string")]
     pub start: Time,
+    #[ts(type = "string")]
     pub end: Time,
     pub minutes: f64,
     pub sessions: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct DayFigures {
+    #[ts(type = "string")]
     pub date: Date,
     /// ISO week, e.g. `2026-W48`.
     pub week: String,
@@ -107,7 +110,7 @@ pub struct DayFigures {
 }
 
 /// A week's totals; operators and users are counted once in the week.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct WeekFigures {
     pub week: String,
     pub days: usize,
@@ -125,7 +128,7 @@ pub struct WeekFigures {
     pub backlog: BTreeMap<String, usize>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ProcessingTime {
     /// A direction code or a document type code.
     pub group: String,
@@ -136,9 +139,11 @@ pub struct ProcessingTime {
     pub within_deadline: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Report {
+    #[ts(type = "string")]
     pub from: Date,
+    #[ts(type = "string")]
     pub to: Date,
     pub days: Vec<DayFigures>,
     /// The same figures per ISO week (of the days in the period).

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use time::{Date, Month};
 
 /// A suggested value and how sure Pli is of it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Suggested<T> {
     pub value: T,
     pub confidence: f32,

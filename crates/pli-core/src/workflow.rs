@@ -6,7 +6,7 @@ use crate::access::{Role, Viewer};
 use serde::{Deserialize, Serialize};
 
 /// Where a courrier stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum CourrierState {
     /// In the mail room's queue: made by capture, or returned by a direction.

@@ -10,7 +10,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 /// Where a batch taken from a scanner folder stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum IntakeState {
     /// Taken, waiting to be (re)ingested.
@@ -48,7 +48,7 @@ impl IntakeState {
 }
 
 /// One row of the journal.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Intake {
     pub id: i64,
     pub profile: String,
@@ -112,6 +112,17 @@ impl Store {
                 intake_from,
             )
             .optional()
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// The latest rows, newest first (the capture screen).
+    pub fn recent_intakes(&self, limit: usize) -> Result<Vec<Intake>> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {COLUMNS} FROM intake ORDER BY id DESC LIMIT ?1"))
+            .map_err(|e| self.sql_err(e))?;
+        stmt.query_map([limit as i64], intake_from)
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(|e| self.sql_err(e))
     }
 

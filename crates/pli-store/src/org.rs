@@ -33,6 +33,54 @@ pub struct ImportReport {
     pub document_types: usize,
 }
 
+/// A direction as the administration screen shows and edits it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct DirectionRow {
+    pub code: String,
+    pub name: String,
+    pub parent: Option<String>,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct DocumentTypeRow {
+    pub code: String,
+    pub name: String,
+    pub deadline_days: i64,
+    /// Letters returned by the post (« n'habite pas à l'adresse indiquée »).
+    pub undelivered: bool,
+    pub active: bool,
+}
+
+/// A user; roles as in the users sheet: `operator`, `referent:DRH`, `agent:DAF`, `lead`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct UserRow {
+    pub login: String,
+    pub name: String,
+    pub roles: Vec<String>,
+    pub active: bool,
+}
+
+/// The organisation, for the forms' lists and the administration screen.
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+pub struct Catalogue {
+    pub directions: Vec<DirectionRow>,
+    pub document_types: Vec<DocumentTypeRow>,
+    pub users: Vec<UserRow>,
+}
+
+/// One CSV row under the given French column names, for a one-row import.
+fn one_row_sheet(name: &str, columns: &[(&str, &str)], values: &[String]) -> Sheet {
+    let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
+    let _ = w.write_record(columns.iter().map(|(fr, _)| *fr));
+    let _ = w.write_record(values);
+    Sheet { name: name.into(), text: String::from_utf8_lossy(&w.into_inner().unwrap_or_default()).into_owned() }
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "oui" } else { "non" }.into()
+}
+
 /// Column names, French first; English accepted.
 const DIRECTION_COLUMNS: [(&str, &str); 4] =
     [("code", "code"), ("nom", "name"), ("parent", "parent"), ("actif", "active")];
@@ -287,6 +335,82 @@ impl Store {
             format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
         };
         Ok((sheet(&DIRECTION_COLUMNS, directions), sheet(&USER_COLUMNS, users), sheet(&TYPE_COLUMNS, types)))
+    }
+
+    /// Directions, document types and users (roles as `role:DIRECTION`).
+    pub fn catalogue(&self) -> Result<Catalogue> {
+        let (directions, users, types) = self.export_organisation()?;
+        let rows = |text: &str| -> Vec<Vec<String>> {
+            csv::ReaderBuilder::new()
+                .delimiter(b';')
+                .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+                .records()
+                .filter_map(|r| r.ok())
+                .map(|r| r.iter().map(str::to_string).collect())
+                .collect()
+        };
+        let oui = |v: &str| v == "oui";
+        Ok(Catalogue {
+            directions: rows(&directions)
+                .into_iter()
+                .map(|r| DirectionRow {
+                    code: r[0].clone(),
+                    name: r[1].clone(),
+                    parent: Some(r[2].clone()).filter(|p| !p.is_empty()),
+                    active: oui(&r[3]),
+                })
+                .collect(),
+            users: rows(&users)
+                .into_iter()
+                .map(|r| UserRow {
+                    login: r[0].clone(),
+                    name: r[1].clone(),
+                    roles: r[2].split('|').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                    active: oui(&r[3]),
+                })
+                .collect(),
+            document_types: rows(&types)
+                .into_iter()
+                .map(|r| DocumentTypeRow {
+                    code: r[0].clone(),
+                    name: r[1].clone(),
+                    deadline_days: r[2].parse().unwrap_or(0),
+                    undelivered: oui(&r[3]),
+                    active: oui(&r[4]),
+                })
+                .collect(),
+        })
+    }
+
+    /// Adds or updates one direction (the same checks as a sheet import).
+    pub fn save_direction(&mut self, row: &DirectionRow, actor: &Actor) -> Result<()> {
+        let values = [row.code.clone(), row.name.clone(), row.parent.clone().unwrap_or_default(), yes_no(row.active)];
+        let sheet = one_row_sheet("direction", &DIRECTION_COLUMNS, &values);
+        self.import_organisation(&OrganisationSheets { directions: Some(sheet), ..Default::default() }, actor).map(drop)
+    }
+
+    pub fn save_document_type(&mut self, row: &DocumentTypeRow, actor: &Actor) -> Result<()> {
+        let values = [
+            row.code.clone(),
+            row.name.clone(),
+            row.deadline_days.to_string(),
+            yes_no(row.undelivered),
+            yes_no(row.active),
+        ];
+        let sheet = one_row_sheet("type de document", &TYPE_COLUMNS, &values);
+        self.import_organisation(&OrganisationSheets { document_types: Some(sheet), ..Default::default() }, actor)
+            .map(drop)
+    }
+
+    /// Adds or updates one user; an empty password keeps the current one.
+    pub fn save_user(&mut self, row: &UserRow, password: &str, actor: &Actor) -> Result<()> {
+        if !password.is_empty() && password.chars().count() < 8 {
+            return Err(StoreError::Invalid("mot de passe trop court : 8 caractères au moins".into()));
+        }
+        let values =
+            [row.login.clone(), row.name.clone(), row.roles.join("|"), yes_no(row.active), password.to_string()];
+        let sheet = one_row_sheet("utilisateur", &USER_COLUMNS, &values);
+        self.import_organisation(&OrganisationSheets { users: Some(sheet), ..Default::default() }, actor).map(drop)
     }
 
     /// An active user and their roles.

@@ -26,7 +26,7 @@ impl Session {
 }
 
 /// A courrier's record, as its reader sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CourrierView {
     pub id: i64,
     pub state: CourrierState,
@@ -58,14 +58,14 @@ pub struct CourrierView {
     pub answer_note: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct ContactRef {
     pub id: i64,
     pub name: String,
 }
 
 /// A line of a basket.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CourrierSummary {
     pub id: i64,
     pub chrono: Option<String>,
@@ -79,14 +79,14 @@ pub struct CourrierSummary {
     pub confidential: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct BasketCount {
     pub role: String,
     pub name: String,
     pub count: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct HistoryEntry {
     pub id: i64,
     pub at: String,
@@ -97,13 +97,55 @@ pub struct HistoryEntry {
 }
 
 /// What the text suggests for the form; each with its confidence.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, ts_rs::TS)]
 pub struct Suggestions {
+    #[ts(as = "Option<Suggested<String>>")]
     pub letter_date: Option<Suggested<Date>>,
     pub subject: Option<Suggested<String>>,
     pub reference: Option<Suggested<String>>,
     pub sender: Option<Suggested<ContactRef>>,
     pub main_direction: Option<Suggested<String>>,
+}
+
+/// A page of a courrier, for the page viewer and the batch check (paths relative to
+/// the data folder).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StoredPage {
+    pub position: usize,
+    /// Its index in the batch as scanned, from 0.
+    pub source_index: usize,
+    pub rotation: u32,
+    pub thumbnail: String,
+    pub pdf: String,
+}
+
+/// What the search screen can narrow a search to; empty fields do not narrow.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(default)]
+pub struct SearchFilters {
+    pub direction: Option<String>,
+    pub document_type: Option<String>,
+    pub state: Option<CourrierState>,
+    /// Arrival (or, before registration, capture) date, `YYYY-MM-DD`, inclusive.
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// A search result with what the list shows of its courrier.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct SearchResult {
+    pub courrier: i64,
+    pub score: f64,
+    /// An extract of the text with the matched words between `**`.
+    pub snippet: String,
+    pub chrono: Option<String>,
+    pub state: CourrierState,
+    pub subject: Option<String>,
+    pub sender: Option<String>,
+    pub main_direction: Option<String>,
+    pub document_type: Option<String>,
+    /// `YYYY-MM-DD`: the arrival date, else the capture date.
+    pub date: String,
 }
 
 /// The content of a courrier, for its reader (reading is an event).
@@ -114,7 +156,7 @@ pub struct Content {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Registered {
     pub courrier: i64,
     pub chrono: String,
@@ -122,7 +164,8 @@ pub struct Registered {
 }
 
 /// A referent's or an agent's action on a courrier.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize, ts_rs::TS)]
+#[serde(tag = "act", rename_all = "snake_case")]
 pub enum Act {
     Take,
     Assign { agent: String },
@@ -148,7 +191,8 @@ impl Act {
 }
 
 /// A new sender for the contact directory.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(default)]
 pub struct NewContact {
     pub organisation_kind: bool,
     pub name: String,
@@ -159,7 +203,7 @@ pub struct NewContact {
     pub email: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Contact {
     pub id: i64,
     pub kind: String,
@@ -413,6 +457,109 @@ impl Store {
                 .collect()
             })
             .map_err(self.sql())
+    }
+
+    /// Full-text search narrowed by direction, type, state and dates, best first.
+    pub fn search_filtered(
+        &self,
+        s: &Session,
+        query: &str,
+        filters: &SearchFilters,
+        limit: usize,
+    ) -> Result<Vec<SearchResult>> {
+        let Some(fts) = crate::fts_query(query) else { return Ok(Vec::new()) };
+        let sql = format!(
+            "SELECT t.rowid, -bm25(courrier_text), snippet(courrier_text, 0, '**', '**', '…', 12),
+                    c.chrono, c.state, c.subject, ct.name, d.code, dt.code,
+                    coalesce(c.arrival_date, substr(c.created_at, 1, 10))
+             FROM courrier_text t JOIN courrier c ON c.id = t.rowid
+             LEFT JOIN contact ct ON ct.id = c.sender_id
+             LEFT JOIN direction d ON d.id = c.main_direction_id
+             LEFT JOIN document_type dt ON dt.id = c.document_type_id
+             WHERE courrier_text MATCH ?1 AND {}
+               AND (?3 IS NULL OR d.code = ?3) AND (?4 IS NULL OR dt.code = ?4) AND (?5 IS NULL OR c.state = ?5)
+               AND (?6 IS NULL OR coalesce(c.arrival_date, substr(c.created_at, 1, 10)) >= ?6)
+               AND (?7 IS NULL OR coalesce(c.arrival_date, substr(c.created_at, 1, 10)) <= ?7)
+             ORDER BY bm25(courrier_text) LIMIT ?2",
+            visible_sql(&s.viewer.visibility())
+        );
+        let blank = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+        self.conn
+            .prepare(&sql)
+            .and_then(|mut st| {
+                st.query_map(
+                    params![
+                        fts,
+                        limit as i64,
+                        blank(&filters.direction),
+                        blank(&filters.document_type),
+                        filters.state.map(CourrierState::as_str),
+                        blank(&filters.from),
+                        blank(&filters.to)
+                    ],
+                    |r| {
+                        Ok(SearchResult {
+                            courrier: r.get(0)?,
+                            score: r.get(1)?,
+                            snippet: r.get(2)?,
+                            chrono: r.get(3)?,
+                            state: CourrierState::parse(&r.get::<_, String>(4)?).unwrap_or(CourrierState::ToQualify),
+                            subject: r.get(5)?,
+                            sender: r.get(6)?,
+                            main_direction: r.get(7)?,
+                            document_type: r.get(8)?,
+                            date: r.get(9)?,
+                        })
+                    },
+                )?
+                .collect()
+            })
+            .map_err(self.sql())
+    }
+
+    /// A courrier's pages, in order; reading them is not an event (the viewer shows
+    /// images the reader was already allowed to open).
+    pub fn pages(&self, s: &Session, id: i64) -> Result<Vec<StoredPage>> {
+        self.visible_facts(s, id)?;
+        self.conn
+            .prepare(
+                "SELECT p.position, p.source_index, p.rotation, p.thumbnail_path, c.pdf_path
+                 FROM courrier_page p JOIN courrier c ON c.id = p.courrier_id
+                 WHERE p.courrier_id = ?1 ORDER BY p.position",
+            )
+            .and_then(|mut st| {
+                st.query_map([id], |r| {
+                    Ok(StoredPage {
+                        position: r.get::<_, i64>(0)? as usize,
+                        source_index: r.get::<_, i64>(1)? as usize,
+                        rotation: r.get(2)?,
+                        thumbnail: r.get(3)?,
+                        pdf: r.get(4)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(self.sql())
+    }
+
+    /// The next courrier of the mail room's queue after `after` (oldest first, returned
+    /// ones included), or the first when `after` is none.
+    pub fn next_to_qualify(&self, s: &Session, after: Option<i64>) -> Result<Option<i64>> {
+        let sql = format!(
+            "SELECT c.id FROM courrier c WHERE c.state = 'to_qualify' AND c.id > ?1 AND {} ORDER BY c.id LIMIT 1",
+            visible_sql(&s.viewer.visibility())
+        );
+        self.conn.query_row(&sql, [after.unwrap_or(0)], |r| r.get(0)).optional().map_err(self.sql())
+    }
+
+    /// The live courriers of a batch, in scan order (split corrections included).
+    pub fn batch_courriers(&self, s: &Session, batch: i64) -> Result<Vec<i64>> {
+        let sql = format!(
+            "SELECT c.id FROM courrier c WHERE c.batch_id = ?1 AND {}
+             ORDER BY (SELECT min(p.source_index) FROM courrier_page p WHERE p.courrier_id = c.id), c.id",
+            visible_sql(&s.viewer.visibility())
+        );
+        self.conn.prepare(&sql).and_then(|mut st| st.query_map([batch], |r| r.get(0))?.collect()).map_err(self.sql())
     }
 
     /// Ids of every courrier this session may see (for tests and exports).

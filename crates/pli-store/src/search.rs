@@ -5,7 +5,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 /// A courrier matching a query.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SearchHit {
     pub courrier: i64,
     /// Relevance, higher is better (negated BM25).

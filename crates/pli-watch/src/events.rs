@@ -4,7 +4,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 /// One step of the watcher's work, in the order it happens.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum WatchEvent {
     /// Watching began; what was left unfinished by the previous run was resumed.

@@ -1,0 +1,47 @@
+//! Page images for the viewer: the page taken from the courrier's searchable PDF (its
+//! original scan), turned as shown, scaled to screen size, as JPEG.
+
+use crate::Answer;
+use image::imageops::FilterType;
+use std::io::Cursor;
+use std::path::Path;
+
+/// Longest side of a page image sent to the viewer: sharp at 200 % zoom on a laptop.
+const VIEWER_MAX_SIDE: u32 = 2000;
+
+pub(crate) fn mime_of(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("png") => "image/png",
+        Some("webp") => "image/webp",
+        _ => "image/jpeg",
+    }
+}
+
+pub(crate) fn page_jpeg(pdf: &Path, position: usize, rotation: u32) -> Answer<Vec<u8>> {
+    let mut pages = pli_capture::source::open_batch(pdf).map_err(|e| e.to_string())?;
+    let page = pages
+        .nth(position)
+        .ok_or_else(|| format!("« {} » n'a pas de page {}", pdf.display(), position + 1))?
+        .map_err(|e| e.to_string())?;
+    let mut img = page.pixels;
+    img = match rotation {
+        90 => img.rotate90(),
+        180 => img.rotate180(),
+        270 => img.rotate270(),
+        _ => img,
+    };
+    if img.width().max(img.height()) > VIEWER_MAX_SIDE {
+        img = img.resize(VIEWER_MAX_SIDE, VIEWER_MAX_SIDE, FilterType::Triangle);
+    }
+    let mut out = Cursor::new(Vec::new());
+    // JPEG holds grey or RGB, not alpha: a colour scan stays in colour.
+    let img = if img.color().has_color() {
+        image::DynamicImage::ImageRgb8(img.to_rgb8())
+    } else {
+        image::DynamicImage::ImageLuma8(img.to_luma8())
+    };
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82)
+        .encode_image(&img)
+        .map_err(|e| format!("page {} de « {} » : {e}", position + 1, pdf.display()))?;
+    Ok(out.into_inner())
+}

@@ -1,0 +1,486 @@
+//! The desktop's services: what each Tauri command does, over Pli's libraries. The
+//! Tauri shell (`src-tauri`) only forwards calls here, so that all of it is testable
+//! without a window. One signed-in user per window; every read and change goes
+//! through that user's [`Session`], so the access policy applies as in the CLI.
+//!
+//! Errors are plain French sentences (the window shows them as they are).
+
+mod demo;
+mod images;
+mod types;
+
+pub use demo::DEMO_PASSWORD;
+pub use types::*;
+
+use pli_capture::profile::Profile;
+use pli_core::capture::Actor;
+use pli_core::registration::{ChronoFormat, Qualification};
+use pli_core::split::SplitEdit;
+use pli_core::stats::Report;
+use pli_core::{CourrierState, Role};
+use pli_store::org::{Catalogue, DirectionRow, DocumentTypeRow, UserRow};
+use pli_store::registry::{
+    Act, BasketCount, Contact, CourrierSummary, NewContact, Registered, SearchFilters, SearchResult, Suggestions,
+};
+use pli_store::{CourrierView, HistoryEntry, Intake, IntakeState, Session, Store};
+use pli_watch::{Inbox, WatchEvent, Watcher, WatcherSettings};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// An answer for the window: the value, or a sentence saying what went wrong.
+pub type Answer<T> = Result<T, String>;
+
+fn say(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// Where the desktop keeps its data and which scanner folder it watches.
+#[derive(Debug, Clone)]
+pub struct DeskSettings {
+    pub data_dir: PathBuf,
+    /// The scanner's output folder (default `<data>/scanner`).
+    pub scanner_folder: PathBuf,
+    /// The scanner profile its batches are read with.
+    pub scanner_profile: String,
+    /// On first start, put the demo batch in the scanner folder.
+    pub demo_batch: bool,
+    pub workstation: String,
+    pub chrono: ChronoFormat,
+}
+
+impl DeskSettings {
+    /// From the environment: `PLI_DATA` (else the user's data folder), `PLI_SCANNER_DIR`,
+    /// `PLI_SCANNER_PROFILE` (default `generic-pdf`), `PLI_DEMO_BATCH=0` to skip the demo
+    /// batch, `PLI_CHRONO_FORMAT`.
+    pub fn from_env() -> Answer<DeskSettings> {
+        let data_dir = match std::env::var_os("PLI_DATA") {
+            Some(dir) => PathBuf::from(dir),
+            None => directories::ProjectDirs::from("fr", "Pli", "pli")
+                .map(|d| d.data_dir().to_path_buf())
+                .ok_or("dossier de données introuvable : définissez PLI_DATA")?,
+        };
+        let chrono = match std::env::var("PLI_CHRONO_FORMAT") {
+            Ok(f) => ChronoFormat::new(&f)?,
+            Err(_) => ChronoFormat::default(),
+        };
+        Ok(DeskSettings {
+            scanner_folder: std::env::var_os("PLI_SCANNER_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("scanner")),
+            scanner_profile: std::env::var("PLI_SCANNER_PROFILE").unwrap_or_else(|_| "generic-pdf".into()),
+            demo_batch: std::env::var("PLI_DEMO_BATCH").map(|v| v != "0").unwrap_or(true),
+            workstation: std::fs::read_to_string("/etc/hostname")
+                .map(|s| s.trim().to_string())
+                .unwrap_or_else(|_| "poste".into()),
+            data_dir,
+            chrono,
+        })
+    }
+}
+
+/// The desktop's state: the store, who is signed in, the scanner folder.
+pub struct Desk {
+    settings: DeskSettings,
+    store: Mutex<Store>,
+    session: Mutex<Option<Session>>,
+    inbox: Inbox,
+    demo: bool,
+}
+
+impl Desk {
+    /// Opens the data folder; on first start installs the demo organisation and puts
+    /// the demo batch in the scanner folder (the watcher then ingests it).
+    pub fn open(settings: DeskSettings) -> Answer<Desk> {
+        std::fs::create_dir_all(&settings.data_dir)
+            .map_err(|e| format!("dossier de données « {} » : {e}", settings.data_dir.display()))?;
+        let mut store = Store::open(&settings.data_dir).map_err(say)?;
+        let system = Actor { login: "pli".into(), workstation: settings.workstation.clone() };
+        let first_start = demo::install_organisation_if_empty(&mut store, &system)?;
+        let profile =
+            Profile::find(&settings.scanner_profile, Some(&settings.data_dir.join("scanner-profiles"))).map_err(say)?;
+        let inbox = Inbox::new(profile, Some(settings.scanner_folder.clone()), &settings.data_dir).map_err(say)?;
+        std::fs::create_dir_all(&inbox.folder)
+            .map_err(|e| format!("dossier du scanner « {} » : {e}", inbox.folder.display()))?;
+        if first_start && settings.demo_batch {
+            demo::drop_demo_batch(&inbox.folder)?;
+        }
+        let demo = demo::is_demo(&settings.data_dir);
+        Ok(Desk { settings, store: Mutex::new(store), session: Mutex::new(None), inbox, demo })
+    }
+
+    pub fn settings(&self) -> &DeskSettings {
+        &self.settings
+    }
+
+    /// Runs the capture engine on the scanner folder in its own thread until `stop`;
+    /// its progress goes to `publish`. Its own store connection: capture never waits
+    /// for the window, nor the window for capture.
+    pub fn start_watcher(
+        &self,
+        stop: Arc<AtomicBool>,
+        publish: impl Fn(WatchEvent) + Send + Sync + 'static,
+    ) -> std::thread::JoinHandle<()> {
+        let data = self.settings.data_dir.clone();
+        let inbox = self.inbox.clone();
+        let settings = WatcherSettings {
+            workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            actor: Actor { login: "capture".into(), workstation: self.settings.workstation.clone() },
+            until_idle: false,
+        };
+        std::thread::Builder::new()
+            .name("pli-capture".into())
+            .spawn(move || match Watcher::open(&data, vec![inbox], settings, stop, publish) {
+                Ok(mut watcher) => {
+                    if let Err(e) = watcher.run() {
+                        tracing::error!("la capture s'est arrêtée : {e}");
+                    }
+                }
+                Err(e) => tracing::error!("la capture ne peut pas démarrer : {e}"),
+            })
+            .expect("a thread for capture")
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn session(&self) -> Answer<Session> {
+        self.session
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or_else(|| "session terminée : reconnectez-vous".to_string())
+    }
+
+    fn actor(&self, s: &Session) -> Actor {
+        Actor { login: s.viewer.login.clone(), workstation: s.workstation.clone() }
+    }
+
+    fn require(&self, s: &Session, roles: &[Role], what: &str) -> Answer<()> {
+        if roles.iter().any(|r| s.viewer.has(*r)) {
+            Ok(())
+        } else {
+            Err(format!("{what} : réservé à d'autres rôles"))
+        }
+    }
+
+    pub fn startup(&self) -> Startup {
+        Startup {
+            data_dir: self.settings.data_dir.display().to_string(),
+            scanner_folder: self.inbox.folder.display().to_string(),
+            scanner_profile: self.inbox.profile.name.clone(),
+            demo: self.demo,
+            demo_accounts: if self.demo { demo::accounts() } else { Vec::new() },
+        }
+    }
+
+    pub fn sign_in(&self, login: &str, password: &str) -> Answer<Me> {
+        let viewer = self.store().sign_in(login.trim(), password, &self.settings.workstation).map_err(say)?;
+        let session = Session { viewer, workstation: self.settings.workstation.clone() };
+        let me = self.me_of(&session)?;
+        *self.session.lock().unwrap_or_else(|e| e.into_inner()) = Some(session);
+        Ok(me)
+    }
+
+    pub fn sign_out(&self) {
+        *self.session.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    pub fn me(&self) -> Answer<Option<Me>> {
+        match self.session.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            Some(s) => self.me_of(&s).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn me_of(&self, s: &Session) -> Answer<Me> {
+        let user = self.store().catalogue().map_err(say)?.users.into_iter().find(|u| u.login == s.viewer.login);
+        let v = &s.viewer;
+        Ok(Me {
+            login: v.login.clone(),
+            name: user.as_ref().map(|u| u.name.clone()).unwrap_or_else(|| v.login.clone()),
+            roles: user.map(|u| u.roles).unwrap_or_default(),
+            operator: v.has(Role::Operator),
+            referent: v.has(Role::Referent),
+            agent: v.has(Role::Agent),
+            lead: v.has(Role::Lead),
+        })
+    }
+
+    pub fn baskets(&self) -> Answer<Vec<BasketCount>> {
+        self.store().baskets(&self.session()?).map_err(say)
+    }
+
+    pub fn basket(&self, name: &str) -> Answer<Vec<CourrierSummary>> {
+        self.store().basket(&self.session()?, name).map_err(say)
+    }
+
+    pub fn courrier(&self, id: i64) -> Answer<CourrierView> {
+        self.store().courrier(&self.session()?, id).map_err(say)
+    }
+
+    pub fn pages(&self, id: i64) -> Answer<Vec<PageView>> {
+        let pages = self.store().pages(&self.session()?, id).map_err(say)?;
+        Ok(pages.iter().map(|p| PageView::of(id, p)).collect())
+    }
+
+    /// A page image for the window's `pli://` URLs: `thumb/<courrier>/<position>` or
+    /// `page/<courrier>/<position>`. Only for a courrier the signed-in user may see.
+    pub fn image(&self, path: &str) -> Answer<(&'static str, Vec<u8>)> {
+        let path = path.split('?').next().unwrap_or(path);
+        let mut parts = path.trim_start_matches('/').split('/');
+        let (kind, id, position) = match (parts.next(), parts.next(), parts.next()) {
+            (Some(k), Some(id), Some(pos)) => (
+                k,
+                id.parse::<i64>().map_err(|_| format!("image inconnue « {path} »"))?,
+                pos.parse::<usize>().map_err(|_| format!("image inconnue « {path} »"))?,
+            ),
+            _ => return Err(format!("image inconnue « {path} »")),
+        };
+        let store = self.store();
+        let pages = store.pages(&self.session()?, id).map_err(say)?;
+        let page = pages
+            .iter()
+            .find(|p| p.position == position)
+            .ok_or_else(|| format!("le courrier {id} n'a pas de page {}", position + 1))?;
+        match kind {
+            "thumb" => {
+                let file = store.resolve(&page.thumbnail);
+                let bytes = std::fs::read(&file).map_err(|e| format!("vignette « {} » : {e}", file.display()))?;
+                Ok((images::mime_of(&file), bytes))
+            }
+            "page" => {
+                let pdf = store.resolve(&page.pdf);
+                drop(store);
+                images::page_jpeg(&pdf, position, page.rotation).map(|b| ("image/jpeg", b))
+            }
+            _ => Err(format!("image inconnue « {path} »")),
+        }
+    }
+
+    /// The OCR text; reading it is recorded.
+    pub fn text(&self, id: i64) -> Answer<String> {
+        self.store().content(&self.session()?, id).map(|c| c.text).map_err(say)
+    }
+
+    pub fn history(&self, id: i64) -> Answer<Vec<HistoryEntry>> {
+        self.store().history(&self.session()?, id).map_err(say)
+    }
+
+    pub fn act(&self, id: i64, act: &Act) -> Answer<CourrierState> {
+        self.store().act(&self.session()?, id, act).map_err(say)
+    }
+
+    pub fn next_to_qualify(&self, after: Option<i64>) -> Answer<Option<i64>> {
+        self.store().next_to_qualify(&self.session()?, after).map_err(say)
+    }
+
+    pub fn suggestions(&self, id: i64) -> Answer<Suggestions> {
+        self.store().suggestions(&self.session()?, id).map_err(say)
+    }
+
+    pub fn save_draft(&self, id: i64, form: &Qualification) -> Answer<()> {
+        self.store().qualify(&self.session()?, id, form).map_err(say)
+    }
+
+    pub fn register(&self, id: i64, form: &Qualification) -> Answer<Registered> {
+        self.store().register(&self.session()?, id, form, &self.settings.chrono).map_err(say)
+    }
+
+    pub fn contacts(&self, typed: &str) -> Answer<Vec<Contact>> {
+        self.session()?;
+        self.store().search_contacts(typed, 10).map_err(say)
+    }
+
+    pub fn create_contact(&self, contact: &NewContact) -> Answer<i64> {
+        self.store().create_contact(&self.session()?, contact).map(|(id, _)| id).map_err(say)
+    }
+
+    pub fn catalogue(&self) -> Answer<Catalogue> {
+        self.session()?;
+        self.store().catalogue().map_err(say)
+    }
+
+    /// The capture journal, newest first.
+    pub fn intakes(&self) -> Answer<Vec<Intake>> {
+        let s = self.session()?;
+        self.require(&s, &[Role::Operator, Role::Lead], "la capture")?;
+        self.store().recent_intakes(200).map_err(say)
+    }
+
+    /// Puts a quarantined original back into its scanner folder, where the watcher
+    /// takes it again (a new journal row; the failed one stays as history).
+    pub fn retry_intake(&self, id: i64) -> Answer<()> {
+        let s = self.session()?;
+        self.require(&s, &[Role::Operator, Role::Lead], "la capture")?;
+        let intake = self.store().intake(id).map_err(say)?;
+        let quarantined = match (&intake.state, &intake.moved_to) {
+            (IntakeState::Failed, Some(path)) if !path.is_empty() => PathBuf::from(path),
+            _ => return Err(format!("le lot n° {id} n'est pas en quarantaine")),
+        };
+        let source = Path::new(&intake.source_path);
+        let name = source.file_name().ok_or_else(|| format!("nom de fichier illisible : {}", intake.source_path))?;
+        let folder = source.parent().unwrap_or(&self.inbox.folder);
+        let mut back = folder.join(name);
+        if back.exists() {
+            back = folder.join(format!("{id}-{}", name.to_string_lossy()));
+        }
+        pli_watch::move_path(&quarantined, &back).map_err(|e| {
+            format!("« {} » ne peut pas revenir dans « {} » : {e}", quarantined.display(), folder.display())
+        })?;
+        // The note beside it told why it failed; the journal keeps that.
+        let _ = std::fs::remove_file(
+            quarantined
+                .with_file_name(format!("{}.error.txt", quarantined.file_name().unwrap_or_default().to_string_lossy())),
+        );
+        tracing::info!(intake = id, to = %back.display(), "lot remis au scanner par {}", s.viewer.login);
+        Ok(())
+    }
+
+    /// A batch's courriers and their pages, for the split check.
+    pub fn batch_check(&self, batch: i64) -> Answer<BatchCheck> {
+        let s = self.session()?;
+        let store = self.store();
+        let source = store
+            .connection()
+            .query_row("SELECT source_path FROM batch WHERE id = ?1", [batch], |r| r.get::<_, String>(0))
+            .map_err(|_| format!("lot n° {batch} introuvable"))?;
+        let mut courriers = Vec::new();
+        for id in store.batch_courriers(&s, batch).map_err(say)? {
+            let view = store.courrier(&s, id).map_err(say)?;
+            let pages = store.pages(&s, id).map_err(say)?;
+            courriers.push(BatchCourrier {
+                id,
+                state: view.state,
+                chrono: view.chrono,
+                separator: view.separator,
+                direction_hint: view.direction_hint,
+                pages: pages.iter().map(|p| PageView::of(id, p)).collect(),
+            });
+        }
+        Ok(BatchCheck { batch, source, courriers })
+    }
+
+    pub fn correct_split(&self, edit: &SplitEdit) -> Answer<Vec<i64>> {
+        self.store().edit_split(&self.session()?, edit, &pli_capture::pdf::Composer).map_err(say)
+    }
+
+    pub fn search(&self, query: &str, filters: &SearchFilters) -> Answer<Vec<SearchResult>> {
+        self.store().search_filtered(&self.session()?, query, filters, 100).map_err(say)
+    }
+
+    /// The PDF's path, for the system viewer; opening it is recorded as a reading.
+    pub fn pdf_to_open(&self, id: i64) -> Answer<PathBuf> {
+        self.store()
+            .content(&self.session()?, id)
+            .map_err(say)?
+            .pdf
+            .ok_or_else(|| format!("le courrier {id} n'a pas de PDF (reçu sur papier)"))
+    }
+
+    /// The activity of the local days `from..=to` (`YYYY-MM-DD`).
+    pub fn activity(&self, from: &str, to: &str) -> Answer<Report> {
+        let s = self.session()?;
+        self.require(&s, &[Role::Lead], "l'activité")?;
+        let (from, to) = (day(from)?, day(to)?);
+        // Its own connection: a long report does not hold the window's.
+        let store = Store::open(&self.settings.data_dir).map_err(say)?;
+        store.activity_report(from, to, &pli_core::stats::Settings::default()).map_err(say)
+    }
+
+    /// Writes the activity export under `<data>/exports/` and returns its path.
+    pub fn export_activity(&self, from: &str, to: &str, format: ExportFormat) -> Answer<PathBuf> {
+        let report = self.activity(from, to)?;
+        let (bytes, ext) = match format {
+            ExportFormat::Csv => (pli_store::stats::to_csv(&report).into_bytes(), "csv"),
+            ExportFormat::Xlsx => (pli_store::stats::to_xlsx(&report)?, "xlsx"),
+        };
+        self.write_export(&format!("activite-{from}-{to}.{ext}"), &bytes)
+    }
+
+    fn write_export(&self, name: &str, bytes: &[u8]) -> Answer<PathBuf> {
+        let dir = self.settings.data_dir.join("exports");
+        std::fs::create_dir_all(&dir).map_err(|e| format!("dossier « {} » : {e}", dir.display()))?;
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|e| format!("écriture de « {} » : {e}", path.display()))?;
+        Ok(path)
+    }
+
+    pub fn save_direction(&self, row: &DirectionRow) -> Answer<()> {
+        let s = self.session()?;
+        self.require(&s, &[Role::Lead], "l'administration")?;
+        self.store().save_direction(row, &self.actor(&s)).map_err(say)
+    }
+
+    pub fn save_document_type(&self, row: &DocumentTypeRow) -> Answer<()> {
+        let s = self.session()?;
+        self.require(&s, &[Role::Lead], "l'administration")?;
+        self.store().save_document_type(row, &self.actor(&s)).map_err(say)
+    }
+
+    pub fn save_user(&self, row: &UserRow, password: &str) -> Answer<()> {
+        let s = self.session()?;
+        self.require(&s, &[Role::Lead], "l'administration")?;
+        self.store().save_user(row, password, &self.actor(&s)).map_err(say)
+    }
+
+    /// Scanner profiles shipped with Pli and those of `<data>/scanner-profiles/`.
+    pub fn profiles(&self) -> Answer<Vec<ProfileView>> {
+        self.session()?;
+        let extra = self.settings.data_dir.join("scanner-profiles");
+        let mut names: Vec<String> = pli_capture::profile::BUILT_IN.iter().map(|(n, _)| n.to_string()).collect();
+        if let Ok(entries) = std::fs::read_dir(&extra) {
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "toml")
+                    && let Some(stem) = p.file_stem()
+                {
+                    names.push(stem.to_string_lossy().into_owned());
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        names
+            .iter()
+            .map(|n| {
+                let p = Profile::find(n, Some(&extra)).map_err(say)?;
+                let watched = p.name == self.inbox.profile.name;
+                Ok(ProfileView {
+                    folder: if watched {
+                        Some(self.inbox.folder.display().to_string())
+                    } else {
+                        p.input.folder.as_ref().map(|f| f.display().to_string())
+                    },
+                    watched,
+                    watch_mode: format!("{:?}", p.input.watch).to_lowercase(),
+                    formats: p.input.formats.iter().map(|f| format!("{f:?}").to_lowercase()).collect(),
+                    description: p.description,
+                    name: p.name,
+                })
+            })
+            .collect()
+    }
+
+    /// Writes separator sheets (one per direction code; a plain one when none) to
+    /// `<data>/exports/` and returns the PDF's path.
+    pub fn separator_sheets(&self, directions: &[String]) -> Answer<PathBuf> {
+        let s = self.session()?;
+        self.require(&s, &[Role::Operator, Role::Lead], "les feuilles de séparation")?;
+        let sheets = pli_capture::pdf::sheets_for_directions(directions)?;
+        let name = if directions.is_empty() {
+            "separateurs".to_string()
+        } else {
+            format!("separateurs-{}", directions.join("-"))
+        };
+        self.write_export(&format!("{name}.pdf"), &pli_capture::pdf::separator_sheets_pdf(&sheets))
+    }
+}
+
+fn day(text: &str) -> Answer<jiff::civil::Date> {
+    text.trim().parse().map_err(|_| format!("date illisible « {text} » (attendu AAAA-MM-JJ)"))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,218 @@
+//! The desktop's services end to end, without a window: first start on an empty data
+//! folder, the demo batch captured by the background watcher (real OCR), then an
+//! operator and a referent at work through the same calls the window makes.
+
+use super::*;
+use pli_core::split::SplitEdit;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+fn settings(data: &Path, demo_batch: bool) -> DeskSettings {
+    DeskSettings {
+        data_dir: data.to_path_buf(),
+        scanner_folder: data.join("scanner"),
+        scanner_profile: "generic-pdf".into(),
+        demo_batch,
+        workstation: "poste-test".into(),
+        chrono: ChronoFormat::default(),
+    }
+}
+
+#[test]
+fn first_start_captures_the_demo_batch_and_a_letter_goes_through_its_life() {
+    let data = tempfile::tempdir().unwrap();
+    let desk = Desk::open(settings(data.path(), true)).unwrap();
+    let start = desk.startup();
+    assert!(start.demo, "an empty data folder gets the demo organisation");
+    assert_eq!(start.demo_accounts.len(), 4);
+    assert!(data.path().join("scanner/lot-demo.pdf").is_file(), "the demo batch waits in the scanner folder");
+
+    // The watcher takes the demo batch; its events arrive as the window would get them.
+    let stop = Arc::new(AtomicBool::new(false));
+    let events = Arc::new(Mutex::new(Vec::<WatchEvent>::new()));
+    let sink = events.clone();
+    let watcher = desk.start_watcher(stop.clone(), move |e| sink.lock().unwrap().push(e));
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let batch = loop {
+        let done = events.lock().unwrap().iter().find_map(|e| match e {
+            WatchEvent::BatchDone { batch, courriers, .. } => Some((*batch, *courriers)),
+            _ => None,
+        });
+        if let Some(done) = done {
+            break done;
+        }
+        assert!(Instant::now() < deadline, "the demo batch was not captured: {:?}", events.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    stop.store(true, Ordering::SeqCst);
+    watcher.join().unwrap();
+    assert_eq!(batch.1, 4, "the demo batch holds four letters");
+    let progress = events.lock().unwrap().iter().filter(|e| matches!(e, WatchEvent::PageRecognised { .. })).count();
+    assert!(progress >= 4, "progress streamed page by page ({progress} events)");
+
+    // Nobody signed in: nothing is shown.
+    assert!(desk.baskets().unwrap_err().contains("reconnectez-vous"));
+    assert!(desk.sign_in("accueil", "mauvais").unwrap_err().contains("incorrect"));
+
+    let me = desk.sign_in("accueil", DEMO_PASSWORD).unwrap();
+    assert!(me.operator && !me.referent);
+    assert_eq!(me.roles, vec!["operator"]);
+    let intakes = desk.intakes().unwrap();
+    assert_eq!(intakes[0].state, IntakeState::Done);
+    assert_eq!(intakes[0].batch_id, Some(batch.0));
+
+    // The split check: four courriers in scan order, each page with its images.
+    let check = desk.batch_check(batch.0).unwrap();
+    assert_eq!(check.courriers.len(), 4);
+    let first = &check.courriers[0];
+    let (mime, thumb) = desk.image(first.pages[0].thumbnail.trim_start_matches("pli://localhost")).unwrap();
+    assert!(!thumb.is_empty() && mime.starts_with("image/"));
+    let path = first.pages[0].src.trim_start_matches("pli://localhost");
+    let (mime, jpeg) = desk.image(path.split('?').next().unwrap()).unwrap();
+    assert_eq!(mime, "image/jpeg");
+    let page = image::load_from_memory(&jpeg).unwrap();
+    assert!(page.height() > page.width() && page.height() <= 2000, "a portrait page at screen size");
+    assert!(desk.image("/page/999999/0").is_err(), "no image of a courrier one may not see");
+
+    // Merge the second letter into the first, then split it back: the same pages.
+    let (a, b) = (check.courriers[0].id, check.courriers[1].id);
+    let pages_a = check.courriers[0].pages.len();
+    desk.correct_split(&SplitEdit::Merge { into: a, from: b }).unwrap();
+    assert_eq!(desk.batch_check(batch.0).unwrap().courriers.len(), 3);
+    let changed = desk.correct_split(&SplitEdit::SplitAt { courrier: a, position: pages_a }).unwrap();
+    let again = desk.batch_check(batch.0).unwrap();
+    assert_eq!(again.courriers.len(), 4);
+    let new = *changed.last().unwrap();
+    assert_eq!(again.courriers[1].id, new, "the split-off letter sits where it was scanned");
+
+    // Qualify the first of the queue with the suggestions the OCR gives.
+    let id = desk.next_to_qualify(None).unwrap().unwrap();
+    let s = desk.suggestions(id).unwrap();
+    let subject = s.subject.as_ref().expect("a subject read from « Objet : »").value.clone();
+    let direction = s.main_direction.as_ref().expect("the separator's direction").value.clone();
+    let form = Qualification {
+        document_type: Some("COUR".into()),
+        subject: Some(subject.clone()),
+        main_direction: Some(direction.clone()),
+        arrival_date: Some(time_today()),
+        ..Default::default()
+    };
+    let missing = desk.register(id, &Qualification::default()).unwrap_err();
+    assert!(missing.contains("objet"), "{missing}");
+    let registered = desk.register(id, &form).unwrap();
+    assert!(registered.chrono.starts_with("A-"));
+    assert_ne!(desk.next_to_qualify(Some(id)).unwrap(), Some(id), "the queue moves on");
+
+    // The referent of DRH and DAF finds it in « À traiter », redirects, returns it.
+    desk.sign_out();
+    let me = desk.sign_in("referent", DEMO_PASSWORD).unwrap();
+    assert!(me.referent);
+    let baskets = desk.baskets().unwrap();
+    let to_process = baskets.iter().find(|b| b.name == "À traiter").unwrap();
+    if direction == "DRH" || direction == "DAF" {
+        assert!(to_process.count >= 1);
+        assert!(desk.basket("À traiter").unwrap().iter().any(|c| c.id == id));
+        let other = if direction == "DRH" { "DAF" } else { "DRH" };
+        let redirect = Act::Redirect { to: other.into(), reason: "relève de l'autre direction".into() };
+        assert_eq!(desk.act(id, &redirect).unwrap(), CourrierState::ToProcess);
+        assert_eq!(desk.act(id, &Act::Take).unwrap(), CourrierState::InProgress);
+        assert_eq!(desk.act(id, &Act::Close { note: Some("réponse envoyée".into()) }).unwrap(), CourrierState::Closed);
+        let kinds: Vec<String> = desk.history(id).unwrap().into_iter().map(|h| h.kind).collect();
+        for kind in ["courrier_registered", "courrier_redirected", "courrier_taken", "courrier_closed"] {
+            assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
+        }
+    } else {
+        assert!(desk.courrier(id).is_err(), "a DOS letter is not for the DRH/DAF referent");
+    }
+    let hits = desk.search(&subject, &SearchFilters::default()).unwrap();
+    assert_eq!(hits.iter().any(|h| h.courrier == id), direction != "DOS");
+
+    // The lead reads the week and exports it; the operator may not.
+    assert!(desk.activity("2026-01-01", "2026-01-07").unwrap_err().contains("réservé"));
+    desk.sign_out();
+    desk.sign_in("pilote", DEMO_PASSWORD).unwrap();
+    let paris = pli_core::stats::Settings::default().time_zone;
+    let today = jiff::Timestamp::now().to_zoned_datetime(paris).date().to_string();
+    let report = desk.activity(&today, &today).unwrap();
+    assert_eq!(report.days[0].scanned, 4);
+    assert_eq!(report.days[0].registered, 1);
+    let xlsx = desk.export_activity(&today, &today, ExportFormat::Xlsx).unwrap();
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"), "an XLSX is a zip");
+    let sheet = desk.separator_sheets(&["DRH".into()]).unwrap();
+    assert!(std::fs::read(&sheet).unwrap().starts_with(b"%PDF"));
+    assert!(desk.profiles().unwrap().iter().any(|p| p.watched && p.name == "generic-pdf"));
+}
+
+fn time_today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+#[test]
+fn the_lead_edits_the_organisation_with_the_import_checks() {
+    let data = tempfile::tempdir().unwrap();
+    let desk = Desk::open(settings(data.path(), false)).unwrap();
+    assert!(!data.path().join("scanner/lot-demo.pdf").exists());
+    desk.sign_in("pilote", DEMO_PASSWORD).unwrap();
+    let dsi = DirectionRow { code: "DSI".into(), name: "Numérique".into(), parent: Some("DG".into()), active: true };
+    desk.save_direction(&dsi).unwrap();
+    let bad = DirectionRow { parent: Some("NULLE".into()), ..dsi.clone() };
+    assert!(desk.save_direction(&bad).unwrap_err().contains("NULLE"));
+    let user =
+        UserRow {
+            login: "dsi".into(), name: "Référent DSI".into(), roles: vec!["referent:DSI".into()], active: true
+        };
+    assert!(desk.save_user(&user, "court").unwrap_err().contains("8 caractères"));
+    desk.save_user(&user, "motdepasse-dsi").unwrap();
+    let t = DocumentTypeRow {
+        code: "SUB".into(),
+        name: "Subvention".into(),
+        deadline_days: 60,
+        undelivered: false,
+        active: true,
+    };
+    desk.save_document_type(&t).unwrap();
+    let catalogue = desk.catalogue().unwrap();
+    assert!(catalogue.directions.contains(&dsi));
+    assert!(catalogue.users.contains(&user));
+    assert!(catalogue.document_types.contains(&t));
+    desk.sign_out();
+    assert!(desk.sign_in("dsi", "motdepasse-dsi").unwrap().referent);
+    assert!(desk.save_direction(&dsi).unwrap_err().contains("réservé"), "only the lead administers");
+}
+
+/// `ui/src/bindings/` is what ts-rs makes of the Rust types today. `make bindings`
+/// (PLI_WRITE_BINDINGS=1) rewrites it.
+#[test]
+fn typescript_bindings_match_the_rust_types() {
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/bindings");
+    if std::env::var_os("PLI_WRITE_BINDINGS").is_some() {
+        let _ = std::fs::remove_dir_all(&committed);
+        export_bindings(&committed).unwrap();
+        return;
+    }
+    let fresh = tempfile::tempdir().unwrap();
+    export_bindings(fresh.path()).unwrap();
+    fn list(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                list(root, &path, out);
+            } else {
+                let name = path.strip_prefix(root).unwrap().display().to_string();
+                out.push((name, std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+        out.sort();
+    }
+    let files = |root: &Path| {
+        let mut out = Vec::new();
+        list(root, root, &mut out);
+        out
+    };
+    let (want, have) = (files(fresh.path()), files(&committed));
+    let names = |f: &[(String, String)]| f.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&have), names(&want), "ui/src/bindings is out of date: run `make bindings`");
+    for ((name, a), (_, b)) in want.iter().zip(&have) {
+        assert_eq!(a, b, "ui/src/bindings/{name} is out of date: run `make bindings`");
+    }
+}

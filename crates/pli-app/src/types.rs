@@ -1,0 +1,142 @@
+//! The shapes only the window needs; the TypeScript of `ui/src/bindings/` is generated
+//! from them and from the library types they carry.
+
+use pli_core::CourrierState;
+use pli_store::registry::StoredPage;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// What the window knows before anyone signs in.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Startup {
+    pub data_dir: String,
+    pub scanner_folder: String,
+    pub scanner_profile: String,
+    /// The demo organisation is installed (first start on an empty data folder).
+    pub demo: bool,
+    pub demo_accounts: Vec<DemoAccount>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DemoAccount {
+    pub login: String,
+    pub password: String,
+    pub roles: String,
+}
+
+/// The signed-in user.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Me {
+    pub login: String,
+    pub name: String,
+    /// As in the users sheet: `operator`, `referent:DRH`, `agent:DAF`, `lead`.
+    pub roles: Vec<String>,
+    pub operator: bool,
+    pub referent: bool,
+    pub agent: bool,
+    pub lead: bool,
+}
+
+/// A page, with the `pli://` URLs of its thumbnail and of its full image.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PageView {
+    pub position: usize,
+    pub source_index: usize,
+    pub rotation: u32,
+    pub thumbnail: String,
+    pub src: String,
+}
+
+impl PageView {
+    pub(crate) fn of(courrier: i64, p: &StoredPage) -> PageView {
+        // The file names change when a correction rewrites a page: a new URL, no stale cache.
+        let version = |path: &str| path.rsplit('/').next().unwrap_or("").to_string();
+        PageView {
+            position: p.position,
+            source_index: p.source_index,
+            rotation: p.rotation,
+            thumbnail: format!("pli://localhost/thumb/{courrier}/{}?v={}", p.position, version(&p.thumbnail)),
+            src: format!("pli://localhost/page/{courrier}/{}?v={}-{}", p.position, version(&p.pdf), p.rotation),
+        }
+    }
+}
+
+/// A batch as the split check shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct BatchCheck {
+    pub batch: i64,
+    pub source: String,
+    pub courriers: Vec<BatchCourrier>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct BatchCourrier {
+    pub id: i64,
+    pub state: CourrierState,
+    pub chrono: Option<String>,
+    pub separator: Option<String>,
+    pub direction_hint: Option<String>,
+    pub pages: Vec<PageView>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+/// A scanner profile for the administration screen.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ProfileView {
+    pub name: String,
+    pub description: String,
+    pub folder: Option<String>,
+    /// The one this window watches.
+    pub watched: bool,
+    pub watch_mode: String,
+    pub formats: Vec<String>,
+}
+
+/// Writes the TypeScript of every type the window receives or sends into `dir`
+/// (one file per type, as `ui/src/bindings/` holds them).
+pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
+    use pli_store::org::{Catalogue, DirectionRow, DocumentTypeRow, UserRow};
+    use pli_store::registry::{
+        Act, BasketCount, Contact, CourrierSummary, NewContact, Registered, SearchFilters, SearchResult, Suggestions,
+    };
+    let cfg = ts_rs::Config::new().with_large_int("number").with_out_dir(dir);
+    macro_rules! export {
+        ($($t:ty),* $(,)?) => { $( <$t as TS>::export_all(&cfg)?; )* };
+    }
+    export!(
+        Startup,
+        Me,
+        PageView,
+        BatchCheck,
+        ExportFormat,
+        ProfileView,
+        Act,
+        BasketCount,
+        Contact,
+        CourrierSummary,
+        NewContact,
+        Registered,
+        SearchFilters,
+        SearchResult,
+        Suggestions,
+        Catalogue,
+        DirectionRow,
+        DocumentTypeRow,
+        UserRow,
+        pli_store::CourrierView,
+        pli_store::HistoryEntry,
+        pli_store::Intake,
+        pli_core::CourrierState,
+        pli_core::registration::Qualification,
+        pli_core::split::SplitEdit,
+        pli_core::stats::Report,
+        pli_watch::WatchEvent,
+    );
+    Ok(())
+}
