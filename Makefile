@@ -5,7 +5,7 @@ CARGO ?= cargo
 PLI_DATA ?= $(HOME)/.local/share/pli
 DEMO := assets/demo/lot-demo.pdf
 
-.PHONY: all deps run test bench e2e clean-demo
+.PHONY: all deps ui run run-headless test bench e2e bindings clean-demo
 
 all: test
 
@@ -13,26 +13,49 @@ all: test
 deps:
 	@scripts/install-deps.sh
 
-# Ingest the demo batch into the default data folder and search it.
+# The window's front end (TypeScript, Vite): installed from the lock file, built into ui/dist,
+# which the desktop build embeds.
+ui: deps
+	@[ -d ui/node_modules ] && [ ui/node_modules/.package-lock.json -nt ui/package-lock.json ] || (cd ui && npm ci --no-audit --no-fund)
+	cd ui && npm run build
+
+# The desktop window on the default data folder: on first start, the demo organisation and
+# the demo batch, captured in the background. Without a display: the headless pipeline.
 run: deps
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		$(MAKE) --no-print-directory ui && $(CARGO) build -p pli-desktop && \
+		PLI_DATA="$(PLI_DATA)" ./target/debug/pli-desktop; \
+	else \
+		echo "Pas d'écran (DISPLAY/WAYLAND_DISPLAY vides) : la fenêtre ne peut pas s'ouvrir ;"; \
+		echo "chaîne sans fenêtre sur le lot de démonstration. / No display: headless pipeline on the demo batch."; \
+		$(MAKE) --no-print-directory run-headless; \
+	fi
+
+# Ingest the demo batch into the default data folder and search it.
+run-headless: deps
 	$(CARGO) build --release -p pli-cli
 	./target/release/pli --data "$(PLI_DATA)" ingest "$(DEMO)"
 	./target/release/pli --data "$(PLI_DATA)" search "objet"
 
-# Every test of the workspace: unit, whole-pipeline, real samples, PDF checks; and the
-# desktop shell must build.
-test: deps
+# Every test: the front end's (Vitest), then the workspace's (unit, whole-pipeline, real
+# samples, PDF checks, the desktop's services) and the desktop driven in a real WebKit
+# webview (Xvfb, WebKitWebDriver, tauri-driver; screenshots in target/e2e/).
+test: deps ui
 	@command -v cargo-nextest >/dev/null || $(CARGO) install --locked cargo-nextest
+	@command -v tauri-driver >/dev/null || $(CARGO) install --locked tauri-driver
+	cd ui && npm test
 	$(CARGO) fmt --check
 	$(CARGO) nextest run --no-fail-fast
 	$(CARGO) test --doc
-	$(CARGO) build -p pli-desktop
 
-# The desktop in a real WebKit webview (Xvfb, WebKitWebDriver, tauri-driver); a
-# screenshot lands in target/e2e/. Joins `make test` with the desktop issue.
-e2e: deps
+# The WebKit scenario alone (screenshots in target/e2e/).
+e2e: deps ui
 	@command -v tauri-driver >/dev/null || $(CARGO) install --locked tauri-driver
-	$(CARGO) test -p pli-desktop --test e2e -- --ignored
+	$(CARGO) nextest run -p pli-desktop --test e2e --no-capture
+
+# Regenerate ui/src/bindings from the Rust types (a test fails when they drift).
+bindings:
+	PLI_WRITE_BINDINGS=1 $(CARGO) test -p pli-app typescript_bindings
 
 # Throughput, separator detection, memory, search: figures, not pass/fail.
 bench: deps

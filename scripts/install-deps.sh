@@ -12,8 +12,10 @@ want=(
   poppler-utils fonts-dejavu-core fonts-liberation2
   # desktop: Tauri 2 on WebKitGTK, and its end-to-end tests
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev libssl-dev
-  webkit2gtk-driver xvfb xauth
+  webkit2gtk-driver xvfb xauth xdg-utils
 )
+# The window's front end is built with Node.js and npm (the machine's own when present).
+command -v npm >/dev/null || want+=(nodejs npm)
 if [ "${1:-}" = "--core" ]; then
   # Without the desktop: enough for the library, the CLI and their tests.
   want=("${want[@]:0:14}")

@@ -1,39 +1,182 @@
-//! Pli's desktop shell: a Tauri window over the core services. Commands are thin:
-//! they open the store and return what the core says; no rule lives here.
+//! Pli's desktop shell: a Tauri window over `pli-app`. Each command forwards to the
+//! [`Desk`]; no rule lives here. Commands run off the main thread (`async`), so long
+//! work never freezes the window; capture runs in its own thread and streams its
+//! progress to the window as `watch` events. Page images are served on `pli://`.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-use pli_store::Store;
-use serde::Serialize;
-use std::path::PathBuf;
+use pli_app::{Answer, BatchCheck, Desk, DeskSettings, ExportFormat, Me, PageView, ProfileView, Startup};
+use pli_core::CourrierState;
+use pli_core::registration::Qualification;
+use pli_core::split::SplitEdit;
+use pli_core::stats::Report;
+use pli_store::org::{Catalogue, DirectionRow, DocumentTypeRow, UserRow};
+use pli_store::registry::{
+    Act, BasketCount, Contact, CourrierSummary, NewContact, Registered, SearchFilters, SearchResult, Suggestions,
+};
+use pli_store::{CourrierView, HistoryEntry, Intake};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tauri::{Emitter, State};
 
-/// What the home screen shows before anything else exists.
-#[derive(Serialize)]
-struct Overview {
-    data_dir: String,
-    courriers: i64,
+type D<'a> = State<'a, Arc<Desk>>;
+
+macro_rules! commands {
+    ($( fn $name:ident($($arg:ident : $ty:ty),*) -> $out:ty => |$desk:ident| $body:expr; )*) => {
+        $(
+            #[tauri::command(async)]
+            fn $name(desk: D<'_>, $($arg: $ty),*) -> Answer<$out> {
+                let $desk = desk.inner();
+                $body
+            }
+        )*
+    };
 }
 
-fn data_dir() -> Result<PathBuf, String> {
-    if let Some(dir) = std::env::var_os("PLI_DATA") {
-        return Ok(PathBuf::from(dir));
+commands! {
+    fn startup() -> Startup => |d| Ok(d.startup());
+    fn sign_in(login: String, password: String) -> Me => |d| d.sign_in(&login, &password);
+    fn sign_out() -> () => |d| { d.sign_out(); Ok(()) };
+    fn me() -> Option<Me> => |d| d.me();
+    fn baskets() -> Vec<BasketCount> => |d| d.baskets();
+    fn basket(name: String) -> Vec<CourrierSummary> => |d| d.basket(&name);
+    fn courrier(id: i64) -> CourrierView => |d| d.courrier(id);
+    fn pages(id: i64) -> Vec<PageView> => |d| d.pages(id);
+    fn text(id: i64) -> String => |d| d.text(id);
+    fn history(id: i64) -> Vec<HistoryEntry> => |d| d.history(id);
+    fn act(id: i64, act: Act) -> CourrierState => |d| d.act(id, &act);
+    fn next_to_qualify(after: Option<i64>) -> Option<i64> => |d| d.next_to_qualify(after);
+    fn suggestions(id: i64) -> Suggestions => |d| d.suggestions(id);
+    fn save_draft(id: i64, form: Qualification) -> () => |d| d.save_draft(id, &form);
+    fn register(id: i64, form: Qualification) -> Registered => |d| d.register(id, &form);
+    fn contacts(typed: String) -> Vec<Contact> => |d| d.contacts(&typed);
+    fn create_contact(contact: NewContact) -> i64 => |d| d.create_contact(&contact);
+    fn catalogue() -> Catalogue => |d| d.catalogue();
+    fn intakes() -> Vec<Intake> => |d| d.intakes();
+    fn retry_intake(intake: i64) -> () => |d| d.retry_intake(intake);
+    fn batch_check(batch: i64) -> BatchCheck => |d| d.batch_check(batch);
+    fn correct_split(edit: SplitEdit) -> Vec<i64> => |d| d.correct_split(&edit);
+    fn search(query: String, filters: SearchFilters) -> Vec<SearchResult> => |d| d.search(&query, &filters);
+    fn open_pdf(id: i64) -> () => |d| open_with_system(&d.pdf_to_open(id)?);
+    fn activity(from: String, to: String) -> Report => |d| d.activity(&from, &to);
+    fn export_activity(from: String, to: String, format: ExportFormat) -> String =>
+        |d| d.export_activity(&from, &to, format).map(|p| p.display().to_string());
+    fn save_direction(row: DirectionRow) -> () => |d| d.save_direction(&row);
+    fn save_document_type(row: DocumentTypeRow) -> () => |d| d.save_document_type(&row);
+    fn save_user(row: UserRow, password: String) -> () => |d| d.save_user(&row, &password);
+    fn profiles() -> Vec<ProfileView> => |d| d.profiles();
+    fn separator_sheets(directions: Vec<String>) -> String => |d| {
+        let pdf = d.separator_sheets(&directions)?;
+        open_with_system(&pdf)?;
+        Ok(pdf.display().to_string())
+    };
+}
+
+/// Hands a file to the desktop's viewer (PDF reader, printing); never waits for it.
+fn open_with_system(path: &Path) -> Answer<()> {
+    if std::env::var_os("PLI_NO_OPEN").is_some() {
+        return Ok(()); // tests: no viewer window over the app
     }
-    directories::ProjectDirs::from("fr", "Pli", "pli")
-        .map(|d| d.data_dir().to_path_buf())
-        .ok_or_else(|| "dossier de données introuvable : définissez PLI_DATA".to_string())
-}
-
-#[tauri::command]
-fn overview() -> Result<Overview, String> {
-    let dir = data_dir()?;
-    let store = Store::open(&dir).map_err(|e| e.to_string())?;
-    let courriers = store.courrier_count().map_err(|e| e.to_string())?;
-    Ok(Overview { data_dir: dir.display().to_string(), courriers })
+    std::process::Command::new("xdg-open")
+        .arg(path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(drop)
+        .map_err(|e| format!("« {} » ne peut pas être ouvert (xdg-open : {e})", path.display()))
 }
 
 fn main() {
-    tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![overview])
-        .run(tauri::generate_context!())
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        eprintln!(
+            "Pli : pas d'écran (ni DISPLAY ni WAYLAND_DISPLAY) : la fenêtre ne peut pas s'ouvrir. \
+             `make run` lance alors la chaîne sans fenêtre sur le lot de démonstration.\n\
+             Pli: no display; `make run` runs the headless pipeline on the demo batch instead."
+        );
+        std::process::exit(3);
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PLI_LOG").unwrap_or_else(|_| "info".into()))
+        .init();
+    let desk = match DeskSettings::from_env().and_then(Desk::open) {
+        Ok(desk) => Arc::new(desk),
+        Err(e) => {
+            eprintln!("Pli ne peut pas démarrer : {e}");
+            std::process::exit(1);
+        }
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let images = desk.clone();
+    let app = tauri::Builder::default()
+        .manage(desk.clone())
+        .register_asynchronous_uri_scheme_protocol("pli", move |_ctx, request, responder| {
+            let desk = images.clone();
+            let path = request.uri().path().to_string();
+            // Decoding a scanned page takes a while: off the webview's thread.
+            tauri::async_runtime::spawn_blocking(move || {
+                let response = match desk.image(&path) {
+                    Ok((mime, bytes)) => tauri::http::Response::builder()
+                        .header("Content-Type", mime)
+                        .header("Cache-Control", "max-age=3600")
+                        .body(bytes),
+                    Err(e) => tauri::http::Response::builder()
+                        .status(404)
+                        .header("Content-Type", "text/plain; charset=utf-8")
+                        .body(e.into_bytes()),
+                };
+                responder.respond(response.expect("a well-formed response"));
+            });
+        })
+        .invoke_handler(tauri::generate_handler![
+            startup,
+            sign_in,
+            sign_out,
+            me,
+            baskets,
+            basket,
+            courrier,
+            pages,
+            text,
+            history,
+            act,
+            next_to_qualify,
+            suggestions,
+            save_draft,
+            register,
+            contacts,
+            create_contact,
+            catalogue,
+            intakes,
+            retry_intake,
+            batch_check,
+            correct_split,
+            search,
+            open_pdf,
+            activity,
+            export_activity,
+            save_direction,
+            save_document_type,
+            save_user,
+            profiles,
+            separator_sheets
+        ])
+        .build(tauri::generate_context!())
         .expect("the Pli window could not start");
+    let handle = app.handle().clone();
+    let watcher = Some(desk.start_watcher(stop.clone(), move |event| {
+        if let Err(e) = handle.emit("watch", &event) {
+            tracing::warn!("événement de capture non transmis à la fenêtre : {e}");
+        }
+    }));
+    let mut watcher = watcher;
+    app.run(move |_app, event| {
+        if let tauri::RunEvent::Exit = event {
+            // The batch in hand is abandoned safely and taken again at the next start.
+            stop.store(true, Ordering::SeqCst);
+            if let Some(w) = watcher.take() {
+                let _ = w.join();
+            }
+        }
+    });
 }

@@ -1,0 +1,81 @@
+import { cleanup, fireEvent, render, waitFor } from "@testing-library/preact";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { WatchEvent } from "../bindings/WatchEvent";
+import { setLang } from "../lib/i18n";
+import { route } from "../lib/route";
+
+let emit: (e: WatchEvent) => void = () => {};
+const unlisten = vi.fn();
+
+vi.mock("../api", () => ({
+  api: { intakes: vi.fn(), retryIntake: vi.fn(), startup: vi.fn() },
+  onWatch: vi.fn((handler: (e: WatchEvent) => void) => {
+    emit = handler;
+    return Promise.resolve(unlisten);
+  }),
+}));
+
+import { api } from "../api";
+import { Capture } from "./Capture";
+
+const mocked = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
+
+const intake = (id: number, state: string, over: object = {}) => ({
+  id,
+  profile: "accueil",
+  source_path: `/scan/lot-${id}.pdf`,
+  content_hash: "h",
+  state,
+  interrupted: 0,
+  batch_id: null,
+  error: null,
+  moved_to: null,
+  seen_at: "2026-03-02T08:00:00Z",
+  ...over,
+});
+
+describe("Capture", () => {
+  beforeEach(() => {
+    setLang("fr");
+    mocked.startup.mockResolvedValue({ data_dir: "/d", scanner_folder: "/srv/scanner", scanner_profile: "accueil", demo: false, demo_accounts: [] });
+    mocked.intakes.mockResolvedValue([
+      intake(1, "done", { batch_id: 4, moved_to: "/d/archive/lot-1.pdf" }),
+      intake(2, "failed", { error: "PDF illisible", moved_to: "/d/quarantine/lot-2.pdf" }),
+    ]);
+    mocked.retryIntake.mockResolvedValue(null);
+  });
+  afterEach(() => {
+    cleanup();
+    vi.clearAllMocks();
+  });
+
+  it("lists the journal with the ways to check a batch or retry a file", async () => {
+    render(<Capture />);
+    await waitFor(() => expect(document.querySelector('tr[data-intake="1"][data-state="done"]')).not.toBeNull());
+    const failed = document.querySelector('tr[data-intake="2"][data-state="failed"]')!;
+    expect(failed.textContent).toContain("PDF illisible");
+    expect(failed.textContent).toContain("en échec");
+    expect(failed.textContent).toContain("/d/quarantine/lot-2.pdf");
+    await waitFor(() => expect(document.body.textContent).toContain("/srv/scanner"));
+    fireEvent.click(document.querySelector("button[data-retry='2']")!);
+    expect(mocked.retryIntake).toHaveBeenCalledWith(2);
+    fireEvent.click(document.querySelector("button[data-check-batch='4']")!);
+    expect(route.value).toEqual({ screen: "batch", params: { batch: 4 } });
+  });
+
+  it("shows batches in progress from the watch events, and unlistens when left", async () => {
+    const { unmount } = render(<Capture />);
+    await waitFor(() => expect(document.querySelector("tr[data-intake]")).not.toBeNull());
+    emit({ event: "batch_started", path: "/scan/lot-9.pdf", pages: 10 });
+    emit({ event: "page_recognised", path: "/scan/lot-9.pdf", done: 4, pages: 10 });
+    await waitFor(() => expect(document.querySelector("progress")).not.toBeNull());
+    const bar = document.querySelector("progress")!;
+    expect(bar.getAttribute("max")).toBe("10");
+    expect(bar.getAttribute("value")).toBe("4");
+    emit({ event: "batch_done", path: "/scan/lot-9.pdf", batch: 5, courriers: 3, archived_to: "/d/a" });
+    await waitFor(() => expect(document.querySelector(".running progress")).toBeNull());
+    await waitFor(() => expect(mocked.intakes.mock.calls.length).toBeGreaterThan(1)); // refreshed after the events
+    unmount();
+    expect(unlisten).toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,78 @@
+// Home: the user's baskets with their counts; for operators, the way to capture and the
+// qualification queue. Counts refresh when shown and when the capture makes courriers.
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { api } from "../api";
+import type { BasketCount } from "../bindings/BasketCount";
+import { showError } from "../lib/errors";
+import { debounce } from "../lib/format";
+import { t, tn, tOr } from "../lib/i18n";
+import { navigate } from "../lib/route";
+import { me } from "../lib/session";
+import { useWatch } from "../lib/watch";
+
+export function Home() {
+  const user = me.value;
+  const [baskets, setBaskets] = useState<BasketCount[] | null>(null);
+
+  const refresh = useMemo(
+    () =>
+      debounce(() => {
+        api.baskets().then(setBaskets).catch(showError);
+      }, 250),
+    [],
+  );
+
+  useEffect(() => {
+    api.baskets().then(setBaskets).catch(showError);
+    return () => refresh.cancel();
+  }, []);
+
+  useWatch((e) => {
+    if (e.event === "courrier_created" || e.event === "batch_done") refresh();
+  });
+
+  const operator = !!user && (user.operator || user.lead);
+  return (
+    <section id="home" class="screen">
+      <h1>{user ? t("home.hello", { name: user.name }) : t("home.title")}</h1>
+      {operator && (
+        <div class="cards" aria-label={t("home.mailroom")}>
+          <button type="button" class="card home-card" data-home="qualify" onClick={() => navigate("qualify")}>
+            <span class="card-title">{t("home.qualify.title")}</span>
+            <span class="card-text">{t("home.qualify.text")}</span>
+          </button>
+          <button type="button" class="card home-card" data-home="capture" onClick={() => navigate("capture")}>
+            <span class="card-title">{t("home.capture.title")}</span>
+            <span class="card-text">{t("home.capture.text")}</span>
+          </button>
+        </div>
+      )}
+      <h2>{t("home.baskets")}</h2>
+      {baskets === null ? (
+        <p class="calm">{t("common.loading")}</p>
+      ) : baskets.length === 0 ? (
+        <p class="calm">{t("home.noBaskets")}</p>
+      ) : (
+        <div class="cards">
+          {baskets.map((b) => (
+            <button
+              type="button"
+              key={`${b.role}:${b.name}`}
+              class="card basket-card"
+              data-basket={b.name}
+              data-role={b.role}
+              onClick={() => navigate("baskets", { basket: b.name })}
+            >
+              <span class="card-title">{b.name}</span>
+              <span class="card-role">{tOr(`home.role.${b.role}`, b.role)}</span>
+              <span class="count" aria-hidden="true">
+                {b.count}
+              </span>
+              <span class="visually-hidden">{tn("home.count", b.count)}</span>
+            </button>
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}
