@@ -7,7 +7,8 @@ export default defineConfig({
   plugins: [preact()],
   base: "./",
   clearScreen: false,
-  server: { port: 1420, strictPort: true },
+  // The project README is read by a test (its shortcuts table), one level up.
+  server: { port: 1420, strictPort: true, fs: { allow: [".."] } },
   build: {
     outDir: "dist",
     emptyOutDir: true,

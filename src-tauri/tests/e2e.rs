@@ -7,7 +7,9 @@
 //! apart in the batch check with the keyboard, qualifies and registers the first letter
 //! with the suggested subject and direction; the referent finds it in « À traiter »,
 //! redirects it to the other direction, returns it to the mail room; the operator
-//! registers it again; the referent takes it, closes it and reads its history.
+//! registers it again; the referent takes it, closes it, reads its history and finds it
+//! by full-text search; the lead reads the week's activity and the organisation. A
+//! damaged file beside the batch goes to quarantine, and « Réessayer » takes it again.
 //!
 //! Every step saves a screenshot under `target/e2e/` for review. `make test` installs
 //! what it needs (Xvfb, WebKitWebDriver, tauri-driver) and builds the window first.
@@ -283,8 +285,14 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
     w.find("#capture, section");
     std::fs::copy(&batch, scanner.join("lot-e2e.pdf.part")).unwrap();
     std::fs::rename(scanner.join("lot-e2e.pdf.part"), scanner.join("lot-e2e.pdf")).unwrap();
+    std::fs::write(scanner.join("abime.pdf"), b"%PDF-1.4 truncated").unwrap();
     w.wait_for("the batch captured", Duration::from_secs(120), |w| w.count("tr[data-state=done]") == 1);
+    w.wait_for("the damaged file quarantined", Duration::from_secs(60), |w| w.count("tr[data-state=failed]") == 1);
+    assert!(w.text("tr[data-state=failed]").contains("abime.pdf"));
     w.step("capture-terminee");
+    // Retry puts it back in the scanner folder; still damaged, it fails again, with its reason.
+    w.click("button[data-retry]");
+    w.wait_for("the retry", Duration::from_secs(60), |w| w.count("tr[data-state=failed]") == 2);
 
     // Batch check: two courriers; the second holds two letters. Split it with the keyboard.
     w.click("button[data-check-batch]");
@@ -377,6 +385,26 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
     let show = "document.querySelector('#history').scrollIntoView({ block: 'center' })";
     w.call("POST", "execute/sync", Some(json!({ "script": show, "args": [] }))).unwrap();
     w.step("historique");
+
+    // Full-text search finds it, the words highlighted.
+    w.click("nav [data-nav=search]");
+    let word = subject.split_whitespace().max_by_key(|t| t.chars().count()).unwrap().to_string();
+    w.type_in("#search-input", &word);
+    w.press(&["\u{E007}"]);
+    w.wait_for("a hit", Duration::from_secs(10), |w| w.count(&format!(".hit[data-courrier=\"{courrier}\"] mark")) >= 1);
+    w.step("recherche");
+    w.sign_out();
+
+    // The lead reads the week's activity and sees the organisation.
+    w.sign_in("pilote");
+    w.click("nav [data-nav=activity]");
+    w.find("#activity svg.chart");
+    w.step("activite");
+    w.click("nav [data-nav=admin]");
+    w.find("table#directions");
+    assert!(w.text("table#users").contains("referent:DAF"));
+    assert!(w.text("table#profiles").contains("generic-pdf"));
+    w.step("administration");
 
     // The `?` overlay lists the shortcuts.
     w.click("body");

@@ -319,6 +319,9 @@ impl Desk {
             (IntakeState::Failed, Some(path)) if !path.is_empty() => PathBuf::from(path),
             _ => return Err(format!("le lot n° {id} n'est pas en quarantaine")),
         };
+        if !quarantined.is_file() {
+            return Err(format!("« {} » n'est plus en quarantaine", quarantined.display()));
+        }
         let source = Path::new(&intake.source_path);
         let name = source.file_name().ok_or_else(|| format!("nom de fichier illisible : {}", intake.source_path))?;
         let folder = source.parent().unwrap_or(&self.inbox.folder);

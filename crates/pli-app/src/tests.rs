@@ -216,3 +216,45 @@ fn typescript_bindings_match_the_rust_types() {
         assert_eq!(a, b, "ui/src/bindings/{name} is out of date: run `make bindings`");
     }
 }
+
+#[test]
+fn a_quarantined_file_goes_back_to_the_scanner_folder_on_retry() {
+    let data = tempfile::tempdir().unwrap();
+    let desk = Desk::open(settings(data.path(), false)).unwrap();
+    let damaged = data.path().join("scanner/abime.pdf");
+    std::fs::write(&damaged, b"%PDF-1.4 truncated").unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let failed = Arc::new(AtomicBool::new(false));
+    let seen = failed.clone();
+    let watcher = desk.start_watcher(stop.clone(), move |e| {
+        if matches!(e, WatchEvent::BatchFailed { .. }) {
+            seen.store(true, Ordering::SeqCst);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !failed.load(Ordering::SeqCst) {
+        assert!(Instant::now() < deadline, "the damaged file was not quarantined");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    stop.store(true, Ordering::SeqCst);
+    watcher.join().unwrap();
+    assert!(!damaged.exists());
+
+    assert!(desk.retry_intake(1).unwrap_err().contains("reconnectez-vous"));
+    desk.sign_in("referent", DEMO_PASSWORD).unwrap();
+    assert!(desk.retry_intake(1).unwrap_err().contains("réservé"), "capture is the mail room's");
+    desk.sign_in("accueil", DEMO_PASSWORD).unwrap();
+    let row = desk.intakes().unwrap().remove(0);
+    assert_eq!(row.state, IntakeState::Failed);
+    let quarantined = PathBuf::from(row.moved_to.clone().unwrap());
+    let note = quarantined.with_file_name(format!("{}.error.txt", quarantined.file_name().unwrap().to_string_lossy()));
+    assert!(quarantined.is_file() && note.is_file());
+    desk.retry_intake(row.id).unwrap();
+    assert_eq!(
+        std::fs::read(&damaged).unwrap(),
+        b"%PDF-1.4 truncated",
+        "the same bytes, back where the scanner wrote them"
+    );
+    assert!(!quarantined.exists() && !note.exists());
+    assert!(desk.retry_intake(row.id).unwrap_err().contains("n'est plus en quarantaine"), "put back once only");
+}

@@ -91,14 +91,24 @@ describe("key matching", () => {
   });
 });
 
-describe("the README", () => {
-  const readme = Object.values(import.meta.glob("../../README.md", { eager: true, query: "?raw", import: "default" }))[0] as string;
+describe("the READMEs", () => {
+  const readmes = import.meta.glob(["../../README.md", "../../../README.md"], {
+    eager: true,
+    query: "?raw",
+    import: "default",
+  }) as Record<string, string>;
   const fr = buildMessages(import.meta.glob("../locales/fr/common.json", { eager: true, import: "default" }) as Record<string, unknown>).fr;
 
-  it("lists every shortcut with its French keys and wording", () => {
-    for (const s of SHORTCUTS) {
-      const keys = s.combos.map((c) => "`" + displayCombo(c, "fr") + "`").join(" / ");
-      expect(readme, s.id).toContain(`| ${keys} | ${fr[s.label]} |`);
+  it("are both read (the window's and the project's)", () => {
+    expect(Object.keys(readmes)).toHaveLength(2);
+  });
+
+  it("list every shortcut with its French keys and wording", () => {
+    for (const [path, readme] of Object.entries(readmes)) {
+      for (const s of SHORTCUTS) {
+        const keys = s.combos.map((c) => "`" + displayCombo(c, "fr") + "`").join(" / ");
+        expect(readme, `${path}: ${s.id}`).toContain(`| ${keys} | ${fr[s.label]} |`);
+      }
     }
   });
 });
