@@ -2,7 +2,6 @@
 //! original scan), turned as shown, scaled to screen size, as JPEG.
 
 use crate::Answer;
-use image::imageops::FilterType;
 use std::io::Cursor;
 use std::path::Path;
 
@@ -31,7 +30,8 @@ pub(crate) fn page_jpeg(pdf: &Path, position: usize, rotation: u32) -> Answer<Ve
         _ => img,
     };
     if img.width().max(img.height()) > VIEWER_MAX_SIDE {
-        img = img.resize(VIEWER_MAX_SIDE, VIEWER_MAX_SIDE, FilterType::Triangle);
+        // Box sampling: as sharp as a triangle filter for text at this ratio, several times faster.
+        img = img.thumbnail(VIEWER_MAX_SIDE, VIEWER_MAX_SIDE);
     }
     let mut out = Cursor::new(Vec::new());
     // JPEG holds grey or RGB, not alpha: a colour scan stays in colour.

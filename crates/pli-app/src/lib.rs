@@ -23,7 +23,7 @@ use pli_store::registry::{
     Act, BasketCount, Contact, CourrierSummary, NewContact, Registered, SearchFilters, SearchResult, Suggestions,
 };
 use pli_store::{CourrierView, HistoryEntry, Intake, IntakeState, Session, Store};
-use pli_watch::{Inbox, WatchEvent, Watcher, WatcherSettings};
+use pli_watch::{ActorSource, Inbox, WatchEvent, Watcher, WatcherSettings};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -83,7 +83,8 @@ impl DeskSettings {
 pub struct Desk {
     settings: DeskSettings,
     store: Mutex<Store>,
-    session: Mutex<Option<Session>>,
+    /// Shared with capture, which records batches as the operator signed in here.
+    session: Arc<Mutex<Option<Session>>>,
     inbox: Inbox,
     demo: bool,
 }
@@ -106,7 +107,7 @@ impl Desk {
             demo::drop_demo_batch(&inbox.folder)?;
         }
         let demo = demo::is_demo(&settings.data_dir);
-        Ok(Desk { settings, store: Mutex::new(store), session: Mutex::new(None), inbox, demo })
+        Ok(Desk { settings, store: Mutex::new(store), session: Default::default(), inbox, demo })
     }
 
     pub fn settings(&self) -> &DeskSettings {
@@ -123,9 +124,22 @@ impl Desk {
     ) -> std::thread::JoinHandle<()> {
         let data = self.settings.data_dir.clone();
         let inbox = self.inbox.clone();
+        let session = self.session.clone();
+        let workstation = self.settings.workstation.clone();
+        // The mail room's operator signed in at this workstation scans; with nobody (or no
+        // operator) signed in, the workstation's capture account.
+        let actor = ActorSource::new(move || {
+            let signed_in = session.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            match signed_in {
+                Some(s) if s.viewer.has(Role::Operator) || s.viewer.has(Role::Lead) => {
+                    Actor { login: s.viewer.login, workstation: s.workstation }
+                }
+                _ => Actor { login: "capture".into(), workstation: workstation.clone() },
+            }
+        });
         let settings = WatcherSettings {
             workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
-            actor: Actor { login: "capture".into(), workstation: self.settings.workstation.clone() },
+            actor,
             until_idle: false,
         };
         std::thread::Builder::new()

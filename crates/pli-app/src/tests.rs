@@ -27,6 +27,13 @@ fn first_start_captures_the_demo_batch_and_a_letter_goes_through_its_life() {
     assert_eq!(start.demo_accounts.len(), 4);
     assert!(data.path().join("scanner/lot-demo.pdf").is_file(), "the demo batch waits in the scanner folder");
 
+    // Nobody signed in: nothing is shown.
+    assert!(desk.baskets().unwrap_err().contains("reconnectez-vous"));
+    assert!(desk.sign_in("accueil", "mauvais").unwrap_err().contains("incorrect"));
+    let me = desk.sign_in("accueil", DEMO_PASSWORD).unwrap();
+    assert!(me.operator && !me.referent);
+    assert_eq!(me.roles, vec!["operator"]);
+
     // The watcher takes the demo batch; its events arrive as the window would get them.
     let stop = Arc::new(AtomicBool::new(false));
     let events = Arc::new(Mutex::new(Vec::<WatchEvent>::new()));
@@ -50,13 +57,6 @@ fn first_start_captures_the_demo_batch_and_a_letter_goes_through_its_life() {
     let progress = events.lock().unwrap().iter().filter(|e| matches!(e, WatchEvent::PageRecognised { .. })).count();
     assert!(progress >= 4, "progress streamed page by page ({progress} events)");
 
-    // Nobody signed in: nothing is shown.
-    assert!(desk.baskets().unwrap_err().contains("reconnectez-vous"));
-    assert!(desk.sign_in("accueil", "mauvais").unwrap_err().contains("incorrect"));
-
-    let me = desk.sign_in("accueil", DEMO_PASSWORD).unwrap();
-    assert!(me.operator && !me.referent);
-    assert_eq!(me.roles, vec!["operator"]);
     let intakes = desk.intakes().unwrap();
     assert_eq!(intakes[0].state, IntakeState::Done);
     assert_eq!(intakes[0].batch_id, Some(batch.0));
@@ -64,6 +64,12 @@ fn first_start_captures_the_demo_batch_and_a_letter_goes_through_its_life() {
     // The split check: four courriers in scan order, each page with its images.
     let check = desk.batch_check(batch.0).unwrap();
     assert_eq!(check.courriers.len(), 4);
+    let captured = desk.history(check.courriers[0].id).unwrap().remove(0);
+    assert_eq!(
+        (captured.kind.as_str(), captured.actor.as_str(), captured.workstation.as_str()),
+        ("courrier_captured", "accueil", "poste-test"),
+        "the batch is recorded as scanned by the operator signed in at the workstation"
+    );
     let first = &check.courriers[0];
     let (mime, thumb) = desk.image(first.pages[0].thumbnail.trim_start_matches("pli://localhost")).unwrap();
     assert!(!thumb.is_empty() && mime.starts_with("image/"));

@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use pli_capture::profile::Profile;
 use pli_core::capture::Actor;
-use pli_watch::{Inbox, WatchEvent, Watcher, WatcherSettings};
+use pli_watch::{ActorSource, Inbox, WatchEvent, Watcher, WatcherSettings};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -47,7 +47,7 @@ pub fn run(data: &Path, profiles: &[String], workers: Option<usize>, json: bool,
 
     let settings = WatcherSettings {
         workers: workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
-        actor: Actor { login: crate::whoami(), workstation: crate::hostname() },
+        actor: ActorSource::fixed(Actor { login: crate::whoami(), workstation: crate::hostname() }),
         until_idle,
     };
     let display = Display::new(json);

@@ -120,6 +120,8 @@ pub struct Store {
     conn: Connection,
     data_dir: PathBuf,
     db_path: PathBuf,
+    /// The direction model and the last routing event it learned from.
+    direction_model: std::sync::Mutex<Option<(i64, std::sync::Arc<pli_core::suggest::DirectionModel>)>>,
 }
 
 impl Store {
@@ -138,7 +140,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "OFF").map_err(sql)?;
         migrations().to_latest(&mut conn).map_err(|source| StoreError::Migration { path: db_path.clone(), source })?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
-        Ok(Store { conn, data_dir: data_dir.to_path_buf(), db_path })
+        Ok(Store { conn, data_dir: data_dir.to_path_buf(), db_path, direction_model: Default::default() })
     }
 
     pub fn data_dir(&self) -> &Path {

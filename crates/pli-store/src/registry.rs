@@ -869,7 +869,7 @@ impl Store {
         // The separator sheet says it surest; else what similar letters were routed to.
         let main_direction = match hint {
             Some(code) => Some(Suggested { value: code, confidence: 1.0 }),
-            None => self.direction_model(id)?.suggest(&text),
+            None => self.direction_model()?.suggest(&text),
         };
         Ok(Suggestions {
             letter_date: suggest::letter_date(&text),
@@ -880,23 +880,46 @@ impl Store {
         })
     }
 
-    /// A naive Bayes model of the directions the last routed courriers went to.
-    fn direction_model(&self, except: i64) -> Result<DirectionModel> {
+    /// A naive Bayes model of the directions the last routed courriers went to, learned
+    /// again only when a courrier was routed, redirected, returned or re-split since.
+    /// Courriers still to qualify (the one being suggested for among them) are not in it.
+    fn direction_model(&self) -> Result<std::sync::Arc<DirectionModel>> {
+        let last_routing: i64 = self
+            .conn
+            .query_row(
+                // Read from the newest event back (rowid order, no index needed): routing is
+                // frequent, so this stops early even over millions of events.
+                "SELECT id FROM event WHERE kind IN
+                 ('courrier_registered', 'courrier_routed', 'courrier_redirected', 'courrier_returned',
+                  'courrier_reopened', 'split_corrected') ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sql())?
+            .unwrap_or(0);
+        let mut cached = self.direction_model.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, model)) = cached.as_ref()
+            && *at == last_routing
+        {
+            return Ok(model.clone());
+        }
         let mut model = DirectionModel::default();
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT d.code, t.text FROM courrier c JOIN direction d ON d.id = c.main_direction_id
-                 JOIN courrier_text t ON t.rowid = c.id WHERE c.id != ?1 AND c.state != 'to_qualify'
+                 JOIN courrier_text t ON t.rowid = c.id WHERE c.state != 'to_qualify' AND c.withdrawn IS NULL
                  ORDER BY c.id DESC LIMIT 5000",
             )
             .map_err(self.sql())?;
-        let rows =
-            stmt.query_map([except], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(self.sql())?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(self.sql())?;
         for row in rows {
             let (code, text) = row.map_err(self.sql())?;
             model.learn(&code, &text);
         }
+        let model = std::sync::Arc::new(model);
+        *cached = Some((last_routing, model.clone()));
         Ok(model)
     }
 

@@ -73,13 +73,38 @@ fn default_destinations(data_dir: &Path, profile: &str) -> (PathBuf, PathBuf) {
     (data_dir.join("archive").join(profile), data_dir.join("quarantine").join(profile))
 }
 
+/// Who capture's events are recorded as, asked again for each batch: the CLI gives its
+/// OS user; the desktop, the operator signed in at the workstation when a batch is taken.
+#[derive(Clone)]
+pub struct ActorSource(Arc<dyn Fn() -> Actor + Send + Sync>);
+
+impl ActorSource {
+    pub fn fixed(actor: Actor) -> ActorSource {
+        ActorSource(Arc::new(move || actor.clone()))
+    }
+
+    pub fn new(f: impl Fn() -> Actor + Send + Sync + 'static) -> ActorSource {
+        ActorSource(Arc::new(f))
+    }
+
+    pub fn get(&self) -> Actor {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for ActorSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ActorSource").field(&self.get()).finish()
+    }
+}
+
 /// How the watcher runs.
 #[derive(Debug, Clone)]
 pub struct WatcherSettings {
     /// OCR engines per profile.
     pub workers: usize,
     /// Recorded on every event.
-    pub actor: Actor,
+    pub actor: ActorSource,
     /// Return once every folder is empty instead of watching on.
     pub until_idle: bool,
 }
@@ -279,7 +304,7 @@ impl Watcher {
                 if matches!(row.state, IntakeState::Seen | IntakeState::Ingesting) {
                     let why =
                         "remplacé dans le dossier du scanner par un autre fichier du même nom avant d'être intégré";
-                    self.store.intake_failed(row.id, why, &self.settings.actor)?;
+                    self.store.intake_failed(row.id, why, &self.settings.actor.get())?;
                 } else {
                     tracing::warn!(file = %source, "original remplacé par un autre fichier avant d'être archivé");
                 }
@@ -331,8 +356,13 @@ impl Watcher {
             _ => {}
         };
         let mut journalled = Journalled { store: &mut self.store, intake: intake.id };
-        let result =
-            self.watched[i].capture.ingest(&mut journalled, &self.data_dir, path, &self.settings.actor, &progress);
+        let result = self.watched[i].capture.ingest(
+            &mut journalled,
+            &self.data_dir,
+            path,
+            &self.settings.actor.get(),
+            &progress,
+        );
         match result {
             Ok(report) => {
                 crash_point("after-commit");
@@ -369,14 +399,14 @@ impl Watcher {
             file = %intake.source_path, batch = known.batch_id, first = %known.source_path,
             "lot déjà intégré : archivé sans être intégré une seconde fois"
         );
-        self.store.intake_duplicate(intake.id, known.batch_id, &self.settings.actor)?;
+        self.store.intake_duplicate(intake.id, known.batch_id, &self.settings.actor.get())?;
         let row = self.store.intake(intake.id)?;
         self.settle(&row)
     }
 
     fn fail(&mut self, intake: &Intake, reason: &str) -> Result<Taken, Passing> {
         tracing::error!(file = %intake.source_path, %reason, "lot illisible : mis en quarantaine");
-        self.store.intake_failed(intake.id, reason, &self.settings.actor)?;
+        self.store.intake_failed(intake.id, reason, &self.settings.actor.get())?;
         let row = self.store.intake(intake.id)?;
         self.settle(&row)
     }
@@ -452,7 +482,7 @@ impl Watcher {
                     if std::fs::symlink_metadata(&intake.source_path).is_err() {
                         let why = "le fichier a disparu du dossier du scanner avant d'être intégré";
                         tracing::error!(file = %intake.source_path, why);
-                        self.store.intake_failed(intake.id, why, &self.settings.actor)?;
+                        self.store.intake_failed(intake.id, why, &self.settings.actor.get())?;
                         self.store.intake_moved(intake.id, "")?;
                     }
                 }
