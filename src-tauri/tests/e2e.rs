@@ -11,7 +11,8 @@
 //! by full-text search; the lead reads the week's activity and the organisation. A
 //! damaged file beside the batch goes to quarantine, and « Réessayer » takes it again.
 //!
-//! Every step saves a screenshot under `target/e2e/` for review. `make test` installs
+//! Every step saves a screenshot under `target/e2e/` for review, and axe-core checks
+//! the screens as WebKit renders them (WCAG 2 A/AA: no serious or critical problem). `make test` installs
 //! what it needs (Xvfb, WebKitWebDriver, tauri-driver) and builds the window first.
 
 use serde_json::{Value, json};
@@ -161,6 +162,42 @@ impl Window {
         let _ = self.call("DELETE", "actions", None);
     }
 
+    /// Runs axe-core (WCAG 2 A and AA rules: labels, names, contrast, landmarks…) on the
+    /// screen as WebKit renders it; returns the serious and critical violations.
+    fn accessibility_problems(&self, screen: &str) -> Vec<String> {
+        let axe = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/node_modules/axe-core/axe.min.js");
+        let axe = std::fs::read_to_string(&axe).expect("axe-core (make ui installs it)");
+        self.call("POST", "execute/sync", Some(json!({ "script": axe, "args": [] }))).unwrap();
+        let run = "const done = arguments[arguments.length - 1];
+            axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] })
+               .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }))))
+               .catch(e => done([{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }]));";
+        let found = self.call("POST", "execute/async", Some(json!({ "script": run, "args": [] }))).unwrap();
+        let mut serious = Vec::new();
+        for v in found.as_array().cloned().unwrap_or_default() {
+            let line = format!("{screen}: {} ({}) {} at {}", v["id"], v["impact"], v["help"], v["nodes"]);
+            eprintln!("accessibility: {line}");
+            if matches!(v["impact"].as_str(), Some("serious" | "critical")) {
+                serious.push(line);
+            }
+        }
+        serious
+    }
+
+    /// Keys held together (e.g. Ctrl+Enter), then released.
+    fn press_chord(&self, keys: &[&str]) {
+        let mut actions: Vec<Value> = keys.iter().map(|k| json!({ "type": "keyDown", "value": k })).collect();
+        actions.extend(keys.iter().rev().map(|k| json!({ "type": "keyUp", "value": k })));
+        self.call(
+            "POST",
+            "actions",
+            Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })),
+        )
+        .unwrap();
+        let _ = self.call("DELETE", "actions", None);
+    }
+
     fn shot(&self, name: &str) {
         // WebKit's screenshot can show the previous paint: let it paint.
         std::thread::sleep(Duration::from_millis(400));
@@ -273,6 +310,13 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
     w.find("#login");
     assert_eq!(w.call("GET", "title", None).unwrap(), "Pli — courrier entrant");
     w.step("connexion");
+    let mut accessibility = w.accessibility_problems("connexion");
+    // English on request, French again.
+    w.click("#lang");
+    w.wait_for("English", Duration::from_secs(5), |w| w.text("#sign-in").contains("Sign in"));
+    w.step("sign-in-english");
+    w.click("#lang");
+    w.wait_for("French", Duration::from_secs(5), |w| w.text("#sign-in").contains("connecter"));
     w.type_in("#login", "accueil");
     w.type_in("#password", "mauvais");
     w.click("#sign-in");
@@ -290,6 +334,7 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
     w.wait_for("the damaged file quarantined", Duration::from_secs(60), |w| w.count("tr[data-state=failed]") == 1);
     assert!(w.text("tr[data-state=failed]").contains("abime.pdf"));
     w.step("capture-terminee");
+    accessibility.extend(w.accessibility_problems("numérisation"));
     // Retry puts it back in the scanner folder; still damaged, it fails again, with its reason.
     w.click("button[data-retry]");
     w.wait_for("the retry", Duration::from_secs(60), |w| w.count("tr[data-state=failed]") == 2);
@@ -301,6 +346,7 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
     let groups = w.count("#batch-check .page[data-position=\"0\"]");
     assert_eq!(groups, 2, "capture made two courriers of three letters");
     w.step("decoupage-avant");
+    accessibility.extend(w.accessibility_problems("découpage"));
     w.click("#batch-check .page[data-position=\"1\"]");
     w.press(&["s"]);
     w.wait_for("three courriers", Duration::from_secs(20), |w| w.count("#batch-check .page[data-position=\"0\"]") == 3);
@@ -316,6 +362,7 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
     w.choose("#f-type", "COUR");
     w.find("#page-viewer img");
     w.step("qualification");
+    accessibility.extend(w.accessibility_problems("qualification"));
     let courrier: i64 = w
         .call(
             "POST",
@@ -361,7 +408,9 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
     w.find(&format!("#qualify[data-courrier=\"{courrier}\"]"));
     assert!(w.text("#qualify").contains("Pièce jointe manquante"), "the return's reason is shown");
     w.step("retour-au-courrier");
-    w.click("#register");
+    // Without the mouse: Ctrl+Entrée from the form registers it.
+    w.click("#f-subject");
+    w.press_chord(&["\u{E009}", "\u{E007}"]);
     w.wait_for("registered again", Duration::from_secs(20), |w| w.text("#registered").contains(&chrono));
     w.sign_out();
 
@@ -385,6 +434,7 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
     let show = "document.querySelector('#history').scrollIntoView({ block: 'center' })";
     w.call("POST", "execute/sync", Some(json!({ "script": show, "args": [] }))).unwrap();
     w.step("historique");
+    accessibility.extend(w.accessibility_problems("corbeille et historique"));
 
     // Full-text search finds it, the words highlighted.
     w.click("nav [data-nav=search]");
@@ -393,6 +443,7 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
     w.press(&["\u{E007}"]);
     w.wait_for("a hit", Duration::from_secs(10), |w| w.count(&format!(".hit[data-courrier=\"{courrier}\"] mark")) >= 1);
     w.step("recherche");
+    accessibility.extend(w.accessibility_problems("recherche"));
     w.sign_out();
 
     // The lead reads the week's activity and sees the organisation.
@@ -400,17 +451,21 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
     w.click("nav [data-nav=activity]");
     w.find("#activity svg.chart");
     w.step("activite");
+    accessibility.extend(w.accessibility_problems("activité"));
     w.click("nav [data-nav=admin]");
     w.find("table#directions");
     assert!(w.text("table#users").contains("referent:DAF"));
     assert!(w.text("table#profiles").contains("generic-pdf"));
     w.step("administration");
+    accessibility.extend(w.accessibility_problems("administration"));
 
     // The `?` overlay lists the shortcuts.
     w.click("body");
     w.press(&["?"]);
     w.find("#shortcuts");
     w.step("raccourcis");
+    accessibility.extend(w.accessibility_problems("raccourcis"));
+    assert!(accessibility.is_empty(), "serious accessibility problems:\n{}", accessibility.join("\n"));
 
     let _ = ureq::Agent::new_with_defaults().delete(&format!("{base}/session/{}", w.session)).call();
 }

@@ -17,6 +17,21 @@ export function formatDate(iso: string | null | undefined): string {
   return d.toLocaleDateString(locale(), { day: "2-digit", month: "2-digit", year: "numeric" });
 }
 
+/** How a direction is named on screen: « DRH — Ressources humaines ». */
+export function directionLabel(d: { code: string; name: string }): string {
+  return `${d.code} — ${d.name}`;
+}
+
+/** A direction's label from its code (the bare code when the catalogue lacks it); `null` for none. */
+export function directionName(
+  directions: readonly { code: string; name: string }[] | undefined,
+  code: string | null,
+): string | null {
+  if (!code) return null;
+  const d = directions?.find((x) => x.code === code);
+  return d ? directionLabel(d) : code;
+}
+
 /** An RFC 3339 instant in local time, day and minutes. */
 export function formatDateTime(rfc3339: string | null | undefined): string {
   if (!rfc3339) return "";

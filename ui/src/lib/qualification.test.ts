@@ -1,48 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { CourrierView } from "../bindings/CourrierView";
-import type { Suggestions } from "../bindings/Suggestions";
+import { courrierView as view, SUGGESTIONS as suggestions } from "../test/fixtures";
 import { editField, percent, prefill, todayIso, toggleCopy, toQualification } from "./qualification";
-
-function view(over: Partial<CourrierView> = {}): CourrierView {
-  return {
-    id: 5,
-    state: "to_qualify",
-    chrono: null,
-    batch: 1,
-    pages: 2,
-    pdf: null,
-    separator: null,
-    direction_hint: null,
-    document_type: null,
-    sender: null,
-    subject: null,
-    letter_date: null,
-    arrival_date: null,
-    reference: null,
-    priority: "normal",
-    confidential: false,
-    main_direction: null,
-    copies: [],
-    comment: null,
-    registered_at: null,
-    due_date: null,
-    late: false,
-    taken_by: null,
-    assignee: null,
-    returned_reason: null,
-    closed_at: null,
-    answer_note: null,
-    ...over,
-  } as CourrierView;
-}
-
-const suggestions: Suggestions = {
-  letter_date: { value: "2026-03-02", confidence: 0.9 },
-  subject: { value: "Demande de subvention", confidence: 0.62 },
-  reference: { value: "REF-42", confidence: 0.8 },
-  sender: { value: { id: 12, name: "Mairie de Brest" }, confidence: 0.75 },
-  main_direction: { value: "DRH", confidence: 0.55 },
-};
 
 describe("prefill", () => {
   it("fills every empty field from the suggestions and flags it with its confidence", () => {

@@ -19,6 +19,7 @@ import {
   type GroupRow,
 } from "../lib/chart";
 import { errorText } from "../lib/errors";
+import { directionName } from "../lib/format";
 import { locale, t } from "../lib/i18n";
 import { loadCatalogue } from "../lib/session";
 import { currentWeek, formatDay, isValidWeek, lastWeeks, shiftWeek, weekRange } from "../lib/weeks";
@@ -281,10 +282,7 @@ export function Activity() {
             title={t("activity.by_direction")}
             groupLabel={t("activity.col_group_direction")}
             rows={report.by_direction}
-            name={(code) => {
-              const d = cat?.directions.find((x) => x.code === code);
-              return d ? `${d.code} — ${d.name}` : code;
-            }}
+            name={(code) => directionName(cat?.directions, code) ?? code}
             id="processing-directions"
           />
           <Processing

@@ -1,7 +1,6 @@
 // Administration, for the lead: directions, document types and users (each with an
 // inline form to edit a row or add one), the scanner profiles, and separator sheets to
 // print. Every save goes through the core, which checks it and says why it refuses.
-import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import type { Catalogue } from "../bindings/Catalogue";
@@ -10,8 +9,13 @@ import type { DocumentTypeRow } from "../bindings/DocumentTypeRow";
 import type { ProfileView } from "../bindings/ProfileView";
 import type { UserRow } from "../bindings/UserRow";
 import { errorText } from "../lib/errors";
+import { directionLabel } from "../lib/format";
 import { t } from "../lib/i18n";
 import { loadCatalogue } from "../lib/session";
+import { useAction } from "../lib/useAction";
+import { useLoad } from "../lib/useLoad";
+import { CheckField, EditableTable, TextField } from "./admin/EditableTable";
+import { DirectionOptions } from "./CatalogueOptions";
 import "./screens2.css";
 
 /** `referent:DRH, agent:DAF ,lead` → `["referent:DRH", "agent:DAF", "lead"]` (no blanks, no repeats). */
@@ -26,23 +30,10 @@ export function parseRoles(text: string): string[] {
 
 const yesNo = (b: boolean) => (b ? t("admin.yes") : t("admin.no"));
 
-function focusSoon(id: string) {
-  setTimeout(() => document.getElementById(id)?.focus(), 0);
-}
-
 export function Admin() {
-  const [cat, setCat] = useState<Catalogue | null>(null);
-  const [catError, setCatError] = useState<string | null>(null);
+  const { value: cat, error: catError, reload } = useLoad(() => loadCatalogue(true));
   const [profiles, setProfiles] = useState<ProfileView[] | null>(null);
   const [profilesError, setProfilesError] = useState<string | null>(null);
-
-  const reload = () =>
-    loadCatalogue(true)
-      .then((c) => {
-        setCat(c);
-        setCatError(null);
-      })
-      .catch((e) => setCatError(errorText(e)));
 
   useEffect(() => {
     reload();
@@ -77,496 +68,250 @@ export function Admin() {
   );
 }
 
-/** The save-and-report part every form shares. */
-function useSave<T>(save: (row: T) => Promise<unknown>, onSaved: () => Promise<unknown> | void) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
-  const run = (row: T, after: () => void) => {
-    setBusy(true);
-    setError(null);
-    setSaved(false);
-    return save(row)
-      .then(() => Promise.resolve(onSaved()))
-      .then(() => {
-        setSaved(true);
-        after();
-      })
-      .catch((e) => setError(errorText(e)))
-      .finally(() => setBusy(false));
-  };
-  return { busy, error, saved, setError, setSaved, run };
-}
+type Part = { cat: Catalogue; onSaved: () => Promise<unknown> };
 
-function FormShell(props: {
-  id: string;
-  title: string;
-  busy: boolean;
-  error: string | null;
-  onSubmit: () => void;
-  onCancel: () => void;
-  children: ComponentChildren;
-}) {
-  return (
-    <form
-      id={props.id}
-      class="s2-admin-form"
-      aria-labelledby={`${props.id}-title`}
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        props.onSubmit();
-      }}
-    >
-      <h3 id={`${props.id}-title`}>{props.title}</h3>
-      <div class="s2-form-grid">{props.children}</div>
-      {props.error && (
-        <p role="alert" class="s2-alert">
-          {props.error}
-        </p>
-      )}
-      <div class="buttons">
-        <button type="submit" class="primary" disabled={props.busy}>
-          {props.busy ? t("admin.saving") : t("admin.save")}
-        </button>
-        <button type="button" class="secondary" onClick={props.onCancel} disabled={props.busy}>
-          {t("admin.cancel")}
-        </button>
-      </div>
-    </form>
-  );
-}
-
-function Saved({ show }: { show: boolean }) {
-  return (
-    <p role="status" class="s2-ok-line">
-      {show ? t("admin.saved") : ""}
-    </p>
-  );
-}
+/** "Le champ « Nom » est obligatoire.", from the translation key of the field's label. */
+const required = (labelKey: string) => t("admin.required", { field: t(labelKey) });
 
 // ---------------------------------------------------------------- directions
 
-function Directions({ cat, onSaved }: { cat: Catalogue; onSaved: () => Promise<unknown> }) {
-  const [editing, setEditing] = useState<{ row: DirectionRow; isNew: boolean } | null>(null);
-  const s = useSave<DirectionRow>((row) => api.saveDirection(row), onSaved);
-
-  const start = (row: DirectionRow | null) => {
-    s.setError(null);
-    s.setSaved(false);
-    setEditing(row ? { row: { ...row }, isNew: false } : { row: { code: "", name: "", parent: null, active: true }, isNew: true });
-    focusSoon(row ? "dir-name" : "dir-code");
-  };
-  const set = (patch: Partial<DirectionRow>) => editing && setEditing({ ...editing, row: { ...editing.row, ...patch } });
-  const submit = () => {
-    if (!editing) return;
-    const row = { ...editing.row, code: editing.row.code.trim(), name: editing.row.name.trim() };
-    if (!row.code) return s.setError(t("admin.required", { field: t("admin.directions.code") }));
-    if (!row.name) return s.setError(t("admin.required", { field: t("admin.directions.name") }));
-    const code = row.code;
-    s.run(row, () => {
-      setEditing(null);
-      focusSoon(`edit-direction-${code}`);
-    });
-  };
-
+function Directions({ cat, onSaved }: Part) {
   return (
-    <section class="s2-admin-part" aria-labelledby="directions-title">
-      <h2 id="directions-title">{t("admin.directions.title")}</h2>
-      <table id="directions" class="compact s2-table">
-        <caption class="visually-hidden">{t("admin.directions.caption")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("admin.directions.code")}</th>
-            <th scope="col">{t("admin.directions.name")}</th>
-            <th scope="col">{t("admin.directions.parent")}</th>
-            <th scope="col">{t("admin.active")}</th>
-            <th scope="col">{t("admin.actions")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {cat.directions.map((d) => (
-            <tr key={d.code} data-code={d.code} class={d.active ? undefined : "inactive"}>
-              <th scope="row">{d.code}</th>
-              <td>{d.name}</td>
-              <td>{d.parent ?? t("admin.none")}</td>
-              <td>{yesNo(d.active)}</td>
-              <td>
-                <button
-                  type="button"
-                  class="link"
-                  id={`edit-direction-${d.code}`}
-                  aria-label={t("admin.edit_label", { name: `${d.code} — ${d.name}` })}
-                  onClick={() => start(d)}
-                >
-                  {t("admin.edit")}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <div class="buttons">
-        <button type="button" class="secondary" id="add-direction" onClick={() => start(null)}>
-          {t("admin.directions.add")}
-        </button>
-      </div>
-      <Saved show={s.saved && !editing} />
-      {editing && (
-        <FormShell
-          id="direction-form"
-          title={editing.isNew ? t("admin.directions.form_new") : t("admin.directions.form_edit", { code: editing.row.code })}
-          busy={s.busy}
-          error={s.error}
-          onSubmit={submit}
-          onCancel={() => setEditing(null)}
-        >
-          <div class="field">
-            <label for="dir-code">{t("admin.directions.code")}</label>
-            <input
-              id="dir-code"
-              required
-              value={editing.row.code}
-              readOnly={!editing.isNew}
-              autoComplete="off"
-              onInput={(e) => set({ code: (e.target as HTMLInputElement).value })}
-            />
-          </div>
-          <div class="field">
-            <label for="dir-name">{t("admin.directions.name")}</label>
-            <input
-              id="dir-name"
-              required
-              value={editing.row.name}
-              onInput={(e) => set({ name: (e.target as HTMLInputElement).value })}
-            />
-          </div>
+    <EditableTable<DirectionRow, DirectionRow, DirectionRow>
+      titleId="directions-title"
+      title={t("admin.directions.title")}
+      tableId="directions"
+      caption={t("admin.directions.caption")}
+      columns={[
+        { label: t("admin.directions.code"), cell: (d) => d.code },
+        { label: t("admin.directions.name"), cell: (d) => d.name },
+        { label: t("admin.directions.parent"), cell: (d) => d.parent ?? t("admin.none") },
+        { label: t("admin.active"), cell: (d) => yesNo(d.active) },
+      ]}
+      rows={cat.directions}
+      rowKey={(d) => d.code}
+      keyAttr="data-code"
+      editId={(code) => `edit-direction-${code}`}
+      editName={directionLabel}
+      addId="add-direction"
+      addLabel={t("admin.directions.add")}
+      formId="direction-form"
+      formTitle={(d, isNew) => (isNew ? t("admin.directions.form_new") : t("admin.directions.form_edit", { code: d.code }))}
+      focus={{ isNew: "dir-code", edit: "dir-name" }}
+      toDraft={(d) => (d ? { ...d } : { code: "", name: "", parent: null, active: true })}
+      check={(d) => {
+        const row = { ...d, code: d.code.trim(), name: d.name.trim() };
+        if (!row.code) return required("admin.directions.code");
+        if (!row.name) return required("admin.directions.name");
+        return row;
+      }}
+      save={(row) => api.saveDirection(row)}
+      onSaved={onSaved}
+      fields={(d, set, isNew) => (
+        <>
+          <TextField
+            id="dir-code"
+            label={t("admin.directions.code")}
+            required
+            value={d.code}
+            readOnly={!isNew}
+            autoComplete="off"
+            onValue={(code) => set({ code })}
+          />
+          <TextField id="dir-name" label={t("admin.directions.name")} required value={d.name} onValue={(name) => set({ name })} />
           <div class="field">
             <label for="dir-parent">{t("admin.directions.parent")}</label>
             <select
               id="dir-parent"
-              value={editing.row.parent ?? ""}
+              value={d.parent ?? ""}
               onChange={(e) => {
                 const v = (e.target as HTMLSelectElement).value;
                 set({ parent: v === "" ? null : v });
               }}
             >
-              <option value="">{t("admin.directions.no_parent")}</option>
-              {cat.directions
-                .filter((d) => d.code !== editing.row.code)
-                .map((d) => (
-                  <option key={d.code} value={d.code}>
-                    {d.code} — {d.name}
-                  </option>
-                ))}
+              <DirectionOptions
+                empty={t("admin.directions.no_parent")}
+                directions={cat.directions.filter((x) => x.code !== d.code)}
+              />
             </select>
           </div>
-          <div class="field checkbox">
-            <input
-              id="dir-active"
-              type="checkbox"
-              checked={editing.row.active}
-              onChange={(e) => set({ active: (e.target as HTMLInputElement).checked })}
-            />
-            <label for="dir-active">{t("admin.active")}</label>
-          </div>
-        </FormShell>
+          <CheckField id="dir-active" label={t("admin.active")} checked={d.active} onValue={(active) => set({ active })} />
+        </>
       )}
-    </section>
+    />
   );
 }
 
 // ---------------------------------------------------------------- document types
 
-function DocumentTypes({ cat, onSaved }: { cat: Catalogue; onSaved: () => Promise<unknown> }) {
-  const [editing, setEditing] = useState<{ row: DocumentTypeRow; isNew: boolean; days: string } | null>(null);
-  const s = useSave<DocumentTypeRow>((row) => api.saveDocumentType(row), onSaved);
+/** The deadline is edited as text, checked on save. */
+type TypeDraft = Omit<DocumentTypeRow, "deadline_days"> & { days: string };
 
-  const start = (row: DocumentTypeRow | null) => {
-    s.setError(null);
-    s.setSaved(false);
-    const r = row ? { ...row } : { code: "", name: "", deadline_days: 30, undelivered: false, active: true };
-    setEditing({ row: r, isNew: !row, days: String(r.deadline_days) });
-    focusSoon(row ? "type-name" : "type-code");
-  };
-  const set = (patch: Partial<DocumentTypeRow>) => editing && setEditing({ ...editing, row: { ...editing.row, ...patch } });
-  const submit = () => {
-    if (!editing) return;
-    const days = Number(editing.days);
-    const row = { ...editing.row, code: editing.row.code.trim(), name: editing.row.name.trim(), deadline_days: days };
-    if (!row.code) return s.setError(t("admin.required", { field: t("admin.types.code") }));
-    if (!row.name) return s.setError(t("admin.required", { field: t("admin.types.name") }));
-    if (editing.days.trim() === "" || !Number.isInteger(days) || days < 0) {
-      return s.setError(t("admin.required", { field: t("admin.types.deadline") }));
-    }
-    const code = row.code;
-    s.run(row, () => {
-      setEditing(null);
-      focusSoon(`edit-type-${code}`);
-    });
-  };
-
+function DocumentTypes({ cat, onSaved }: Part) {
   return (
-    <section class="s2-admin-part" aria-labelledby="types-title">
-      <h2 id="types-title">{t("admin.types.title")}</h2>
-      <table id="document-types" class="compact s2-table">
-        <caption class="visually-hidden">{t("admin.types.caption")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("admin.types.code")}</th>
-            <th scope="col">{t("admin.types.name")}</th>
-            <th scope="col">{t("admin.types.deadline")}</th>
-            <th scope="col">{t("admin.types.undelivered")}</th>
-            <th scope="col">{t("admin.active_m")}</th>
-            <th scope="col">{t("admin.actions")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {cat.document_types.map((d) => (
-            <tr key={d.code} data-code={d.code} class={d.active ? undefined : "inactive"}>
-              <th scope="row">{d.code}</th>
-              <td>{d.name}</td>
-              <td class="s2-num">{d.deadline_days}</td>
-              <td>{yesNo(d.undelivered)}</td>
-              <td>{yesNo(d.active)}</td>
-              <td>
-                <button
-                  type="button"
-                  class="link"
-                  id={`edit-type-${d.code}`}
-                  aria-label={t("admin.edit_label", { name: d.name })}
-                  onClick={() => start(d)}
-                >
-                  {t("admin.edit")}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <div class="buttons">
-        <button type="button" class="secondary" id="add-document-type" onClick={() => start(null)}>
-          {t("admin.types.add")}
-        </button>
-      </div>
-      <Saved show={s.saved && !editing} />
-      {editing && (
-        <FormShell
-          id="document-type-form"
-          title={editing.isNew ? t("admin.types.form_new") : t("admin.types.form_edit", { code: editing.row.code })}
-          busy={s.busy}
-          error={s.error}
-          onSubmit={submit}
-          onCancel={() => setEditing(null)}
-        >
-          <div class="field">
-            <label for="type-code">{t("admin.types.code")}</label>
-            <input
-              id="type-code"
-              required
-              value={editing.row.code}
-              readOnly={!editing.isNew}
-              autoComplete="off"
-              onInput={(e) => set({ code: (e.target as HTMLInputElement).value })}
-            />
-          </div>
-          <div class="field">
-            <label for="type-name">{t("admin.types.name")}</label>
-            <input
-              id="type-name"
-              required
-              value={editing.row.name}
-              onInput={(e) => set({ name: (e.target as HTMLInputElement).value })}
-            />
-          </div>
-          <div class="field">
-            <label for="type-deadline">{t("admin.types.deadline")}</label>
-            <input
-              id="type-deadline"
-              type="number"
-              min={0}
-              step={1}
-              required
-              value={editing.days}
-              onInput={(e) => setEditing({ ...editing, days: (e.target as HTMLInputElement).value })}
-            />
-          </div>
-          <div class="field checkbox">
-            <input
-              id="type-undelivered"
-              type="checkbox"
-              checked={editing.row.undelivered}
-              onChange={(e) => set({ undelivered: (e.target as HTMLInputElement).checked })}
-            />
-            <label for="type-undelivered">{t("admin.types.undelivered")}</label>
-          </div>
-          <div class="field checkbox">
-            <input
-              id="type-active"
-              type="checkbox"
-              checked={editing.row.active}
-              onChange={(e) => set({ active: (e.target as HTMLInputElement).checked })}
-            />
-            <label for="type-active">{t("admin.active_m")}</label>
-          </div>
-        </FormShell>
+    <EditableTable<DocumentTypeRow, TypeDraft, DocumentTypeRow>
+      titleId="types-title"
+      title={t("admin.types.title")}
+      tableId="document-types"
+      caption={t("admin.types.caption")}
+      columns={[
+        { label: t("admin.types.code"), cell: (d) => d.code },
+        { label: t("admin.types.name"), cell: (d) => d.name },
+        { label: t("admin.types.deadline"), cell: (d) => d.deadline_days, class: "s2-num" },
+        { label: t("admin.types.undelivered"), cell: (d) => yesNo(d.undelivered) },
+        { label: t("admin.active_m"), cell: (d) => yesNo(d.active) },
+      ]}
+      rows={cat.document_types}
+      rowKey={(d) => d.code}
+      keyAttr="data-code"
+      editId={(code) => `edit-type-${code}`}
+      editName={(d) => d.name}
+      addId="add-document-type"
+      addLabel={t("admin.types.add")}
+      formId="document-type-form"
+      formTitle={(d, isNew) => (isNew ? t("admin.types.form_new") : t("admin.types.form_edit", { code: d.code }))}
+      focus={{ isNew: "type-code", edit: "type-name" }}
+      toDraft={(d) => {
+        const { deadline_days, ...rest } = d ?? { code: "", name: "", deadline_days: 30, undelivered: false, active: true };
+        return { ...rest, days: String(deadline_days) };
+      }}
+      check={({ days: text, ...d }) => {
+        const days = Number(text);
+        const row = { ...d, code: d.code.trim(), name: d.name.trim(), deadline_days: days };
+        if (!row.code) return required("admin.types.code");
+        if (!row.name) return required("admin.types.name");
+        if (text.trim() === "" || !Number.isInteger(days) || days < 0) return required("admin.types.deadline");
+        return row;
+      }}
+      save={(row) => api.saveDocumentType(row)}
+      onSaved={onSaved}
+      fields={(d, set, isNew) => (
+        <>
+          <TextField
+            id="type-code"
+            label={t("admin.types.code")}
+            required
+            value={d.code}
+            readOnly={!isNew}
+            autoComplete="off"
+            onValue={(code) => set({ code })}
+          />
+          <TextField id="type-name" label={t("admin.types.name")} required value={d.name} onValue={(name) => set({ name })} />
+          <TextField
+            id="type-deadline"
+            label={t("admin.types.deadline")}
+            type="number"
+            min={0}
+            step={1}
+            required
+            value={d.days}
+            onValue={(days) => set({ days })}
+          />
+          <CheckField
+            id="type-undelivered"
+            label={t("admin.types.undelivered")}
+            checked={d.undelivered}
+            onValue={(undelivered) => set({ undelivered })}
+          />
+          <CheckField id="type-active" label={t("admin.active_m")} checked={d.active} onValue={(active) => set({ active })} />
+        </>
       )}
-    </section>
+    />
   );
 }
 
 // ---------------------------------------------------------------- users
 
-function Users({ cat, onSaved }: { cat: Catalogue; onSaved: () => Promise<unknown> }) {
-  const [editing, setEditing] = useState<{ row: UserRow; isNew: boolean; roles: string; password: string } | null>(
-    null,
+/** The roles are edited as one line of text; the password only goes with the save. */
+type UserDraft = Omit<UserRow, "roles"> & { roles: string; password: string };
+
+function Users({ cat, onSaved }: Part) {
+  const roleOptions = ["operator", "lead"].concat(
+    cat.directions.filter((d) => d.active).flatMap((d) => [`referent:${d.code}`, `agent:${d.code}`]),
   );
-  const s = useSave<{ row: UserRow; password: string }>((x) => api.saveUser(x.row, x.password), onSaved);
-
-  const start = (row: UserRow | null) => {
-    s.setError(null);
-    s.setSaved(false);
-    const r = row ? { ...row, roles: row.roles.slice() } : { login: "", name: "", roles: [], active: true };
-    setEditing({ row: r, isNew: !row, roles: r.roles.join(", "), password: "" });
-    focusSoon(row ? "user-name" : "user-login");
-  };
-  const set = (patch: Partial<UserRow>) => editing && setEditing({ ...editing, row: { ...editing.row, ...patch } });
-  const submit = () => {
-    if (!editing) return;
-    const row: UserRow = {
-      ...editing.row,
-      login: editing.row.login.trim(),
-      name: editing.row.name.trim(),
-      roles: parseRoles(editing.roles),
-    };
-    if (!row.login) return s.setError(t("admin.required", { field: t("admin.users.login") }));
-    if (!row.name) return s.setError(t("admin.required", { field: t("admin.users.name") }));
-    const login = row.login;
-    s.run({ row, password: editing.password }, () => {
-      setEditing(null);
-      focusSoon(`edit-user-${login}`);
-    });
-  };
-
   return (
-    <section class="s2-admin-part" aria-labelledby="users-title">
-      <h2 id="users-title">{t("admin.users.title")}</h2>
-      <table id="users" class="compact s2-table">
-        <caption class="visually-hidden">{t("admin.users.caption")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("admin.users.login")}</th>
-            <th scope="col">{t("admin.users.name")}</th>
-            <th scope="col">{t("admin.users.roles")}</th>
-            <th scope="col">{t("admin.active_m")}</th>
-            <th scope="col">{t("admin.actions")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {cat.users.map((u) => (
-            <tr key={u.login} data-login={u.login} class={u.active ? undefined : "inactive"}>
-              <th scope="row">{u.login}</th>
-              <td>{u.name}</td>
-              <td>{u.roles.length > 0 ? u.roles.join(", ") : t("admin.none")}</td>
-              <td>{yesNo(u.active)}</td>
-              <td>
-                <button
-                  type="button"
-                  class="link"
-                  id={`edit-user-${u.login}`}
-                  aria-label={t("admin.edit_label", { name: u.name })}
-                  onClick={() => start(u)}
-                >
-                  {t("admin.edit")}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <div class="buttons">
-        <button type="button" class="secondary" id="add-user" onClick={() => start(null)}>
-          {t("admin.users.add")}
-        </button>
-      </div>
-      <Saved show={s.saved && !editing} />
-      {editing && (
-        <FormShell
-          id="user-form"
-          title={editing.isNew ? t("admin.users.form_new") : t("admin.users.form_edit", { login: editing.row.login })}
-          busy={s.busy}
-          error={s.error}
-          onSubmit={submit}
-          onCancel={() => setEditing(null)}
-        >
-          <div class="field">
-            <label for="user-login">{t("admin.users.login")}</label>
-            <input
-              id="user-login"
-              required
-              value={editing.row.login}
-              readOnly={!editing.isNew}
-              autoComplete="off"
-              onInput={(e) => set({ login: (e.target as HTMLInputElement).value })}
-            />
-          </div>
-          <div class="field">
-            <label for="user-name">{t("admin.users.name")}</label>
-            <input
-              id="user-name"
-              required
-              value={editing.row.name}
-              onInput={(e) => set({ name: (e.target as HTMLInputElement).value })}
-            />
-          </div>
-          <div class="field s2-wide">
-            <label for="user-roles">{t("admin.users.roles")}</label>
-            <input
-              id="user-roles"
-              value={editing.roles}
-              autoComplete="off"
-              spellcheck={false}
-              aria-describedby="user-roles-hint"
-              list="user-role-options"
-              onInput={(e) => setEditing({ ...editing, roles: (e.target as HTMLInputElement).value })}
-            />
+    <EditableTable<UserRow, UserDraft, UserRow & { password: string }>
+      titleId="users-title"
+      title={t("admin.users.title")}
+      tableId="users"
+      caption={t("admin.users.caption")}
+      columns={[
+        { label: t("admin.users.login"), cell: (u) => u.login },
+        { label: t("admin.users.name"), cell: (u) => u.name },
+        { label: t("admin.users.roles"), cell: (u) => (u.roles.length > 0 ? u.roles.join(", ") : t("admin.none")) },
+        { label: t("admin.active_m"), cell: (u) => yesNo(u.active) },
+      ]}
+      rows={cat.users}
+      rowKey={(u) => u.login}
+      keyAttr="data-login"
+      editId={(login) => `edit-user-${login}`}
+      editName={(u) => u.name}
+      addId="add-user"
+      addLabel={t("admin.users.add")}
+      formId="user-form"
+      formTitle={(u, isNew) => (isNew ? t("admin.users.form_new") : t("admin.users.form_edit", { login: u.login }))}
+      focus={{ isNew: "user-login", edit: "user-name" }}
+      toDraft={(u) => {
+        const { roles, ...rest } = u ?? { login: "", name: "", roles: [], active: true };
+        return { ...rest, roles: roles.join(", "), password: "" };
+      }}
+      check={(u) => {
+        const user = { ...u, login: u.login.trim(), name: u.name.trim(), roles: parseRoles(u.roles) };
+        if (!user.login) return required("admin.users.login");
+        if (!user.name) return required("admin.users.name");
+        return user;
+      }}
+      save={({ password, ...row }) => api.saveUser(row, password)}
+      onSaved={onSaved}
+      fields={(u, set, isNew) => (
+        <>
+          <TextField
+            id="user-login"
+            label={t("admin.users.login")}
+            required
+            value={u.login}
+            readOnly={!isNew}
+            autoComplete="off"
+            onValue={(login) => set({ login })}
+          />
+          <TextField id="user-name" label={t("admin.users.name")} required value={u.name} onValue={(name) => set({ name })} />
+          <TextField
+            id="user-roles"
+            label={t("admin.users.roles")}
+            wide
+            value={u.roles}
+            autoComplete="off"
+            spellcheck={false}
+            aria-describedby="user-roles-hint"
+            list="user-role-options"
+            onValue={(roles) => set({ roles })}
+          >
             <datalist id="user-role-options">
-              {["operator", "lead"]
-                .concat(cat.directions.filter((d) => d.active).flatMap((d) => [`referent:${d.code}`, `agent:${d.code}`]))
-                .map((r) => (
-                  <option key={r} value={r} />
-                ))}
+              {roleOptions.map((r) => (
+                <option key={r} value={r} />
+              ))}
             </datalist>
             <p id="user-roles-hint" class="hint">
               {t("admin.users.roles_hint")}
             </p>
-          </div>
-          <div class="field">
-            <label for="user-password">{t("admin.users.password")}</label>
-            <input
-              id="user-password"
-              type="password"
-              autoComplete="new-password"
-              value={editing.password}
-              aria-describedby="user-password-hint"
-              onInput={(e) => setEditing({ ...editing, password: (e.target as HTMLInputElement).value })}
-            />
+          </TextField>
+          <TextField
+            id="user-password"
+            label={t("admin.users.password")}
+            type="password"
+            autoComplete="new-password"
+            value={u.password}
+            aria-describedby="user-password-hint"
+            onValue={(password) => set({ password })}
+          >
             <p id="user-password-hint" class="hint">
-              {editing.isNew ? t("admin.users.password_new_hint") : t("admin.users.password_hint")}
+              {isNew ? t("admin.users.password_new_hint") : t("admin.users.password_hint")}
             </p>
-          </div>
-          <div class="field checkbox">
-            <input
-              id="user-active"
-              type="checkbox"
-              checked={editing.row.active}
-              onChange={(e) => set({ active: (e.target as HTMLInputElement).checked })}
-            />
-            <label for="user-active">{t("admin.active_m")}</label>
-          </div>
-        </FormShell>
+          </TextField>
+          <CheckField id="user-active" label={t("admin.active_m")} checked={u.active} onValue={(active) => set({ active })} />
+        </>
       )}
-    </section>
+    />
   );
 }
 
@@ -626,24 +371,18 @@ function Profiles({ profiles, error }: { profiles: ProfileView[] | null; error: 
 function Separators({ cat }: { cat: Catalogue }) {
   const active = cat.directions.filter((d) => d.active);
   const [picked, setPicked] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
   const [path, setPath] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
 
   const toggle = (code: string, on: boolean) =>
     setPicked((p) => (on ? (p.includes(code) ? p : [...p, code]) : p.filter((c) => c !== code)));
 
-  const print = () => {
-    setBusy(true);
-    setError(null);
-    setPath(null);
-    const codes = active.map((d) => d.code).filter((c) => picked.includes(c));
-    api
-      .separatorSheets(codes)
-      .then(setPath)
-      .catch((e) => setError(errorText(e)))
-      .finally(() => setBusy(false));
-  };
+  const print = () =>
+    run(async () => {
+      setPath(null);
+      const codes = active.map((d) => d.code).filter((c) => picked.includes(c));
+      setPath(await api.separatorSheets(codes));
+    });
 
   return (
     <section class="s2-admin-part" aria-labelledby="separators-title">
@@ -669,9 +408,7 @@ function Separators({ cat }: { cat: Catalogue }) {
                 checked={picked.includes(d.code)}
                 onChange={(e) => toggle(d.code, (e.target as HTMLInputElement).checked)}
               />
-              <label for={`sep-${d.code}`}>
-                {d.code} — {d.name}
-              </label>
+              <label for={`sep-${d.code}`}>{directionLabel(d)}</label>
             </li>
           ))}
         </ul>

@@ -7,12 +7,9 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api } from "../api";
 import type { Act } from "../bindings/Act";
-import type { BasketCount } from "../bindings/BasketCount";
 import type { Catalogue } from "../bindings/Catalogue";
 import type { CourrierState } from "../bindings/CourrierState";
 import type { CourrierSummary } from "../bindings/CourrierSummary";
-import type { CourrierView } from "../bindings/CourrierView";
-import type { HistoryEntry } from "../bindings/HistoryEntry";
 import type { PageView } from "../bindings/PageView";
 import {
   type ActName,
@@ -29,11 +26,15 @@ import {
   toggleSort,
 } from "../lib/basketSort";
 import { errorText } from "../lib/errors";
+import { directionName } from "../lib/format";
 import { formatWhen, timeline } from "../lib/history";
 import { has, lang, locale, t } from "../lib/i18n";
 import { loadCatalogue } from "../lib/session";
 import { matchShortcut } from "../lib/shortcuts";
+import { useAction } from "../lib/useAction";
+import { useLoad } from "../lib/useLoad";
 import { formatDay } from "../lib/weeks";
+import { DirectionOptions } from "./CatalogueOptions";
 import "./screens2.css";
 
 const stateLabel = (s: CourrierState | string) => t(`baskets.state.${s}`);
@@ -60,8 +61,7 @@ function StateTag({ state }: { state: CourrierState }) {
 }
 
 export function Baskets(props: { basket?: string; courrier?: number }) {
-  const [tabs, setTabs] = useState<BasketCount[] | null>(null);
-  const [tabsError, setTabsError] = useState<string | null>(null);
+  const { value: tabs, error: tabsError, reload: loadTabs } = useLoad(() => api.baskets());
   const [current, setCurrent] = useState<string | null>(props.basket ?? null);
   const [rows, setRows] = useState<CourrierSummary[] | null>(null);
   const [listError, setListError] = useState<string | null>(null);
@@ -72,19 +72,6 @@ export function Baskets(props: { basket?: string; courrier?: number }) {
   const tableRef = useRef<HTMLTableElement>(null);
   const focusRow = useRef(false);
   const listRequest = useRef(0);
-
-  const loadTabs = () =>
-    api
-      .baskets()
-      .then((b) => {
-        setTabs(b);
-        setTabsError(null);
-        return b;
-      })
-      .catch((e) => {
-        setTabsError(errorText(e));
-        return null;
-      });
 
   const loadList = (name: string) => {
     const n = ++listRequest.current;
@@ -412,36 +399,16 @@ function CourrierDetail(props: {
   onClose: () => void;
 }) {
   const { id } = props;
-  const [view, setView] = useState<CourrierView | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const { value: view, error: loadError, reload: loadView } = useLoad(() => api.courrier(id));
   const [pages, setPages] = useState<PageView[] | null>(null);
   const [pagesError, setPagesError] = useState<string | null>(null);
-  const [history, setHistory] = useState<HistoryEntry[] | null>(null);
-  const [historyError, setHistoryError] = useState<string | null>(null);
+  const { value: history, error: historyError, reload: loadHistory } = useLoad(() => api.history(id));
   const [cat, setCat] = useState<Catalogue | null>(null);
   const [large, setLarge] = useState<PageView | null>(null);
   const [pdfError, setPdfError] = useState<string | null>(null);
   const [form, setForm] = useState<FormState | null>(null);
-  const [formError, setFormError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error: formError, setError: setFormError, run } = useAction();
   const [done, setDone] = useState<string | null>(null);
-
-  const loadView = () =>
-    api
-      .courrier(id)
-      .then((v) => {
-        setView(v);
-        setLoadError(null);
-      })
-      .catch((e) => setLoadError(errorText(e)));
-  const loadHistory = () =>
-    api
-      .history(id)
-      .then((h) => {
-        setHistory(h);
-        setHistoryError(null);
-      })
-      .catch((e) => setHistoryError(errorText(e)));
 
   useEffect(() => {
     loadView();
@@ -538,20 +505,14 @@ function CourrierDetail(props: {
         act = { act: "close", note: form.note.trim() === "" ? null : form.note.trim() };
         break;
     }
-    setBusy(true);
-    setFormError(null);
-    api
-      .act(id, act)
-      .then((state) => {
-        setForm(null);
-        setDone(t("baskets.detail.done", { state: stateLabel(state) }));
-        return Promise.all([loadView(), loadHistory()]).then(() => {
-          props.onChanged();
-          setTimeout(() => document.getElementById("act-done")?.focus(), 0);
-        });
-      })
-      .catch((err) => setFormError(errorText(err)))
-      .finally(() => setBusy(false));
+    void run(async () => {
+      const state = await api.act(id, act);
+      setForm(null);
+      setDone(t("baskets.detail.done", { state: stateLabel(state) }));
+      await Promise.all([loadView(), loadHistory()]);
+      props.onChanged();
+      setTimeout(() => document.getElementById("act-done")?.focus(), 0);
+    });
   };
 
   const openPdf = () => {
@@ -637,10 +598,10 @@ function CourrierDetail(props: {
               ),
             )}
             {field(t("baskets.detail.priority"), priorityLabel(view.priority))}
-            {field(t("baskets.detail.direction"), directionName(cat, view.main_direction))}
+            {field(t("baskets.detail.direction"), directionName(cat?.directions, view.main_direction))}
             {field(
               t("baskets.detail.copies"),
-              view.copies.length > 0 ? view.copies.map((c) => directionName(cat, c)).join(", ") : null,
+              view.copies.length > 0 ? view.copies.map((c) => directionName(cat?.directions, c)).join(", ") : null,
             )}
             {field(t("baskets.detail.taken_by"), view.taken_by)}
             {field(t("baskets.detail.assignee"), view.assignee)}
@@ -692,12 +653,7 @@ function CourrierDetail(props: {
                     value={form.direction}
                     onChange={(e) => setForm({ ...form, direction: (e.target as HTMLSelectElement).value })}
                   >
-                    <option value="">{t("baskets.act.direction_choose")}</option>
-                    {directions.map((d) => (
-                      <option key={d.code} value={d.code}>
-                        {d.code} — {d.name}
-                      </option>
-                    ))}
+                    <DirectionOptions empty={t("baskets.act.direction_choose")} directions={directions} />
                   </select>
                 </div>
               )}
@@ -844,12 +800,6 @@ function ActionBar(props: {
       ))}
     </div>
   );
-}
-
-function directionName(cat: Catalogue | null, code: string | null): string | null {
-  if (!code) return null;
-  const d = cat?.directions.find((x) => x.code === code);
-  return d ? `${d.code} — ${d.name}` : code;
 }
 
 function documentTypeName(cat: Catalogue | null, code: string | null): string | null {

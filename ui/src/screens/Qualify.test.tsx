@@ -5,6 +5,7 @@ import { errorMessage } from "../lib/errors";
 import { setLang } from "../lib/i18n";
 import { route } from "../lib/route";
 import { catalogue } from "../lib/session";
+import { CATALOGUE, courrierView, SUGGESTIONS } from "../test/fixtures";
 
 vi.mock("../api", () => ({
   api: {
@@ -27,37 +28,9 @@ import { Qualify } from "./Qualify";
 
 const mocked = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
 
+/** Courrier `id`, whose draft already holds a reference. */
 const view = (id: number, over: Partial<CourrierView> = {}): CourrierView =>
-  ({
-    id,
-    state: "to_qualify",
-    chrono: null,
-    batch: 1,
-    pages: 2,
-    pdf: null,
-    separator: null,
-    direction_hint: null,
-    document_type: null,
-    sender: null,
-    subject: null,
-    letter_date: null,
-    arrival_date: null,
-    reference: "DRAFT-REF",
-    priority: "normal",
-    confidential: false,
-    main_direction: null,
-    copies: [],
-    comment: null,
-    registered_at: null,
-    due_date: null,
-    late: false,
-    taken_by: null,
-    assignee: null,
-    returned_reason: null,
-    closed_at: null,
-    answer_note: null,
-    ...over,
-  }) as CourrierView;
+  courrierView({ id, reference: "DRAFT-REF", ...over });
 
 const input = (id: string) => document.getElementById(id) as HTMLInputElement;
 
@@ -66,30 +39,13 @@ describe("Qualify", () => {
     setLang("fr");
     catalogue.value = null;
     errorMessage.value = null;
-    mocked.catalogue.mockResolvedValue({
-      directions: [
-        { code: "DRH", name: "Ressources humaines", parent: null, active: true },
-        { code: "DAF", name: "Finances", parent: null, active: true },
-        { code: "OLD", name: "Ancienne", parent: null, active: false },
-      ],
-      document_types: [
-        { code: "LETTRE", name: "Lettre", deadline_days: 30, undelivered: false, active: true },
-        { code: "VIEUX", name: "Vieux", deadline_days: 30, undelivered: false, active: false },
-      ],
-      users: [],
-    });
+    mocked.catalogue.mockResolvedValue(CATALOGUE);
     mocked.courrier.mockImplementation((id: number) => Promise.resolve(view(id, id === 5 ? { returned_reason: "Mauvaise direction" } : {})));
     mocked.pages.mockResolvedValue([
       { position: 0, source_index: 0, rotation: 0, thumbnail: "pli://t/0", src: "pli://p/0" },
       { position: 1, source_index: 1, rotation: 0, thumbnail: "pli://t/1", src: "pli://p/1" },
     ]);
-    mocked.suggestions.mockResolvedValue({
-      letter_date: { value: "2026-03-02", confidence: 0.9 },
-      subject: { value: "Demande de stage", confidence: 0.62 },
-      reference: { value: "SUGG-REF", confidence: 0.8 },
-      sender: { value: { id: 12, name: "Mairie de Brest" }, confidence: 0.75 },
-      main_direction: { value: "DRH", confidence: 0.55 },
-    });
+    mocked.suggestions.mockResolvedValue(SUGGESTIONS);
   });
   afterEach(() => {
     cleanup();
@@ -99,7 +55,7 @@ describe("Qualify", () => {
   it("pre-fills empty fields from the suggestions and marks them", async () => {
     render(<Qualify courrier={5} />);
     await waitFor(() => expect(document.querySelector('#qualify[data-courrier="5"]')).not.toBeNull());
-    expect(input("f-subject").value).toBe("Demande de stage");
+    expect(input("f-subject").value).toBe("Demande de subvention");
     expect(input("f-subject").dataset.suggested).toBe("true");
     expect(input("f-reference").value).toBe("DRAFT-REF"); // the draft wins
     expect(input("f-reference").dataset.suggested).toBeUndefined();
@@ -136,7 +92,7 @@ describe("Qualify", () => {
     await waitFor(() => expect(mocked.register).toHaveBeenCalled());
     const [id, form] = mocked.register.mock.calls[0];
     expect(id).toBe(5);
-    expect(form).toMatchObject({ sender: 12, subject: "Demande de stage", reference: "DRAFT-REF", main_direction: "DRH", letter_date: "2026-03-02" });
+    expect(form).toMatchObject({ sender: 12, subject: "Demande de subvention", reference: "DRAFT-REF", main_direction: "DRH", letter_date: "2026-03-02" });
     await waitFor(() => expect(route.value).toEqual({ screen: "qualify", params: { courrier: 6 } }));
     expect(mocked.nextToQualify).toHaveBeenCalledWith(5);
     expect(document.getElementById("registered")!.textContent).toContain("Enregistré : A-2026-000001");

@@ -25,6 +25,8 @@ import {
 import { navigate } from "../lib/route";
 import { catalogue, loadCatalogue } from "../lib/session";
 import { displayCombo, matchShortcut } from "../lib/shortcuts";
+import { useAction } from "../lib/useAction";
+import { DirectionOptions, DocumentTypeOptions } from "./CatalogueOptions";
 import { SenderField, SuggestedBadge } from "./SenderField";
 
 const ZOOMS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
@@ -81,7 +83,8 @@ function PageViewer({
           ↻
         </button>
       </div>
-      <div class="viewer-frame">
+      {/* Focusable so that a zoomed page can be scrolled with the arrow keys. */}
+      <div class="viewer-frame" tabIndex={0} role="region" aria-label={t("qualify.viewer.frame")}>
         {page && (
           <img
             src={page.src}
@@ -120,12 +123,7 @@ function QualifyForm({
       <div class="field">
         <label for="f-type">{t("qualify.field.type")}</label>
         <select id="f-type" value={form.document_type} onChange={(e) => onEdit("document_type", e.currentTarget.value)}>
-          <option value="">{t("qualify.choose")}</option>
-          {types.map((d) => (
-            <option key={d.code} value={d.code}>
-              {d.name}
-            </option>
-          ))}
+          <DocumentTypeOptions empty={t("qualify.choose")} types={types} />
         </select>
       </div>
 
@@ -195,12 +193,7 @@ function QualifyForm({
           data-suggested={mark(suggested.main_direction)}
           onChange={(e) => onEdit("main_direction", e.currentTarget.value)}
         >
-          <option value="">{t("qualify.choose")}</option>
-          {directions.map((d) => (
-            <option key={d.code} value={d.code}>
-              {d.code} — {d.name}
-            </option>
-          ))}
+          <DirectionOptions empty={t("qualify.choose")} directions={directions} />
         </select>
       </div>
 
@@ -238,7 +231,7 @@ export function Qualify({ courrier }: { courrier?: number }) {
   const [state, setState] = useState<Prefilled | null>(null);
   const [registered, setRegistered] = useState<Registered | null>(null);
   const [status, setStatus] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction(showError);
   const [page, setPage] = useState(0);
   const [zoom, setZoom] = useState(1);
   const [turn, setTurn] = useState(0);
@@ -303,24 +296,18 @@ export function Qualify({ courrier }: { courrier?: number }) {
   };
 
   const saveDraft = async () => {
-    if (!loaded || !state || busy) return;
-    setBusy(true);
-    try {
+    if (!loaded || !state) return;
+    await run(async () => {
       await api.saveDraft(loaded.id, toQualification(state.form));
       setStatus(t("qualify.draftSaved"));
-    } catch (e) {
-      showError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const register = async () => {
-    if (!loaded || !state || busy) return;
-    setBusy(true);
-    setStatus("");
+    if (!loaded || !state) return;
     const id = loaded.id;
-    try {
+    await run(async () => {
+      setStatus("");
       const r = await api.register(id, toQualification(state.form));
       setRegistered(r);
       const next = await api.nextToQualify(id);
@@ -334,11 +321,7 @@ export function Qualify({ courrier }: { courrier?: number }) {
         setEmpty(true);
         if (courrier !== undefined) navigate("qualify");
       }
-    } catch (e) {
-      showError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   // The screen's shortcuts, with the latest state at hand.

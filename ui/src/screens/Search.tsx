@@ -4,17 +4,19 @@
 // text comes from scanned letters and is never read as HTML.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api";
-import type { Catalogue } from "../bindings/Catalogue";
 import type { CourrierState } from "../bindings/CourrierState";
 import type { SearchFilters } from "../bindings/SearchFilters";
 import type { SearchResult } from "../bindings/SearchResult";
 import { canSee } from "../lib/access";
 import { errorText } from "../lib/errors";
+import { directionName } from "../lib/format";
 import { locale, t } from "../lib/i18n";
 import { navigate } from "../lib/route";
 import { loadCatalogue, me } from "../lib/session";
 import { parseSnippet } from "../lib/snippet";
+import { useLoad } from "../lib/useLoad";
 import { formatDay } from "../lib/weeks";
+import { DirectionOptions, DocumentTypeOptions } from "./CatalogueOptions";
 import "./screens2.css";
 
 interface Filters {
@@ -53,16 +55,13 @@ export function Search() {
   const [results, setResults] = useState<SearchResult[] | null>(memory.results);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [cat, setCat] = useState<Catalogue | null>(null);
-  const [catError, setCatError] = useState<string | null>(null);
+  const { value: cat, error: catError, reload: loadCat } = useLoad(() => loadCatalogue());
   const [pdfErrors, setPdfErrors] = useState<Record<number, string>>({});
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const request = useRef(0);
 
   useEffect(() => {
-    loadCatalogue()
-      .then(setCat)
-      .catch((e) => setCatError(errorText(e)));
+    void loadCat();
     return () => clearTimeout(timer.current);
   }, []);
 
@@ -123,11 +122,6 @@ export function Search() {
 
   const directions = cat?.directions ?? [];
   const types = cat?.document_types ?? [];
-  const directionName = (code: string | null) => {
-    if (!code) return t("search.unknown");
-    const d = directions.find((x) => x.code === code);
-    return d ? `${d.code} — ${d.name}` : code;
-  };
   const filtered = Object.values(filters).some((v) => v !== "");
   const canOpen = canSee(me.value, "baskets");
 
@@ -171,12 +165,7 @@ export function Search() {
               value={filters.direction}
               onChange={(e) => setFilter("direction", (e.target as HTMLSelectElement).value)}
             >
-              <option value="">{t("search.any")}</option>
-              {directions.map((d) => (
-                <option key={d.code} value={d.code}>
-                  {d.code} — {d.name}
-                </option>
-              ))}
+              <DirectionOptions empty={t("search.any")} directions={directions} />
             </select>
           </div>
           <div class="field">
@@ -186,12 +175,7 @@ export function Search() {
               value={filters.type}
               onChange={(e) => setFilter("type", (e.target as HTMLSelectElement).value)}
             >
-              <option value="">{t("search.any_type")}</option>
-              {types.map((d) => (
-                <option key={d.code} value={d.code}>
-                  {d.name}
-                </option>
-              ))}
+              <DocumentTypeOptions empty={t("search.any_type")} types={types} />
             </select>
           </div>
           <div class="field">
@@ -277,7 +261,7 @@ export function Search() {
                   </div>
                   <div>
                     <dt>{t("search.direction_short")}</dt>
-                    <dd>{directionName(h.main_direction)}</dd>
+                    <dd>{directionName(directions, h.main_direction) ?? t("search.unknown")}</dd>
                   </div>
                   <div>
                     <dt>{t("search.date")}</dt>

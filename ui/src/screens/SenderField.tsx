@@ -9,6 +9,7 @@ import { showError } from "../lib/errors";
 import { debounce } from "../lib/format";
 import { t } from "../lib/i18n";
 import { percent } from "../lib/qualification";
+import { useAction } from "../lib/useAction";
 
 const SEARCH_DELAY_MS = 150;
 
@@ -27,13 +28,12 @@ function NewContactForm({ initialName, onCreated, onCancel }: { initialName: str
   const [postcode, setPostcode] = useState("");
   const [city, setCity] = useState("");
   const [email, setEmail] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction(showError);
   const nameRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => nameRef.current?.focus(), []);
 
   const create = async () => {
-    if (busy) return;
     const contact: NewContact = {
       organisation_kind: organisationKind,
       name: name.trim(),
@@ -43,15 +43,10 @@ function NewContactForm({ initialName, onCreated, onCancel }: { initialName: str
       city: orNull(city),
       email: orNull(email),
     };
-    setBusy(true);
-    try {
+    await run(async () => {
       const id = await api.createContact(contact);
       onCreated({ id, name: contact.name });
-    } catch (e) {
-      showError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const onKeyDown = (e: KeyboardEvent) => {

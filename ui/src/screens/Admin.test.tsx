@@ -1,0 +1,141 @@
+import { cleanup, fireEvent, render, waitFor } from "@testing-library/preact";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { setLang } from "../lib/i18n";
+import { catalogue } from "../lib/session";
+import { CATALOGUE } from "../test/fixtures";
+
+vi.mock("../api", () => ({
+  api: {
+    catalogue: vi.fn(),
+    profiles: vi.fn(),
+    saveDirection: vi.fn(),
+    saveDocumentType: vi.fn(),
+    saveUser: vi.fn(),
+    separatorSheets: vi.fn(),
+  },
+}));
+
+import { api } from "../api";
+import { Admin, parseRoles } from "./Admin";
+
+const mocked = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
+const input = (id: string) => document.getElementById(id) as HTMLInputElement;
+const alertText = (form: string) => document.querySelector(`#${form} [role=alert]`)?.textContent ?? null;
+
+async function open() {
+  render(<Admin />);
+  await waitFor(() => expect(document.querySelector("table#users")).not.toBeNull());
+}
+
+describe("Admin", () => {
+  beforeEach(() => {
+    setLang("fr");
+    catalogue.value = null;
+    mocked.catalogue.mockResolvedValue(CATALOGUE);
+    mocked.profiles.mockResolvedValue([
+      { name: "generic-pdf", description: "PDF", folder: null, watched: false, watch_mode: "poll", formats: ["pdf"] },
+    ]);
+  });
+  afterEach(() => {
+    cleanup();
+    vi.clearAllMocks();
+  });
+
+  it("shows the organisation in the tables the end-to-end test reads", async () => {
+    await open();
+    expect(document.getElementById("admin")).not.toBeNull();
+    expect([...document.querySelectorAll("table#directions tbody tr")].map((r) => r.getAttribute("data-code"))).toEqual(["DRH", "DAF", "OLD"]);
+    expect(document.querySelector('table#directions tr[data-code="OLD"]')!.className).toBe("inactive");
+    expect(document.querySelectorAll("table#document-types tbody tr").length).toBe(2);
+    expect(document.querySelector('table#users tr[data-login="pilote"]')!.textContent).toContain("lead");
+    await waitFor(() => expect(document.querySelector("table#profiles")!.textContent).toContain("generic-pdf"));
+    expect(document.getElementById("print-separators")).not.toBeNull();
+    expect(document.getElementById("edit-direction-DAF")!.getAttribute("aria-label")).toBe("Modifier DAF — Finances");
+  });
+
+  it("edits a direction: checks the name, saves the trimmed row and gives the focus back", async () => {
+    mocked.saveDirection.mockResolvedValue(null);
+    await open();
+    fireEvent.click(document.getElementById("edit-direction-DAF")!);
+    await waitFor(() => expect(document.activeElement?.id).toBe("dir-name"));
+    expect(input("dir-code").readOnly).toBe(true);
+    expect(document.getElementById("direction-form-title")!.textContent).toBe("Modifier la direction DAF");
+    // the parent can be any other direction
+    expect([...document.querySelectorAll("#dir-parent option")].map((o) => (o as HTMLOptionElement).value)).toEqual(["", "DRH", "OLD"]);
+
+    fireEvent.input(input("dir-name"), { target: { value: "  " } });
+    fireEvent.submit(document.getElementById("direction-form")!);
+    expect(alertText("direction-form")).toBe("Le champ « Nom » est obligatoire.");
+    expect(mocked.saveDirection).not.toHaveBeenCalled();
+
+    fireEvent.input(input("dir-name"), { target: { value: " Finances et achats " } });
+    fireEvent.change(document.getElementById("dir-parent")!, { target: { value: "DRH" } });
+    fireEvent.submit(document.getElementById("direction-form")!);
+    await waitFor(() => expect(document.getElementById("direction-form")).toBeNull());
+    expect(mocked.saveDirection).toHaveBeenCalledWith({ code: "DAF", name: "Finances et achats", parent: "DRH", active: true });
+    expect(mocked.catalogue).toHaveBeenCalledTimes(2); // reloaded after the save
+    expect(document.querySelector("#directions ~ [role=status]")!.textContent).toBe("Enregistré.");
+    await waitFor(() => expect(document.activeElement?.id).toBe("edit-direction-DAF"));
+  });
+
+  it("adds a document type only with a whole number of days", async () => {
+    mocked.saveDocumentType.mockResolvedValue(null);
+    await open();
+    fireEvent.click(document.getElementById("add-document-type")!);
+    await waitFor(() => expect(document.activeElement?.id).toBe("type-code"));
+    expect(input("type-deadline").value).toBe("30");
+    fireEvent.input(input("type-code"), { target: { value: " AR " } });
+    fireEvent.input(input("type-name"), { target: { value: "Accusé de réception" } });
+    fireEvent.input(input("type-deadline"), { target: { value: "1.5" } });
+    fireEvent.submit(document.getElementById("document-type-form")!);
+    expect(alertText("document-type-form")).toBe("Le champ « Délai (jours) » est obligatoire.");
+
+    fireEvent.input(input("type-deadline"), { target: { value: "15" } });
+    fireEvent.click(input("type-undelivered"));
+    fireEvent.submit(document.getElementById("document-type-form")!);
+    await waitFor(() => expect(mocked.saveDocumentType).toHaveBeenCalled());
+    expect(mocked.saveDocumentType).toHaveBeenCalledWith({
+      code: "AR",
+      name: "Accusé de réception",
+      deadline_days: 15,
+      undelivered: true,
+      active: true,
+    });
+  });
+
+  it("saves a user's roles as a list and the password beside; a refusal stays in the form", async () => {
+    mocked.saveUser.mockRejectedValue({ message: "Mot de passe trop court." });
+    await open();
+    fireEvent.click(document.getElementById("edit-user-pilote")!);
+    expect(input("user-roles").value).toBe("lead");
+    fireEvent.input(input("user-roles"), { target: { value: "lead, agent : DAF,lead" } });
+    fireEvent.input(input("user-password"), { target: { value: "court" } });
+    fireEvent.submit(document.getElementById("user-form")!);
+    await waitFor(() => expect(alertText("user-form")).toBe("Mot de passe trop court."));
+    expect(mocked.saveUser).toHaveBeenCalledWith(
+      { login: "pilote", name: "Paule Pilote", roles: ["lead", "agent:DAF"], active: true },
+      "court",
+    );
+    expect((document.querySelector("#user-form button[type=submit]") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("prints separator sheets for the ticked directions", async () => {
+    let written: (path: string) => void = () => {};
+    mocked.separatorSheets.mockReturnValue(new Promise((r) => (written = r)));
+    await open();
+    fireEvent.click(input("sep-DAF"));
+    fireEvent.click(document.getElementById("print-separators")!);
+    await waitFor(() => expect(document.getElementById("print-separators")!.textContent).toBe("Préparation du PDF…"));
+    expect((document.getElementById("print-separators") as HTMLButtonElement).disabled).toBe(true);
+    expect(mocked.separatorSheets).toHaveBeenCalledWith(["DAF"]);
+    written("/data/separateurs.pdf");
+    await waitFor(() => expect(document.body.textContent).toContain("PDF écrit : /data/separateurs.pdf"));
+    expect((document.getElementById("print-separators") as HTMLButtonElement).disabled).toBe(false);
+  });
+});
+
+describe("parseRoles", () => {
+  it("splits, trims and drops blanks and repeats", () => {
+    expect(parseRoles("referent:DRH, agent : DAF ,lead;;lead\noperator")).toEqual(["referent:DRH", "agent:DAF", "lead", "operator"]);
+  });
+});
