@@ -164,12 +164,11 @@ fn main() {
         .build(tauri::generate_context!())
         .expect("the Pli window could not start");
     let handle = app.handle().clone();
-    let watcher = Some(desk.start_watcher(stop.clone(), move |event| {
+    let mut watcher = Some(desk.start_watcher(stop.clone(), move |event| {
         if let Err(e) = handle.emit("watch", &event) {
             tracing::warn!("événement de capture non transmis à la fenêtre : {e}");
         }
     }));
-    let mut watcher = watcher;
     app.run(move |_app, event| {
         if let tauri::RunEvent::Exit = event {
             // The batch in hand is abandoned safely and taken again at the next start.

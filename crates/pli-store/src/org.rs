@@ -69,6 +69,9 @@ pub struct Catalogue {
     pub users: Vec<UserRow>,
 }
 
+/// Rows of a sheet, as text in its columns.
+type Rows = Vec<Vec<String>>;
+
 /// One CSV row under the given French column names, for a one-row import.
 fn one_row_sheet(name: &str, columns: &[(&str, &str)], values: &[String]) -> Sheet {
     let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
@@ -297,7 +300,22 @@ impl Store {
     /// The organisation as CSV sheets (directions, users with roles, document types),
     /// ready for French Excel. Passwords are never exported.
     pub fn export_organisation(&self) -> Result<(String, String, String)> {
-        let q = |sql: &str, cols: usize| -> Result<Vec<Vec<String>>> {
+        let (directions, users, types) = self.organisation_rows()?;
+        let sheet = |columns: &[(&str, &str)], rows: Rows| -> String {
+            let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
+            let _ = w.write_record(columns.iter().map(|(fr, _)| *fr));
+            for row in rows {
+                let _ = w.write_record(&row);
+            }
+            let bytes = w.into_inner().unwrap_or_default();
+            format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
+        };
+        Ok((sheet(&DIRECTION_COLUMNS, directions), sheet(&USER_COLUMNS, users), sheet(&TYPE_COLUMNS, types)))
+    }
+
+    /// The rows of the three sheets (directions, users, types), as text in their columns.
+    fn organisation_rows(&self) -> Result<(Rows, Rows, Rows)> {
+        let q = |sql: &str, cols: usize| -> Result<Rows> {
             let mut stmt = self.conn.prepare(sql).map_err(|e| self.sql_err(e))?;
             stmt.query_map([], |r| {
                 (0..cols).map(|i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default)).collect()
@@ -325,33 +343,15 @@ impl Store {
              FROM document_type ORDER BY code",
             5,
         )?;
-        let sheet = |columns: &[(&str, &str)], rows: Vec<Vec<String>>| -> String {
-            let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
-            let _ = w.write_record(columns.iter().map(|(fr, _)| *fr));
-            for row in rows {
-                let _ = w.write_record(&row);
-            }
-            let bytes = w.into_inner().unwrap_or_default();
-            format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
-        };
-        Ok((sheet(&DIRECTION_COLUMNS, directions), sheet(&USER_COLUMNS, users), sheet(&TYPE_COLUMNS, types)))
+        Ok((directions, users, types))
     }
 
-    /// Directions, document types and users (roles as `role:DIRECTION`).
+    /// Directions, document types and users (roles as `role:DIRECTION`, as in the sheet).
     pub fn catalogue(&self) -> Result<Catalogue> {
-        let (directions, users, types) = self.export_organisation()?;
-        let rows = |text: &str| -> Vec<Vec<String>> {
-            csv::ReaderBuilder::new()
-                .delimiter(b';')
-                .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
-                .records()
-                .filter_map(|r| r.ok())
-                .map(|r| r.iter().map(str::to_string).collect())
-                .collect()
-        };
+        let (directions, users, types) = self.organisation_rows()?;
         let oui = |v: &str| v == "oui";
         Ok(Catalogue {
-            directions: rows(&directions)
+            directions: directions
                 .into_iter()
                 .map(|r| DirectionRow {
                     code: r[0].clone(),
@@ -360,7 +360,7 @@ impl Store {
                     active: oui(&r[3]),
                 })
                 .collect(),
-            users: rows(&users)
+            users: users
                 .into_iter()
                 .map(|r| UserRow {
                     login: r[0].clone(),
@@ -369,7 +369,7 @@ impl Store {
                     active: oui(&r[3]),
                 })
                 .collect(),
-            document_types: rows(&types)
+            document_types: types
                 .into_iter()
                 .map(|r| DocumentTypeRow {
                     code: r[0].clone(),
