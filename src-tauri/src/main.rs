@@ -5,7 +5,10 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-use pli_app::{Answer, BatchCheck, Desk, DeskSettings, ExportFormat, Me, PageView, ProfileView, Startup};
+use pli_app::{
+    Answer, BatchCheck, CaptureStatus, Desk, DeskSettings, ExportFormat, Me, PageView, ProfileView, ScannerSettings,
+    Startup,
+};
 use pli_core::CourrierState;
 use pli_core::registration::Qualification;
 use pli_core::split::SplitEdit;
@@ -17,7 +20,6 @@ use pli_store::registry::{
 use pli_store::{CourrierView, HistoryEntry, Intake};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use tauri::{Emitter, State};
 
 type D<'a> = State<'a, Arc<Desk>>;
@@ -66,6 +68,8 @@ commands! {
     fn save_document_type(row: DocumentTypeRow) -> () => |d| d.save_document_type(&row);
     fn save_user(row: UserRow, password: String) -> () => |d| d.save_user(&row, &password);
     fn profiles() -> Vec<ProfileView> => |d| d.profiles();
+    fn capture_status() -> CaptureStatus => |d| d.capture_status();
+    fn set_scanner(scanner: ScannerSettings) -> CaptureStatus => |d| d.set_scanner(&scanner);
     fn separator_sheets(directions: Vec<String>) -> String => |d| {
         let pdf = d.separator_sheets(&directions)?;
         open_with_system(&pdf)?;
@@ -106,7 +110,6 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let stop = Arc::new(AtomicBool::new(false));
     let images = desk.clone();
     let app = tauri::Builder::default()
         .manage(desk.clone())
@@ -159,23 +162,22 @@ fn main() {
             save_document_type,
             save_user,
             profiles,
+            capture_status,
+            set_scanner,
             separator_sheets
         ])
         .build(tauri::generate_context!())
         .expect("the Pli window could not start");
     let handle = app.handle().clone();
-    let mut watcher = Some(desk.start_watcher(stop.clone(), move |event| {
+    desk.start_capture(move |event| {
         if let Err(e) = handle.emit("watch", &event) {
             tracing::warn!("événement de capture non transmis à la fenêtre : {e}");
         }
-    }));
+    });
     app.run(move |_app, event| {
         if let tauri::RunEvent::Exit = event {
             // The batch in hand is abandoned safely and taken again at the next start.
-            stop.store(true, Ordering::SeqCst);
-            if let Some(w) = watcher.take() {
-                let _ = w.join();
-            }
+            desk.stop_capture();
         }
     });
 }

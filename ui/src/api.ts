@@ -6,6 +6,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { Act } from "./bindings/Act";
 import type { BasketCount } from "./bindings/BasketCount";
 import type { BatchCheck } from "./bindings/BatchCheck";
+import type { CaptureStatus } from "./bindings/CaptureStatus";
 import type { Catalogue } from "./bindings/Catalogue";
 import type { Contact } from "./bindings/Contact";
 import type { CourrierState } from "./bindings/CourrierState";
@@ -23,6 +24,7 @@ import type { ProfileView } from "./bindings/ProfileView";
 import type { Qualification } from "./bindings/Qualification";
 import type { Registered } from "./bindings/Registered";
 import type { Report } from "./bindings/Report";
+import type { ScannerSettings } from "./bindings/ScannerSettings";
 import type { SearchFilters } from "./bindings/SearchFilters";
 import type { SearchResult } from "./bindings/SearchResult";
 import type { SplitEdit } from "./bindings/SplitEdit";
@@ -68,6 +70,10 @@ export const api = {
   intakes: () => call<Intake[]>("intakes"),
   /** Puts a quarantined original back into its scanner folder to be taken again. */
   retryIntake: (intake: number) => call<null>("retry_intake", { intake }),
+  /** The scanner folder watched, its profile, whether capture runs and why not. */
+  captureStatus: () => call<CaptureStatus>("capture_status"),
+  /** Changes the scanner folder and profile (the lead), kept for the next starts; capture restarts. */
+  setScanner: (scanner: ScannerSettings) => call<CaptureStatus>("set_scanner", { scanner }),
   batchCheck: (batch: number) => call<BatchCheck>("batch_check", { batch }),
   /** Applies a split correction; returns the courriers changed or created. */
   correctSplit: (edit: SplitEdit) => call<number[]>("correct_split", { edit }),

@@ -13,7 +13,6 @@ use pli_app::{DEMO_PASSWORD, Desk, DeskSettings};
 use pli_core::registration::ChronoFormat;
 use pli_watch::WatchEvent;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -32,18 +31,16 @@ fn main() {
     let data = dir.path().join("data");
     let desk = Desk::open(DeskSettings {
         data_dir: data.clone(),
-        scanner_folder: data.join("scanner"),
-        scanner_profile: "generic-pdf".into(),
+        scanner: None,
         demo_batch: true,
         workstation: "bench".into(),
         chrono: ChronoFormat::default(),
     })
     .unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
     let batch = Arc::new(Mutex::new(None));
     let done = batch.clone();
     let t = Instant::now();
-    let watcher = desk.start_watcher(stop.clone(), move |e| {
+    desk.start_capture(move |e| {
         if let WatchEvent::BatchDone { batch, .. } = e {
             *done.lock().unwrap() = Some(batch);
         }
@@ -55,8 +52,7 @@ fn main() {
         assert!(t.elapsed() < Duration::from_secs(300), "the demo batch was not captured");
         std::thread::sleep(Duration::from_millis(100));
     };
-    stop.store(true, Ordering::SeqCst);
-    watcher.join().unwrap();
+    desk.stop_capture();
     println!("demo batch captured by the background watcher in {:.1} s", t.elapsed().as_secs_f64());
 
     desk.sign_in("accueil", DEMO_PASSWORD).unwrap();

@@ -39,10 +39,10 @@ fn say(e: impl std::fmt::Display) -> String {
 #[derive(Debug, Clone)]
 pub struct DeskSettings {
     pub data_dir: PathBuf,
-    /// The scanner's output folder (default `<data>/scanner`).
-    pub scanner_folder: PathBuf,
-    /// The scanner profile its batches are read with.
-    pub scanner_profile: String,
+    /// The scanner's output folder and its profile, when imposed (the environment);
+    /// else those saved by the administration screen in `<data>/poste.toml`, else
+    /// `<data>/scanner` read with `generic-pdf`.
+    pub scanner: Option<ScannerSettings>,
     /// On first start, put the demo batch in the scanner folder.
     pub demo_batch: bool,
     pub workstation: String,
@@ -64,11 +64,15 @@ impl DeskSettings {
             Ok(f) => ChronoFormat::new(&f)?,
             Err(_) => ChronoFormat::default(),
         };
+        let scanner = match (std::env::var("PLI_SCANNER_DIR"), std::env::var("PLI_SCANNER_PROFILE")) {
+            (Err(_), Err(_)) => None,
+            (folder, profile) => Some(ScannerSettings {
+                folder: folder.unwrap_or_else(|_| data_dir.join("scanner").display().to_string()),
+                profile: profile.unwrap_or_else(|_| DEFAULT_PROFILE.into()),
+            }),
+        };
         Ok(DeskSettings {
-            scanner_folder: std::env::var_os("PLI_SCANNER_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| data_dir.join("scanner")),
-            scanner_profile: std::env::var("PLI_SCANNER_PROFILE").unwrap_or_else(|_| "generic-pdf".into()),
+            scanner,
             demo_batch: std::env::var("PLI_DEMO_BATCH").map(|v| v != "0").unwrap_or(true),
             workstation: std::fs::read_to_string("/etc/hostname")
                 .map(|s| s.trim().to_string())
@@ -79,14 +83,56 @@ impl DeskSettings {
     }
 }
 
-/// The desktop's state: the store, who is signed in, the scanner folder.
+/// The profile a new workstation reads its scanner's batches with.
+const DEFAULT_PROFILE: &str = "generic-pdf";
+
+/// Where the administration screen keeps this workstation's scanner settings.
+const SCANNER_SETTINGS_FILE: &str = "poste.toml";
+
+type Publish = Arc<dyn Fn(WatchEvent) + Send + Sync>;
+
+/// The capture engine running in its thread.
+struct Running {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+/// The desktop's state: the store, who is signed in, the scanner folder and the
+/// capture engine that watches it.
 pub struct Desk {
     settings: DeskSettings,
     store: Mutex<Store>,
     /// Shared with capture, which records batches as the operator signed in here.
     session: Arc<Mutex<Option<Session>>>,
-    inbox: Inbox,
+    inbox: Mutex<Inbox>,
     demo: bool,
+    capture: Mutex<Option<Running>>,
+    publish: Mutex<Option<Publish>>,
+    /// Why capture stopped or could not start, for the capture screen.
+    capture_problem: Arc<Mutex<Option<String>>>,
+}
+
+/// Reads and checks the scanner settings: the profile must exist; the folder is
+/// created when missing (a local folder; a share must be mounted first).
+fn inbox_for(data_dir: &Path, scanner: &ScannerSettings) -> Answer<Inbox> {
+    let profile = Profile::find(scanner.profile.trim(), Some(&data_dir.join("scanner-profiles"))).map_err(say)?;
+    let folder = PathBuf::from(scanner.folder.trim());
+    if !folder.is_absolute() {
+        return Err(format!("dossier du scanner « {} » : un chemin complet est attendu", folder.display()));
+    }
+    let inbox = Inbox::new(profile, Some(folder), data_dir).map_err(say)?;
+    std::fs::create_dir_all(&inbox.folder)
+        .map_err(|e| format!("dossier du scanner « {} » : {e}", inbox.folder.display()))?;
+    Ok(inbox)
+}
+
+fn saved_scanner(data_dir: &Path) -> Answer<Option<ScannerSettings>> {
+    let path = data_dir.join(SCANNER_SETTINGS_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text).map(Some).map_err(|e| format!("« {} » illisible : {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("« {} » : {e}", path.display())),
+    }
 }
 
 impl Desk {
@@ -98,32 +144,111 @@ impl Desk {
         let mut store = Store::open(&settings.data_dir).map_err(say)?;
         let system = Actor { login: "pli".into(), workstation: settings.workstation.clone() };
         let first_start = demo::install_organisation_if_empty(&mut store, &system)?;
-        let profile =
-            Profile::find(&settings.scanner_profile, Some(&settings.data_dir.join("scanner-profiles"))).map_err(say)?;
-        let inbox = Inbox::new(profile, Some(settings.scanner_folder.clone()), &settings.data_dir).map_err(say)?;
-        std::fs::create_dir_all(&inbox.folder)
-            .map_err(|e| format!("dossier du scanner « {} » : {e}", inbox.folder.display()))?;
+        let scanner = match &settings.scanner {
+            Some(imposed) => imposed.clone(),
+            None => saved_scanner(&settings.data_dir)?.unwrap_or_else(|| ScannerSettings {
+                folder: settings.data_dir.join("scanner").display().to_string(),
+                profile: DEFAULT_PROFILE.into(),
+            }),
+        };
+        let inbox = inbox_for(&settings.data_dir, &scanner)?;
         if first_start && settings.demo_batch {
             demo::drop_demo_batch(&inbox.folder)?;
         }
         let demo = demo::is_demo(&settings.data_dir);
-        Ok(Desk { settings, store: Mutex::new(store), session: Default::default(), inbox, demo })
+        Ok(Desk {
+            settings,
+            store: Mutex::new(store),
+            session: Default::default(),
+            inbox: Mutex::new(inbox),
+            demo,
+            capture: Mutex::new(None),
+            publish: Mutex::new(None),
+            capture_problem: Default::default(),
+        })
+    }
+
+    fn inbox(&self) -> Inbox {
+        self.inbox.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Starts the capture engine on the scanner folder; its progress goes to `publish`.
+    pub fn start_capture(&self, publish: impl Fn(WatchEvent) + Send + Sync + 'static) {
+        *self.publish.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(publish));
+        self.restart_capture();
+    }
+
+    /// Stops capture: the batch in hand is abandoned safely and taken again at the next start.
+    pub fn stop_capture(&self) {
+        if let Some(running) = self.capture.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            running.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            let _ = running.thread.join();
+        }
+    }
+
+    fn restart_capture(&self) {
+        self.stop_capture();
+        let Some(publish) = self.publish.lock().unwrap_or_else(|e| e.into_inner()).clone() else { return };
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = self.start_watcher(stop.clone(), move |e| publish(e));
+        *self.capture.lock().unwrap_or_else(|e| e.into_inner()) = Some(Running { stop, thread });
+    }
+
+    /// Where capture stands: the folder, its profile, whether it runs, why not.
+    pub fn capture_status(&self) -> Answer<CaptureStatus> {
+        self.session()?;
+        let inbox = self.inbox();
+        let running =
+            self.capture.lock().unwrap_or_else(|e| e.into_inner()).as_ref().is_some_and(|r| !r.thread.is_finished());
+        Ok(CaptureStatus {
+            folder: inbox.folder.display().to_string(),
+            profile: inbox.profile.name,
+            imposed: self.settings.scanner.is_some(),
+            running,
+            problem: self.capture_problem.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+        })
+    }
+
+    /// Changes the scanner folder or its profile (the lead), saves them for the next
+    /// starts and restarts capture on them.
+    pub fn set_scanner(&self, scanner: &ScannerSettings) -> Answer<CaptureStatus> {
+        let s = self.session()?;
+        self.require(&s, &[Role::Lead], "l'administration")?;
+        if self.settings.scanner.is_some() {
+            return Err(
+                "le dossier du scanner est imposé par l'environnement (PLI_SCANNER_DIR, PLI_SCANNER_PROFILE)".into()
+            );
+        }
+        let inbox = inbox_for(&self.settings.data_dir, scanner)?;
+        let saved = ScannerSettings { folder: inbox.folder.display().to_string(), profile: inbox.profile.name.clone() };
+        let path = self.settings.data_dir.join(SCANNER_SETTINGS_FILE);
+        let text = toml::to_string(&saved).map_err(say)?;
+        let part = path.with_extension("toml.part");
+        std::fs::write(&part, text)
+            .and_then(|_| std::fs::rename(&part, &path))
+            .map_err(|e| format!("« {} » : {e}", path.display()))?;
+        tracing::info!(folder = %saved.folder, profile = %saved.profile, "dossier du scanner changé par {}", s.viewer.login);
+        *self.inbox.lock().unwrap_or_else(|e| e.into_inner()) = inbox;
+        self.restart_capture();
+        self.capture_status()
     }
 
     pub fn settings(&self) -> &DeskSettings {
         &self.settings
     }
 
-    /// Runs the capture engine on the scanner folder in its own thread until `stop`;
-    /// its progress goes to `publish`. Its own store connection: capture never waits
-    /// for the window, nor the window for capture.
-    pub fn start_watcher(
+    /// Runs the capture engine on the scanner folder in its own thread until `stop`.
+    /// Its own store connection: capture never waits for the window, nor the window
+    /// for capture.
+    fn start_watcher(
         &self,
         stop: Arc<AtomicBool>,
         publish: impl Fn(WatchEvent) + Send + Sync + 'static,
     ) -> std::thread::JoinHandle<()> {
         let data = self.settings.data_dir.clone();
-        let inbox = self.inbox.clone();
+        let inbox = self.inbox();
+        let problem = self.capture_problem.clone();
+        *problem.lock().unwrap_or_else(|e| e.into_inner()) = None;
         let session = self.session.clone();
         let workstation = self.settings.workstation.clone();
         // The mail room's operator signed in at this workstation scans; with nobody (or no
@@ -144,13 +269,15 @@ impl Desk {
         };
         std::thread::Builder::new()
             .name("pli-capture".into())
-            .spawn(move || match Watcher::open(&data, vec![inbox], settings, stop, publish) {
-                Ok(mut watcher) => {
-                    if let Err(e) = watcher.run() {
-                        tracing::error!("la capture s'est arrêtée : {e}");
-                    }
+            .spawn(move || {
+                let failed = match Watcher::open(&data, vec![inbox], settings, stop, publish) {
+                    Ok(mut watcher) => watcher.run().err().map(|e| format!("la capture s'est arrêtée : {e}")),
+                    Err(e) => Some(format!("la capture ne peut pas démarrer : {e}")),
+                };
+                if let Some(why) = failed {
+                    tracing::error!("{why}");
+                    *problem.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
                 }
-                Err(e) => tracing::error!("la capture ne peut pas démarrer : {e}"),
             })
             .expect("a thread for capture")
     }
@@ -182,8 +309,8 @@ impl Desk {
     pub fn startup(&self) -> Startup {
         Startup {
             data_dir: self.settings.data_dir.display().to_string(),
-            scanner_folder: self.inbox.folder.display().to_string(),
-            scanner_profile: self.inbox.profile.name.clone(),
+            scanner_folder: self.inbox().folder.display().to_string(),
+            scanner_profile: self.inbox().profile.name,
             demo: self.demo,
             demo_accounts: if self.demo { demo::accounts() } else { Vec::new() },
         }
@@ -338,7 +465,8 @@ impl Desk {
         }
         let source = Path::new(&intake.source_path);
         let name = source.file_name().ok_or_else(|| format!("nom de fichier illisible : {}", intake.source_path))?;
-        let folder = source.parent().unwrap_or(&self.inbox.folder);
+        let inbox_folder = self.inbox().folder;
+        let folder = source.parent().unwrap_or(&inbox_folder);
         let mut back = folder.join(name);
         if back.exists() {
             back = folder.join(format!("{id}-{}", name.to_string_lossy()));
@@ -446,6 +574,7 @@ impl Desk {
     pub fn profiles(&self) -> Answer<Vec<ProfileView>> {
         self.session()?;
         let extra = self.settings.data_dir.join("scanner-profiles");
+        let inbox = self.inbox();
         let mut names: Vec<String> = pli_capture::profile::BUILT_IN.iter().map(|(n, _)| n.to_string()).collect();
         if let Ok(entries) = std::fs::read_dir(&extra) {
             for e in entries.flatten() {
@@ -463,10 +592,10 @@ impl Desk {
             .iter()
             .map(|n| {
                 let p = Profile::find(n, Some(&extra)).map_err(say)?;
-                let watched = p.name == self.inbox.profile.name;
+                let watched = p.name == inbox.profile.name;
                 Ok(ProfileView {
                     folder: if watched {
-                        Some(self.inbox.folder.display().to_string())
+                        Some(inbox.folder.display().to_string())
                     } else {
                         p.input.folder.as_ref().map(|f| f.display().to_string())
                     },

@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 fn settings(data: &Path, demo_batch: bool) -> DeskSettings {
     DeskSettings {
         data_dir: data.to_path_buf(),
-        scanner_folder: data.join("scanner"),
-        scanner_profile: "generic-pdf".into(),
+        scanner: Some(ScannerSettings {
+            folder: data.join("scanner").display().to_string(),
+            profile: "generic-pdf".into(),
+        }),
         demo_batch,
         workstation: "poste-test".into(),
         chrono: ChronoFormat::default(),
@@ -263,4 +265,49 @@ fn a_quarantined_file_goes_back_to_the_scanner_folder_on_retry() {
     );
     assert!(!quarantined.exists() && !note.exists());
     assert!(desk.retry_intake(row.id).unwrap_err().contains("n'est plus en quarantaine"), "put back once only");
+}
+
+#[test]
+fn the_lead_moves_the_scanner_folder_and_capture_follows() {
+    let data = tempfile::tempdir().unwrap();
+    let open = || Desk::open(DeskSettings { scanner: None, ..settings(data.path(), false) }).unwrap();
+    let desk = open();
+    let failed = Arc::new(Mutex::new(Vec::<PathBuf>::new()));
+    let seen = failed.clone();
+    desk.start_capture(move |e| {
+        if let WatchEvent::BatchFailed { path, .. } = e {
+            seen.lock().unwrap().push(path);
+        }
+    });
+    desk.sign_in("pilote", DEMO_PASSWORD).unwrap();
+    let before = desk.capture_status().unwrap();
+    assert_eq!(before.folder, data.path().join("scanner").display().to_string());
+    assert!(before.running && !before.imposed && before.problem.is_none());
+
+    let elsewhere = data.path().join("numerisation");
+    let bad = ScannerSettings { folder: elsewhere.display().to_string(), profile: "inconnu".into() };
+    assert!(desk.set_scanner(&bad).unwrap_err().contains("inconnu"));
+    let relative = ScannerSettings { folder: "scans".into(), profile: "generic-pdf".into() };
+    assert!(desk.set_scanner(&relative).unwrap_err().contains("chemin complet"));
+    let new = ScannerSettings { folder: elsewhere.display().to_string(), profile: "generic-tiff".into() };
+    let now = desk.set_scanner(&new).unwrap();
+    assert_eq!((now.folder.as_str(), now.profile.as_str(), now.running), (new.folder.as_str(), "generic-tiff", true));
+
+    // A file in the new folder is taken by the restarted engine.
+    std::fs::write(elsewhere.join("abime.tif"), b"II*\0truncated").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while failed.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "capture did not follow the scanner folder");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(failed.lock().unwrap()[0], elsewhere.join("abime.tif"));
+    desk.stop_capture();
+    assert!(!desk.capture_status().unwrap().running);
+
+    // Kept for the next start; only the lead may change it.
+    drop(desk);
+    let desk = open();
+    desk.sign_in("accueil", DEMO_PASSWORD).unwrap();
+    assert_eq!(desk.capture_status().unwrap().profile, "generic-tiff");
+    assert!(desk.set_scanner(&new).unwrap_err().contains("réservé"));
 }

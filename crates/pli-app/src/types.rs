@@ -86,6 +86,25 @@ pub enum ExportFormat {
     Xlsx,
 }
 
+/// The scanner folder this workstation watches and the profile its batches are read with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ScannerSettings {
+    pub folder: String,
+    pub profile: String,
+}
+
+/// Where capture stands, for the capture and administration screens.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CaptureStatus {
+    pub folder: String,
+    pub profile: String,
+    /// Set by the environment (PLI_SCANNER_DIR, PLI_SCANNER_PROFILE): not changeable here.
+    pub imposed: bool,
+    pub running: bool,
+    /// Why capture stopped or could not start.
+    pub problem: Option<String>,
+}
+
 /// A scanner profile for the administration screen.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ProfileView {
@@ -111,6 +130,8 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     }
     export!(
         Startup,
+        ScannerSettings,
+        CaptureStatus,
         Me,
         PageView,
         BatchCheck,
