@@ -12,6 +12,8 @@ vi.mock("../api", () => ({
     saveDocumentType: vi.fn(),
     saveUser: vi.fn(),
     separatorSheets: vi.fn(),
+    captureStatus: vi.fn(),
+    setScanner: vi.fn(),
   },
 }));
 
@@ -21,6 +23,18 @@ import { Admin, parseRoles } from "./Admin";
 const mocked = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
 const input = (id: string) => document.getElementById(id) as HTMLInputElement;
 const alertText = (form: string) => document.querySelector(`#${form} [role=alert]`)?.textContent ?? null;
+
+const STATUS = { folder: "/srv/scanner", profile: "generic-pdf", imposed: false, running: true, problem: null };
+const PROFILES_AFTER = [
+  { name: "generic-pdf", description: "PDF", folder: null, watched: false, watch_mode: "poll", formats: ["pdf"] },
+  { name: "accueil", description: "Accueil", folder: "/mnt/accueil", watched: true, watch_mode: "poll", formats: ["pdf"] },
+];
+
+async function openScanner() {
+  await open();
+  await waitFor(() => expect(document.getElementById("scanner-folder")).not.toBeNull());
+  await waitFor(() => expect(document.querySelectorAll("#scanner-profile option").length).toBe(1));
+}
 
 async function open() {
   render(<Admin />);
@@ -35,6 +49,7 @@ describe("Admin", () => {
     mocked.profiles.mockResolvedValue([
       { name: "generic-pdf", description: "PDF", folder: null, watched: false, watch_mode: "poll", formats: ["pdf"] },
     ]);
+    mocked.captureStatus.mockResolvedValue(STATUS);
   });
   afterEach(() => {
     cleanup();
@@ -131,6 +146,91 @@ describe("Admin", () => {
     written("/data/separateurs.pdf");
     await waitFor(() => expect(document.body.textContent).toContain("PDF écrit : /data/separateurs.pdf"));
     expect((document.getElementById("print-separators") as HTMLButtonElement).disabled).toBe(false);
+  });
+});
+
+describe("Admin: the scanning workstation", () => {
+  beforeEach(() => {
+    setLang("fr");
+    catalogue.value = null;
+    mocked.catalogue.mockResolvedValue(CATALOGUE);
+    mocked.profiles.mockResolvedValue([
+      { name: "generic-pdf", description: "PDF", folder: null, watched: true, watch_mode: "poll", formats: ["pdf"] },
+    ]);
+    mocked.captureStatus.mockResolvedValue(STATUS);
+  });
+  afterEach(() => {
+    cleanup();
+    vi.clearAllMocks();
+  });
+
+  it("sits above the profiles table with the current folder and profile", async () => {
+    await openScanner();
+    const part = document.querySelector("section#scanner-settings")!;
+    expect(part.textContent).toContain("Poste de numérisation");
+    expect(part.querySelector("dl")!.textContent).toContain("/srv/scanner");
+    expect(input("scanner-folder").value).toBe("/srv/scanner");
+    expect((document.getElementById("scanner-profile") as HTMLSelectElement).value).toBe("generic-pdf");
+    const profiles = document.querySelector("table#profiles")!;
+    expect(part.compareDocumentPosition(profiles) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+  });
+
+  it("sends the folder and profile, says what capture now watches and reloads the profiles", async () => {
+    mocked.profiles.mockResolvedValueOnce(PROFILES_AFTER.map((p) => ({ ...p, watched: p.name === "generic-pdf" })));
+    mocked.profiles.mockResolvedValue(PROFILES_AFTER);
+    mocked.setScanner.mockResolvedValue({ folder: "/mnt/accueil", profile: "accueil", imposed: false, running: true, problem: null });
+    await open();
+    await waitFor(() => expect(document.querySelectorAll("#scanner-profile option").length).toBe(2));
+    fireEvent.input(input("scanner-folder"), { target: { value: "  /mnt/accueil " } });
+    fireEvent.change(document.getElementById("scanner-profile")!, { target: { value: "accueil" } });
+    fireEvent.click(document.getElementById("save-scanner")!);
+    await waitFor(() =>
+      expect(document.querySelector("#scanner-settings [role=status]")!.textContent).toBe(
+        "Enregistré : la capture surveille maintenant /mnt/accueil (profil accueil).",
+      ),
+    );
+    expect(mocked.setScanner).toHaveBeenCalledWith({ folder: "/mnt/accueil", profile: "accueil" });
+    expect(mocked.profiles).toHaveBeenCalledTimes(2);
+    await waitFor(() => expect(document.querySelector('table#profiles tr[data-profile="accueil"]')!.className).toBe("watched"));
+    expect(document.querySelector("#scanner-settings dl")!.textContent).toContain("/mnt/accueil");
+    expect(document.querySelector("#scanner-settings [role=alert]")).toBeNull();
+  });
+
+  it("shows the core's refusal in the alert and keeps the form", async () => {
+    mocked.setScanner.mockRejectedValue({ message: "Le dossier doit être un chemin absolu." });
+    await openScanner();
+    fireEvent.input(input("scanner-folder"), { target: { value: "scans" } });
+    fireEvent.submit(document.getElementById("scanner-form")!);
+    await waitFor(() =>
+      expect(document.querySelector("#scanner-settings [role=alert]")?.textContent).toBe("Le dossier doit être un chemin absolu."),
+    );
+    expect(mocked.setScanner).toHaveBeenCalledWith({ folder: "scans", profile: "generic-pdf" });
+    expect(input("scanner-folder").value).toBe("scans");
+    expect((document.getElementById("save-scanner") as HTMLButtonElement).disabled).toBe(false);
+    expect(document.querySelector("#scanner-settings [role=status]")!.textContent).toBe("");
+    expect(mocked.profiles).toHaveBeenCalledTimes(1);
+  });
+
+  it("asks for a folder before sending anything", async () => {
+    await openScanner();
+    fireEvent.input(input("scanner-folder"), { target: { value: "   " } });
+    fireEvent.click(document.getElementById("save-scanner")!);
+    expect(document.querySelector("#scanner-settings [role=alert]")!.textContent).toBe("Le champ « Dossier du scanner » est obligatoire.");
+    expect(mocked.setScanner).not.toHaveBeenCalled();
+  });
+
+  it("shows settings imposed by the environment read-only, with no form", async () => {
+    mocked.captureStatus.mockResolvedValue({ ...STATUS, imposed: true });
+    await open();
+    await waitFor(() => expect(document.querySelector("#scanner-settings dl")).not.toBeNull());
+    const part = document.querySelector("section#scanner-settings")!;
+    expect(part.textContent).toContain("/srv/scanner");
+    expect(part.textContent).toContain("PLI_SCANNER_DIR");
+    expect(part.textContent).toContain("PLI_SCANNER_PROFILE");
+    expect(part.querySelector("form")).toBeNull();
+    expect(document.getElementById("scanner-folder")).toBeNull();
+    expect(document.getElementById("scanner-profile")).toBeNull();
+    expect(document.getElementById("save-scanner")).toBeNull();
   });
 });
 

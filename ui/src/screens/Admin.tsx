@@ -1,12 +1,14 @@
 // Administration, for the lead: directions, document types and users (each with an
-// inline form to edit a row or add one), the scanner profiles, and separator sheets to
-// print. Every save goes through the core, which checks it and says why it refuses.
+// inline form to edit a row or add one), this workstation's scanner folder and profile,
+// the scanner profiles, and separator sheets to print. Every save goes through the core, which checks it and says why it refuses.
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
+import type { CaptureStatus } from "../bindings/CaptureStatus";
 import type { Catalogue } from "../bindings/Catalogue";
 import type { DirectionRow } from "../bindings/DirectionRow";
 import type { DocumentTypeRow } from "../bindings/DocumentTypeRow";
 import type { ProfileView } from "../bindings/ProfileView";
+import type { ScannerSettings as ScannerSettingsDraft } from "../bindings/ScannerSettings";
 import type { UserRow } from "../bindings/UserRow";
 import { errorText } from "../lib/errors";
 import { directionLabel } from "../lib/format";
@@ -35,15 +37,21 @@ export function Admin() {
   const [profiles, setProfiles] = useState<ProfileView[] | null>(null);
   const [profilesError, setProfilesError] = useState<string | null>(null);
 
-  useEffect(() => {
-    reload();
+  const loadProfiles = () =>
     api
       .profiles()
-      .then(setProfiles)
+      .then((p) => {
+        setProfiles(p);
+        setProfilesError(null);
+      })
       .catch((e) => {
-        setProfiles([]);
+        setProfiles((p) => p ?? []);
         setProfilesError(errorText(e));
       });
+
+  useEffect(() => {
+    reload();
+    void loadProfiles();
   }, []);
 
   return (
@@ -62,6 +70,7 @@ export function Admin() {
           <Users cat={cat} onSaved={reload} />
         </>
       )}
+      <ScannerSettings profiles={profiles} onSaved={loadProfiles} />
       <Profiles profiles={profiles} error={profilesError} />
       {cat && <Separators cat={cat} />}
     </section>
@@ -312,6 +321,152 @@ function Users({ cat, onSaved }: Part) {
         </>
       )}
     />
+  );
+}
+
+// ---------------------------------------------------------------- scanner folder and profile
+
+/** The folder this workstation watches and its profile; the lead changes them here unless
+ * the environment sets them (PLI_SCANNER_DIR, PLI_SCANNER_PROFILE). */
+function ScannerSettings({ profiles, onSaved }: { profiles: ProfileView[] | null; onSaved: () => Promise<unknown> }) {
+  const status = useLoad(() => api.captureStatus());
+  /** What the form holds once touched; until then, the current settings. */
+  const [draft, setDraft] = useState<ScannerSettingsDraft | null>(null);
+  const [saved, setSaved] = useState<CaptureStatus | null>(null);
+  const action = useAction();
+
+  useEffect(() => {
+    void status.reload();
+  }, []);
+
+  const current = saved ?? status.value;
+  const form = draft ?? (current ? { folder: current.folder, profile: current.profile } : null);
+  const names = (profiles ?? []).map((p) => p.name);
+  if (form && form.profile && !names.includes(form.profile)) names.unshift(form.profile);
+
+  const set = (patch: Partial<ScannerSettingsDraft>) => {
+    if (!form) return;
+    setSaved(null);
+    setDraft({ ...form, ...patch });
+  };
+
+  const submit = () => {
+    if (!form) return;
+    const scanner = { folder: form.folder.trim(), profile: form.profile };
+    if (!scanner.folder) return action.setError(required("admin.scanner.folder"));
+    if (!scanner.profile) return action.setError(required("admin.scanner.profile"));
+    void action.run(async () => {
+      setSaved(null);
+      const now = await api.setScanner(scanner);
+      setSaved(now);
+      setDraft({ folder: now.folder, profile: now.profile });
+      await onSaved();
+    });
+  };
+
+  return (
+    <section id="scanner-settings" class="s2-admin-part" aria-labelledby="scanner-settings-title">
+      <h2 id="scanner-settings-title">{t("admin.scanner.title")}</h2>
+      {status.error && !current && (
+        <p role="alert" class="s2-alert">
+          {status.error}
+        </p>
+      )}
+      {current === null ? (
+        !status.error && <p class="calm">{t("admin.loading")}</p>
+      ) : (
+        <>
+          <dl class="s2-facts">
+            <div>
+              <dt>{t("admin.scanner.current_folder")}</dt>
+              <dd class="s2-path">{current.folder}</dd>
+            </div>
+            <div>
+              <dt>{t("admin.scanner.current_profile")}</dt>
+              <dd>{current.profile}</dd>
+            </div>
+            <div>
+              <dt>{t("admin.scanner.capture")}</dt>
+              <dd>
+                <span class={current.running ? "s2-capture-on" : "s2-capture-off"}>
+                  {current.running ? t("admin.scanner.running") : t("admin.scanner.stopped")}
+                </span>
+                {current.problem && <> — {current.problem}</>}
+              </dd>
+            </div>
+          </dl>
+          {current.imposed ? (
+            <p class="notice" id="scanner-imposed">
+              {t("admin.scanner.imposed")}
+            </p>
+          ) : (
+            form && (
+              <form
+                id="scanner-form"
+                class="s2-admin-form"
+                aria-labelledby="scanner-form-title"
+                noValidate
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  submit();
+                }}
+              >
+                <h3 id="scanner-form-title">{t("admin.scanner.form_title")}</h3>
+                <div class="s2-form-grid">
+                  <TextField
+                    id="scanner-folder"
+                    label={t("admin.scanner.folder")}
+                    wide
+                    required
+                    autoComplete="off"
+                    spellcheck={false}
+                    aria-describedby="scanner-folder-hint"
+                    value={form.folder}
+                    onValue={(folder) => set({ folder })}
+                  >
+                    <p id="scanner-folder-hint" class="hint">
+                      {t("admin.scanner.folder_hint")}
+                    </p>
+                  </TextField>
+                  <div class="field">
+                    <label for="scanner-profile">{t("admin.scanner.profile")}</label>
+                    <select
+                      id="scanner-profile"
+                      required
+                      value={form.profile}
+                      onChange={(e) => set({ profile: (e.target as HTMLSelectElement).value })}
+                    >
+                      {names.map((n) => (
+                        <option key={n} value={n}>
+                          {n}
+                        </option>
+                      ))}
+                    </select>
+                  </div>
+                </div>
+                {action.error && (
+                  <p role="alert" class="s2-alert">
+                    {action.error}
+                  </p>
+                )}
+                <div class="buttons">
+                  <button type="submit" id="save-scanner" class="primary" disabled={action.busy}>
+                    {action.busy ? t("admin.saving") : t("admin.save")}
+                  </button>
+                </div>
+              </form>
+            )
+          )}
+          <p role="status" class="s2-ok-line">
+            {saved === null
+              ? ""
+              : saved.running
+                ? t("admin.scanner.saved", { folder: saved.folder, profile: saved.profile })
+                : t("admin.scanner.saved_stopped", { problem: saved.problem ?? t("admin.none") })}
+          </p>
+        </>
+      )}
+    </section>
   );
 }
 

@@ -8,7 +8,7 @@ let emit: (e: WatchEvent) => void = () => {};
 const unlisten = vi.fn();
 
 vi.mock("../api", () => ({
-  api: { intakes: vi.fn(), retryIntake: vi.fn(), startup: vi.fn() },
+  api: { intakes: vi.fn(), retryIntake: vi.fn(), captureStatus: vi.fn() },
   onWatch: vi.fn((handler: (e: WatchEvent) => void) => {
     emit = handler;
     return Promise.resolve(unlisten);
@@ -37,7 +37,7 @@ const intake = (id: number, state: string, over: object = {}) => ({
 describe("Capture", () => {
   beforeEach(() => {
     setLang("fr");
-    mocked.startup.mockResolvedValue({ data_dir: "/d", scanner_folder: "/srv/scanner", scanner_profile: "accueil", demo: false, demo_accounts: [] });
+    mocked.captureStatus.mockResolvedValue({ folder: "/srv/scanner", profile: "accueil", imposed: false, running: true, problem: null });
     mocked.intakes.mockResolvedValue([
       intake(1, "done", { batch_id: 4, moved_to: "/d/archive/lot-1.pdf" }),
       intake(2, "failed", { error: "PDF illisible", moved_to: "/d/quarantine/lot-2.pdf" }),
@@ -56,7 +56,11 @@ describe("Capture", () => {
     expect(failed.textContent).toContain("PDF illisible");
     expect(failed.textContent).toContain("en échec");
     expect(failed.textContent).toContain("/d/quarantine/lot-2.pdf");
-    await waitFor(() => expect(document.body.textContent).toContain("/srv/scanner"));
+    await waitFor(() => expect(document.querySelector("#capture-status")?.textContent).toContain("/srv/scanner"));
+    const line = document.getElementById("capture-status")!;
+    expect(line.textContent).toContain("profil accueil");
+    expect(line.getAttribute("data-running")).toBe("true");
+    expect(line.querySelector("[role=status]")).toBeNull(); // running: no warning
     fireEvent.click(document.querySelector("button[data-retry='2']")!);
     expect(mocked.retryIntake).toHaveBeenCalledWith(2);
     fireEvent.click(document.querySelector("button[data-check-batch='4']")!);
@@ -75,7 +79,35 @@ describe("Capture", () => {
     emit({ event: "batch_done", path: "/scan/lot-9.pdf", batch: 5, courriers: 3, archived_to: "/d/a" });
     await waitFor(() => expect(document.querySelector(".running progress")).toBeNull());
     await waitFor(() => expect(mocked.intakes.mock.calls.length).toBeGreaterThan(1)); // refreshed after the events
+    expect(mocked.captureStatus.mock.calls.length).toBeGreaterThan(1); // and where capture stands
     unmount();
     expect(unlisten).toHaveBeenCalled();
+  });
+
+  it("warns, in words, that capture is stopped and why", async () => {
+    mocked.captureStatus.mockResolvedValue({
+      folder: "/srv/absent",
+      profile: "accueil",
+      imposed: false,
+      running: false,
+      problem: "Le dossier /srv/absent n’existe pas.",
+    });
+    render(<Capture />);
+    await waitFor(() => expect(document.getElementById("capture-status")).not.toBeNull());
+    const line = document.getElementById("capture-status")!;
+    expect(line.getAttribute("data-running")).toBe("false");
+    const warning = line.querySelector("[role=status]")!;
+    expect(warning.textContent).toContain("Attention");
+    expect(warning.textContent).toContain("La capture est arrêtée : Le dossier /srv/absent n’existe pas.");
+    expect(line.textContent).toContain("/srv/absent");
+  });
+
+  it("picks up a capture that stopped, on the next refresh after a watch event", async () => {
+    render(<Capture />);
+    await waitFor(() => expect(document.querySelector('#capture-status[data-running="true"]')).not.toBeNull());
+    mocked.captureStatus.mockResolvedValue({ folder: "/srv/scanner", profile: "accueil", imposed: false, running: false, problem: null });
+    emit({ event: "stopped" });
+    await waitFor(() => expect(document.querySelector('#capture-status[data-running="false"]')).not.toBeNull());
+    expect(document.querySelector("#capture-status [role=status]")!.textContent).toContain("La capture est arrêtée.");
   });
 });

@@ -2,13 +2,14 @@
 // journal of every file taken, with the way to check a batch's split or retry a failed file.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api } from "../api";
+import type { CaptureStatus } from "../bindings/CaptureStatus";
 import type { Intake } from "../bindings/Intake";
 import type { WatchEvent } from "../bindings/WatchEvent";
 import { showError } from "../lib/errors";
 import { baseName, debounce, formatDateTime } from "../lib/format";
 import { t, tn } from "../lib/i18n";
 import { navigate } from "../lib/route";
-import { loadStartup, startupInfo } from "../lib/session";
+import { useLoad } from "../lib/useLoad";
 import { useWatch } from "../lib/watch";
 
 interface Running {
@@ -46,6 +47,33 @@ function describe(e: WatchEvent): string | null {
     default:
       return null;
   }
+}
+
+/** The folder watched and its profile, and a warning when capture is not running. */
+function StatusLine({ status, error }: { status: CaptureStatus | null; error: string | null }) {
+  if (status === null) return error ? <p class="muted">{t("capture.statusUnknown", { error })}</p> : null;
+  const stopped = !status.running;
+  return (
+    <div id="capture-status" data-running={String(status.running)}>
+      <p class="muted">
+        {t("capture.folder")} <code>{status.folder}</code>
+        {status.profile && <> · {t("capture.profile", { profile: status.profile })}</>}
+      </p>
+      {(stopped || status.problem) && (
+        <p role="status" class="notice capture-warning">
+          <span aria-hidden="true" class="capture-warning-icon">
+            ⚠
+          </span>{" "}
+          <strong>{t("capture.warning")}</strong>{" "}
+          {stopped
+            ? status.problem
+              ? t("capture.stopped", { problem: status.problem })
+              : t("capture.stoppedNoReason")
+            : t("capture.problem", { problem: status.problem })}
+        </p>
+      )}
+    </div>
+  );
 }
 
 function IntakeRow({ intake, running, onRetry }: { intake: Intake; running?: Running; onRetry: (id: number) => void }) {
@@ -100,11 +128,16 @@ export function Capture() {
   const [running, setRunning] = useState<Record<string, Running>>({});
   const [log, setLog] = useState<{ n: number; text: string }[]>([]);
 
-  const load = () => api.intakes().then(setIntakes).catch(showError);
+  const status = useLoad(() => api.captureStatus());
+
+  /** The journal and where capture stands, together (every 5 s and after watch events). */
+  const load = () => {
+    void status.reload();
+    return api.intakes().then(setIntakes).catch(showError);
+  };
   const refresh = useMemo(() => debounce(() => void load(), 300), []);
 
   useEffect(() => {
-    loadStartup().catch(showError);
     void load();
     const timer = setInterval(() => void load(), 5000);
     return () => {
@@ -153,17 +186,11 @@ export function Capture() {
       .catch(showError);
   };
 
-  const startup = startupInfo.value;
   const inProgress = Object.values(running);
   return (
     <section id="capture" class="screen">
       <h1>{t("capture.title")}</h1>
-      {startup && (
-        <p class="muted" id="scanner-folder">
-          {t("capture.folder")} <code>{startup.scanner_folder}</code>
-          {startup.scanner_profile && <> · {t("capture.profile", { profile: startup.scanner_profile })}</>}
-        </p>
-      )}
+      <StatusLine status={status.value} error={status.error} />
 
       <section class="panel" aria-labelledby="in-progress-title">
         <h2 id="in-progress-title">{t("capture.inProgress")}</h2>
