@@ -1,0 +1,167 @@
+import { cleanup, fireEvent, render, waitFor } from "@testing-library/preact";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { CourrierSummary } from "../bindings/CourrierSummary";
+import type { HistoryEntry } from "../bindings/HistoryEntry";
+import { setLang } from "../lib/i18n";
+import { catalogue } from "../lib/session";
+import { CATALOGUE, courrierView } from "../test/fixtures";
+
+vi.mock("../api", () => ({
+  api: {
+    baskets: vi.fn(),
+    basket: vi.fn(),
+    courrier: vi.fn(),
+    pages: vi.fn(),
+    history: vi.fn(),
+    act: vi.fn(),
+    openPdf: vi.fn(),
+    catalogue: vi.fn(),
+  },
+}));
+
+import { api } from "../api";
+import { Baskets } from "./Baskets";
+
+const mocked = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
+
+const TABS = [
+  { role: "referent:DRH", name: "DRH", count: 2 },
+  { role: "agent:DRH", name: "Mes courriers", count: 0 },
+];
+
+const row = (id: number, over: Partial<CourrierSummary> = {}): CourrierSummary => ({
+  id,
+  chrono: `2026-00${id}`,
+  state: "to_process",
+  subject: `Objet ${id}`,
+  sender: "Mairie de Brest",
+  main_direction: "DRH",
+  due_date: "2026-04-01",
+  late: false,
+  priority: "normal",
+  confidential: false,
+  ...over,
+});
+
+const ROWS = [row(7, { late: true, priority: "urgent" }), row(8)];
+
+const HISTORY: HistoryEntry[] = [
+  { id: 3, at: "2026-03-05T09:00:00Z", actor: "pilote", workstation: "", kind: "courrier_routed", data: { main_direction: "DRH", copies: [] } },
+  { id: 1, at: "2026-03-04T09:00:00Z", actor: "accueil", workstation: "P1", kind: "courrier_registered", data: { chrono: "2026-007" } },
+];
+
+const detail = () => document.getElementById("courrier-detail");
+const alertIn = (sel: string) => document.querySelector(`${sel} [role=alert]`)?.textContent ?? null;
+
+async function open() {
+  render(<Baskets />);
+  await waitFor(() => expect(document.querySelectorAll("tr[data-courrier]").length).toBe(2));
+}
+
+async function openCourrier(id: number) {
+  fireEvent.click(document.querySelector(`tr[data-courrier="${id}"]`)!);
+  await waitFor(() => expect(detail()?.getAttribute("data-state")).toBe("to_process"));
+}
+
+describe("Baskets", () => {
+  beforeEach(() => {
+    setLang("fr");
+    catalogue.value = null;
+    mocked.baskets.mockResolvedValue(TABS);
+    mocked.basket.mockResolvedValue(ROWS);
+    mocked.courrier.mockImplementation((id: number) =>
+      Promise.resolve(courrierView({ id, chrono: `2026-00${id}`, state: "to_process", main_direction: "DRH" })),
+    );
+    mocked.pages.mockResolvedValue([]);
+    mocked.history.mockResolvedValue(HISTORY);
+    mocked.catalogue.mockResolvedValue(CATALOGUE);
+  });
+  afterEach(() => {
+    cleanup();
+    vi.clearAllMocks();
+  });
+
+  it("shows the baskets as tabs with their counts and lists the first", async () => {
+    await open();
+    const tabs = [...document.querySelectorAll<HTMLElement>("[data-basket-tab]")];
+    expect(tabs.map((b) => b.getAttribute("data-basket-tab"))).toEqual(["DRH", "Mes courriers"]);
+    expect(tabs.map((b) => b.querySelector(".count")!.textContent)).toEqual(["2", "0"]);
+    expect(tabs[0].querySelector(".count")!.getAttribute("aria-label")).toBe("2 courrier(s)");
+    expect(tabs.map((b) => b.getAttribute("aria-selected"))).toEqual(["true", "false"]);
+    expect(mocked.basket).toHaveBeenCalledWith("DRH");
+    expect(document.getElementById("basket-panel")!.getAttribute("aria-labelledby")).toBe("basket-tab-0");
+
+    mocked.basket.mockResolvedValue([]);
+    fireEvent.click(tabs[1]);
+    await waitFor(() => expect(document.querySelector("#basket-panel .calm")?.textContent).toBe("Cette bannette est vide."));
+    expect(mocked.basket).toHaveBeenLastCalledWith("Mes courriers");
+    expect(tabs[1].getAttribute("aria-selected")).toBe("true");
+  });
+
+  it("says « en retard » in words on a late row, not by colour alone", async () => {
+    await open();
+    const late = document.querySelector('tr[data-courrier="7"]')!;
+    const onTime = document.querySelector('tr[data-courrier="8"]')!;
+    expect(late.classList.contains("late")).toBe(true);
+    expect(late.querySelector(".late-mark")!.textContent).toBe("en retard");
+    expect(onTime.classList.contains("late")).toBe(false);
+    expect(onTime.textContent).not.toContain("en retard");
+    expect(late.textContent).toContain("urgente");
+  });
+
+  it("opens a row as the courrier's record, with its state", async () => {
+    await open();
+    expect(detail()).toBeNull();
+    await openCourrier(8);
+    expect(detail()!.getAttribute("data-courrier")).toBe("8");
+    expect(mocked.courrier).toHaveBeenCalledWith(8);
+    expect(document.getElementById("courrier-detail-title")!.textContent).toBe("Courrier 2026-008");
+    await waitFor(() => expect(document.activeElement?.id).toBe("courrier-detail-title"));
+    expect([...document.querySelectorAll("button[data-act]")].map((b) => b.getAttribute("data-act"))).toEqual([
+      "take",
+      "assign",
+      "redirect",
+      "return",
+      "close",
+    ]);
+
+    fireEvent.click(document.getElementById("close-detail")!);
+    await waitFor(() => expect(detail()).toBeNull());
+    await waitFor(() => expect(document.activeElement?.getAttribute("data-courrier")).toBe("8"));
+  });
+
+  it("redirects only with a reason, then sends the direction and the reason", async () => {
+    mocked.act.mockResolvedValue("to_process");
+    await open();
+    await openCourrier(7);
+    fireEvent.click(document.querySelector('button[data-act="redirect"]')!);
+    await waitFor(() => expect(document.activeElement?.id).toBe("act-direction"));
+    // not its own direction, nor an inactive one
+    expect([...document.querySelectorAll("#act-direction option")].map((o) => (o as HTMLOptionElement).value)).toEqual(["", "DAF"]);
+    fireEvent.change(document.getElementById("act-direction")!, { target: { value: "DAF" } });
+    fireEvent.input(document.getElementById("act-reason")!, { target: { value: "   " } });
+    fireEvent.submit(document.getElementById("act-form")!);
+    expect(alertIn("#act-form")).toBe("Le motif est obligatoire.");
+    expect(mocked.act).not.toHaveBeenCalled();
+
+    fireEvent.input(document.getElementById("act-reason")!, { target: { value: " Pas pour nous " } });
+    fireEvent.click(document.getElementById("act-confirm")!);
+    await waitFor(() => expect(document.getElementById("act-form")).toBeNull());
+    expect(mocked.act).toHaveBeenCalledWith(7, { act: "redirect", to: "DAF", reason: "Pas pour nous" });
+    expect(document.getElementById("act-done")!.textContent).toBe("Fait : le courrier est maintenant à traiter.");
+    await waitFor(() => expect(document.activeElement?.id).toBe("act-done"));
+    expect(mocked.baskets).toHaveBeenCalledTimes(2); // counts reloaded after the action
+    expect(mocked.history).toHaveBeenCalledTimes(2);
+  });
+
+  it("lists the history oldest first, one item per event kind", async () => {
+    await open();
+    await openCourrier(7);
+    await waitFor(() => expect(document.querySelectorAll("#history li").length).toBe(2));
+    const items = [...document.querySelectorAll("#history li[data-kind]")];
+    expect(items.map((li) => li.getAttribute("data-kind"))).toEqual(["courrier_registered", "courrier_routed"]);
+    expect(items[0].querySelector(".s2-event")!.textContent).toBe("Enregistré sous le n° 2026-007");
+    expect(items[0].textContent).toContain("par accueil · poste P1");
+    expect(items[1].querySelector(".s2-event")!.textContent).toBe("Transmis à la direction DRH");
+  });
+});
