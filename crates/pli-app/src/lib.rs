@@ -180,7 +180,9 @@ impl Desk {
 
     /// Stops capture: the batch in hand is abandoned safely and taken again at the next start.
     pub fn stop_capture(&self) {
-        if let Some(running) = self.capture.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        // Taken out first: the status stays readable while the batch in hand winds down.
+        let running = self.capture.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(running) = running {
             running.stop.store(true, std::sync::atomic::Ordering::SeqCst);
             let _ = running.thread.join();
         }
