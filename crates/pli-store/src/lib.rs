@@ -121,7 +121,7 @@ pub struct Store {
     data_dir: PathBuf,
     db_path: PathBuf,
     /// The direction model and the last routing event it learned from.
-    direction_model: std::sync::Mutex<Option<(i64, std::sync::Arc<pli_core::suggest::DirectionModel>)>>,
+    direction_model: std::sync::Mutex<Option<(i64, pli_core::suggest::DirectionModel)>>,
 }
 
 impl Store {

@@ -869,7 +869,7 @@ impl Store {
         // The separator sheet says it surest; else what similar letters were routed to.
         let main_direction = match hint {
             Some(code) => Some(Suggested { value: code, confidence: 1.0 }),
-            None => self.direction_model()?.suggest(&text),
+            None => self.suggest_direction(&text)?,
         };
         Ok(Suggestions {
             letter_date: suggest::letter_date(&text),
@@ -880,47 +880,67 @@ impl Store {
         })
     }
 
-    /// A naive Bayes model of the directions the last routed courriers went to, learned
-    /// again only when a courrier was routed, redirected, returned or re-split since.
-    /// Courriers still to qualify (the one being suggested for among them) are not in it.
-    fn direction_model(&self) -> Result<std::sync::Arc<DirectionModel>> {
-        let last_routing: i64 = self
+    /// The direction the letters routed so far suggest for `text`: a naive Bayes model
+    /// of the last routed courriers, kept between calls. New registrations since it was
+    /// learned are added to it; a redirection, return, reopening or split correction
+    /// (which change what it learned) has it learned again. Courriers still to qualify
+    /// (the one being suggested for among them) are never in it.
+    fn suggest_direction(&self, text: &str) -> Result<Option<Suggested<String>>> {
+        const ROUTING: &str = "('courrier_registered', 'courrier_routed', 'courrier_redirected', \
+             'courrier_returned', 'courrier_reopened', 'split_corrected')";
+        // The newest routing event, read from the end of the log back: routing is
+        // frequent, so this stops early even over millions of events.
+        let latest: i64 = self
             .conn
-            .query_row(
-                // Read from the newest event back (rowid order, no index needed): routing is
-                // frequent, so this stops early even over millions of events.
-                "SELECT id FROM event WHERE kind IN
-                 ('courrier_registered', 'courrier_routed', 'courrier_redirected', 'courrier_returned',
-                  'courrier_reopened', 'split_corrected') ORDER BY id DESC LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
+            .query_row(&format!("SELECT id FROM event WHERE kind IN {ROUTING} ORDER BY id DESC LIMIT 1"), [], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(self.sql())?
             .unwrap_or(0);
+        let learned_texts = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> Result<Vec<(String, String)>> {
+            self.conn
+                .prepare(sql)
+                .and_then(|mut st| st.query_map(params, |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+                .map_err(self.sql())
+        };
+        const ROUTED: &str = "SELECT d.code, t.text FROM courrier c JOIN direction d ON d.id = c.main_direction_id
+             JOIN courrier_text t ON t.rowid = c.id WHERE c.state != 'to_qualify' AND c.withdrawn IS NULL";
         let mut cached = self.direction_model.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((at, model)) = cached.as_ref()
-            && *at == last_routing
-        {
-            return Ok(model.clone());
+        let up_to_date = match cached.as_mut() {
+            Some((at, _)) if *at == latest => true,
+            Some((at, model)) => {
+                // What happened since, by rowid from there: short between two calls.
+                let changes: Vec<(String, Option<i64>)> = self
+                    .conn
+                    .prepare(&format!(
+                        "SELECT kind, courrier_id FROM event WHERE id > ?1 AND id <= ?2 AND kind IN {ROUTING}"
+                    ))
+                    .and_then(|mut st| st.query_map([*at, latest], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+                    .map_err(self.sql())?;
+                let additive = changes.len() <= 1000
+                    && changes.iter().all(|(kind, _)| kind == "courrier_registered" || kind == "courrier_routed");
+                if additive {
+                    let courriers: std::collections::BTreeSet<i64> = changes.iter().filter_map(|(_, c)| *c).collect();
+                    for id in courriers {
+                        for (code, text) in learned_texts(&format!("{ROUTED} AND c.id = ?1"), &[&id])? {
+                            model.learn(&code, &text);
+                        }
+                    }
+                    *at = latest;
+                }
+                additive
+            }
+            None => false,
+        };
+        if !up_to_date {
+            let mut model = DirectionModel::default();
+            for (code, text) in learned_texts(&format!("{ROUTED} ORDER BY c.id DESC LIMIT 5000"), &[])? {
+                model.learn(&code, &text);
+            }
+            *cached = Some((latest, model));
         }
-        let mut model = DirectionModel::default();
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT d.code, t.text FROM courrier c JOIN direction d ON d.id = c.main_direction_id
-                 JOIN courrier_text t ON t.rowid = c.id WHERE c.state != 'to_qualify' AND c.withdrawn IS NULL
-                 ORDER BY c.id DESC LIMIT 5000",
-            )
-            .map_err(self.sql())?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(self.sql())?;
-        for row in rows {
-            let (code, text) = row.map_err(self.sql())?;
-            model.learn(&code, &text);
-        }
-        let model = std::sync::Arc::new(model);
-        *cached = Some((last_routing, model.clone()));
-        Ok(model)
+        Ok(cached.as_ref().and_then(|(_, model)| model.suggest(text)))
     }
 
     /// Adds a sender to the contact directory, or finds the one already there with the

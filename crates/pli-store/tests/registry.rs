@@ -453,3 +453,41 @@ fn contacts_are_not_duplicated_and_are_found_as_you_type() {
     assert_eq!(s.letter_date.unwrap().value, date!(2026 - 03 - 03));
     assert_eq!(s.reference.unwrap().value, "AB-1");
 }
+
+/// The direction model kept between suggestions learns each new registration, and is
+/// learned again after a redirection: at every step it suggests what a model learned
+/// from scratch (a store just opened) suggests, with the same confidence.
+#[test]
+fn the_kept_direction_model_agrees_with_one_learned_from_scratch() {
+    let (dir, mut store) = site();
+    let words = |d: &str, i: usize| match d {
+        "DRH" => format!("recrutement poste candidature agent contrat formation {i}"),
+        "DAF" => format!("facture paiement budget mandat trésorerie avance {i}"),
+        _ => format!("autorisation établissement soins hôpital lits agrément {i}"),
+    };
+    let plan = ["DRH", "DAF", "DOS", "DRH", "DAF", "DOS", "DRH", "DAF"];
+    let texts: Vec<String> = plan.iter().enumerate().map(|(i, d)| words(d, i)).collect();
+    let ids = capture(&mut store, &texts.iter().map(String::as_str).collect::<Vec<_>>());
+    // A letter that mixes the vocabularies, so that every change to the model shows.
+    let probe = capture(&mut store, &["facture recrutement agrément paiement candidature"])[0];
+    let op = session(&store, "op");
+    let agree = |store: &Store, step: &str| {
+        let kept = store.suggestions(&op, probe).unwrap().main_direction;
+        let fresh = Store::open(dir.path()).unwrap().suggestions(&op, probe).unwrap().main_direction;
+        assert_eq!(kept, fresh, "{step}");
+        kept
+    };
+    assert_eq!(agree(&store, "nothing routed yet"), None);
+    for (id, d) in ids.iter().zip(plan) {
+        register(&mut store, *id, form(d, &[], false));
+        agree(&store, &format!("after registering {id} for {d}"));
+    }
+    let before = agree(&store, "all registered");
+    // Two DAF letters go to DRH: what the model learned changes.
+    let rh = session(&store, "af");
+    for id in [ids[1], ids[4]] {
+        store.act(&rh, id, &Act::Redirect { to: "DRH".into(), reason: "RH".into() }).unwrap();
+    }
+    let after = agree(&store, "after two redirections");
+    assert_ne!(before, after, "the redirections changed the suggestion");
+}
