@@ -275,6 +275,7 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
             .expect("Xvfb (make test installs it)"),
     );
     std::thread::sleep(Duration::from_millis(800));
+    let driver_log = std::fs::File::create(shots.join("tauri-driver.log")).unwrap();
     let _driver = Killed(
         Command::new("tauri-driver")
             .args(["--port", "4445", "--native-port", "4446"])
@@ -284,7 +285,10 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
             .env("PLI_DEMO_BATCH", "0")
             .env("PLI_NO_OPEN", "1")
             .env("OMP_THREAD_LIMIT", "1")
-            .stdout(Stdio::null())
+            // Its log (and WebKitWebDriver's, which it starts) beside the screenshots, not in
+            // the test's output: those children may outlive the test by a moment.
+            .stdout(driver_log.try_clone().unwrap())
+            .stderr(driver_log)
             .spawn()
             .expect("tauri-driver (make test installs it: cargo install tauri-driver --locked)"),
     );

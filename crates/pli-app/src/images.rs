@@ -7,6 +7,9 @@ use std::path::Path;
 
 /// Longest side of a page image sent to the viewer: sharp at 200 % zoom on a laptop.
 const VIEWER_MAX_SIDE: u32 = 2000;
+/// What a JPEG page is decoded to at least: its DCT scale gives 1754 px for an A4 page
+/// scanned at 300 dpi (1/2), enough for the same zoom.
+const VIEWER_MIN_SIDE: u32 = 1200;
 
 pub(crate) fn mime_of(path: &Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
@@ -17,12 +20,19 @@ pub(crate) fn mime_of(path: &Path) -> &'static str {
 }
 
 pub(crate) fn page_jpeg(pdf: &Path, position: usize, rotation: u32) -> Answer<Vec<u8>> {
-    let mut pages = pli_capture::source::open_batch(pdf).map_err(|e| e.to_string())?;
-    let page = pages
-        .nth(position)
-        .ok_or_else(|| format!("« {} » n'a pas de page {}", pdf.display(), position + 1))?
-        .map_err(|e| e.to_string())?;
-    let mut img = page.pixels;
+    // Most scans are JPEG pages: decoded straight at screen size. Others whole.
+    let mut img =
+        match pli_capture::source::jpeg_page_preview(pdf, position, VIEWER_MIN_SIDE).map_err(|e| e.to_string())? {
+            Some(preview) => preview,
+            None => {
+                let mut pages = pli_capture::source::open_batch(pdf).map_err(|e| e.to_string())?;
+                pages
+                    .nth(position)
+                    .ok_or_else(|| format!("« {} » n'a pas de page {}", pdf.display(), position + 1))?
+                    .map_err(|e| e.to_string())?
+                    .pixels
+            }
+        };
     img = match rotation {
         90 => img.rotate90(),
         180 => img.rotate180(),

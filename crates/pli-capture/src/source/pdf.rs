@@ -153,6 +153,41 @@ fn drop_image_bytes(id: (u32, u16), object: &mut Object) -> Option<((u32, u16), 
     Some((id, Object::Null))
 }
 
+/// A page of one of our searchable PDFs for showing on screen, at least `min_side`
+/// pixels on its longest side: a page that is one plain JPEG is decoded at the smallest
+/// DCT scale (1/8 to 1) that still gives that, several times faster than decoding it whole.
+/// `None` when the page is anything else (the caller decodes it the ordinary way).
+pub fn jpeg_page_preview(path: &Path, index: usize, min_side: u32) -> Result<Option<DynamicImage>, CaptureError> {
+    guarded(path, Some(index), || {
+        let doc = Document::load(path).map_err(|e| CaptureError::new(path, Problem::Corrupt(e.to_string())))?;
+        let Some(page_id) = doc.get_pages().into_values().nth(index) else { return Ok(None) };
+        let Some((_, stream)) = single_image(&doc, page_id) else { return Ok(None) };
+        let plain_jpeg = matches!(filter_names(&doc, &stream.dict).as_slice(), [f] if f == "DCTDecode" || f == "DCT");
+        let cmyk = ColorSpace::of(&doc, &stream.dict, false) == ColorSpace::Cmyk;
+        if !plain_jpeg || cmyk || decode_inverted(&doc, &stream.dict) {
+            return Ok(None);
+        }
+        let corrupt = |e: jpeg_decoder::Error| CaptureError::at_page(path, index, Problem::Corrupt(e.to_string()));
+        let mut decoder = jpeg_decoder::Decoder::new(std::io::Cursor::new(&stream.content));
+        decoder.read_info().map_err(corrupt)?;
+        let Some(info) = decoder.info() else { return Ok(None) };
+        check_size(path, index, info.width as u64, info.height as u64)?;
+        // The decoder picks the smallest scale that reaches the size asked in one axis
+        // at least: ask for the page's own proportions.
+        let (w, h) = (info.width as u32, info.height as u32);
+        let target = min_side.min(w.max(h));
+        let (want_w, want_h) = (w * target / w.max(h), h * target / w.max(h));
+        let (sw, sh) = decoder.scale(want_w as u16, want_h as u16).map_err(corrupt)?;
+        let pixels = decoder.decode().map_err(corrupt)?;
+        let (sw, sh) = (sw as u32, sh as u32);
+        Ok(match info.pixel_format {
+            jpeg_decoder::PixelFormat::L8 => GrayImage::from_raw(sw, sh, pixels).map(DynamicImage::ImageLuma8),
+            jpeg_decoder::PixelFormat::RGB24 => RgbImage::from_raw(sw, sh, pixels).map(DynamicImage::ImageRgb8),
+            _ => None,
+        })
+    })
+}
+
 fn has_encrypt_entry(bytes: &[u8]) -> bool {
     bytes.windows(8).any(|w| w == b"/Encrypt")
 }
@@ -553,5 +588,33 @@ impl Iterator for PdfSource {
 impl PageSource for PdfSource {
     fn page_count(&self) -> Option<usize> {
         Some(self.count)
+    }
+}
+
+#[cfg(test)]
+mod preview_tests {
+    use super::*;
+
+    /// The demo batch: one grey JPEG per page, 300 dpi, as a production scanner writes it.
+    fn demo() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo/lot-demo.pdf")
+    }
+
+    #[test]
+    fn a_jpeg_page_preview_is_the_page_at_a_smaller_dct_scale() {
+        let full = crate::source::open_batch(&demo()).unwrap().nth(1).unwrap().unwrap().pixels.to_luma8();
+        let preview = jpeg_page_preview(&demo(), 1, 1200).unwrap().expect("a JPEG page").to_luma8();
+        let (w, h) = (preview.width(), preview.height());
+        assert!(h.max(w) >= 1200 && h < full.height(), "{w}×{h} from {}×{}", full.width(), full.height());
+        assert_eq!(full.height() / h, full.width() / w, "the same scale both ways");
+        // The same page: close to the whole decode scaled down the same way.
+        let scaled = image::imageops::resize(&full, w, h, image::imageops::FilterType::Triangle);
+        let diff: u64 = scaled.pixels().zip(preview.pixels()).map(|(a, b)| a.0[0].abs_diff(b.0[0]) as u64).sum();
+        let mean = diff as f64 / (w * h) as f64;
+        assert!(mean < 6.0, "mean difference {mean:.1} grey levels");
+        // Asking for more than the scan holds gives the scan itself.
+        let whole = jpeg_page_preview(&demo(), 1, 100_000).unwrap().unwrap();
+        assert_eq!((whole.width(), whole.height()), (full.width(), full.height()));
+        assert!(jpeg_page_preview(&demo(), 99, 1200).unwrap().is_none(), "no such page");
     }
 }
