@@ -1,6 +1,10 @@
 # Pli — the two commands a newcomer needs: `make run` and `make test`.
 SHELL := /bin/bash
 export OMP_THREAD_LIMIT := 1
+# CI builds once, from scratch: incremental compilation would only cost disk there.
+ifeq ($(CI),true)
+export CARGO_INCREMENTAL := 0
+endif
 CARGO ?= cargo
 PLI_DATA ?= $(HOME)/.local/share/pli
 DEMO := assets/demo/lot-demo.pdf
