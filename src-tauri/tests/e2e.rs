@@ -390,7 +390,9 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
     w.click("[data-basket-tab=\"À traiter\"]");
     w.click(&format!("tr[data-courrier=\"{courrier}\"] td"));
     w.find(&format!("#courrier-detail[data-courrier=\"{courrier}\"]"));
-    assert!(w.text("#courrier-detail").contains(&chrono), "the detail shows {chrono}");
+    w.wait_for(&format!("the detail showing {chrono}"), Duration::from_secs(10), |w| {
+        w.text("#courrier-detail").contains(&chrono)
+    });
     w.click("button[data-act=redirect]");
     w.choose("#act-direction", "DAF");
     w.type_in("#act-reason", "Facture : relève des finances");
@@ -410,7 +412,9 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
     w.sign_in("accueil");
     w.click("nav [data-nav=qualify]");
     w.find(&format!("#qualify[data-courrier=\"{courrier}\"]"));
-    assert!(w.text("#qualify").contains("Pièce jointe manquante"), "the return's reason is shown");
+    w.wait_for("the return's reason", Duration::from_secs(10), |w| {
+        w.text("#qualify").contains("Pièce jointe manquante")
+    });
     w.step("retour-au-courrier");
     // Without the mouse: Ctrl+Entrée from the form registers it.
     w.click("#f-subject");
@@ -430,8 +434,11 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
     w.type_in("#act-note", "Réponse envoyée");
     w.click("#act-confirm");
     w.wait_for("closed", Duration::from_secs(10), |w| w.count("#courrier-detail[data-state=closed]") == 1);
-    for kind in ["courrier_registered", "courrier_redirected", "courrier_returned", "courrier_taken", "courrier_closed"]
-    {
+    // The timeline is reloaded after each action: wait for the close to be in it.
+    w.wait_for("the close in the history", Duration::from_secs(10), |w| {
+        w.count("#history li[data-kind=courrier_closed]") == 1
+    });
+    for kind in ["courrier_registered", "courrier_redirected", "courrier_returned", "courrier_taken"] {
         assert!(w.count(&format!("#history li[data-kind={kind}]")) >= 1, "{kind} in the history");
     }
     assert_eq!(w.count("#history li[data-kind=courrier_registered]"), 2, "registered twice");
@@ -458,8 +465,8 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
     accessibility.extend(w.accessibility_problems("activité"));
     w.click("nav [data-nav=admin]");
     w.find("table#directions");
-    assert!(w.text("table#users").contains("referent:DAF"));
-    assert!(w.text("table#profiles").contains("generic-pdf"));
+    w.wait_for("the users", Duration::from_secs(10), |w| w.text("table#users").contains("referent:DAF"));
+    w.wait_for("the scanner profiles", Duration::from_secs(10), |w| w.text("table#profiles").contains("generic-pdf"));
     w.step("administration");
     accessibility.extend(w.accessibility_problems("administration"));
 
