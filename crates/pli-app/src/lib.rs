@@ -477,10 +477,7 @@ impl Desk {
             format!("« {} » ne peut pas revenir dans « {} » : {e}", quarantined.display(), folder.display())
         })?;
         // The note beside it told why it failed; the journal keeps that.
-        let _ = std::fs::remove_file(
-            quarantined
-                .with_file_name(format!("{}.error.txt", quarantined.file_name().unwrap_or_default().to_string_lossy())),
-        );
+        let _ = std::fs::remove_file(pli_watch::error_note_path(&quarantined));
         tracing::info!(intake = id, to = %back.display(), "lot remis au scanner par {}", s.viewer.login);
         Ok(())
     }
@@ -489,10 +486,7 @@ impl Desk {
     pub fn batch_check(&self, batch: i64) -> Answer<BatchCheck> {
         let s = self.session()?;
         let store = self.store();
-        let source = store
-            .connection()
-            .query_row("SELECT source_path FROM batch WHERE id = ?1", [batch], |r| r.get::<_, String>(0))
-            .map_err(|_| format!("lot n° {batch} introuvable"))?;
+        let source = store.batch_source(batch).map_err(say)?;
         let mut courriers = Vec::new();
         for id in store.batch_courriers(&s, batch).map_err(say)? {
             let view = store.courrier(&s, id).map_err(say)?;

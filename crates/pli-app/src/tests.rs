@@ -255,7 +255,7 @@ fn a_quarantined_file_goes_back_to_the_scanner_folder_on_retry() {
     let row = desk.intakes().unwrap().remove(0);
     assert_eq!(row.state, IntakeState::Failed);
     let quarantined = PathBuf::from(row.moved_to.clone().unwrap());
-    let note = quarantined.with_file_name(format!("{}.error.txt", quarantined.file_name().unwrap().to_string_lossy()));
+    let note = pli_watch::error_note_path(&quarantined);
     assert!(quarantined.is_file() && note.is_file());
     desk.retry_intake(row.id).unwrap();
     assert_eq!(

@@ -440,23 +440,11 @@ impl Store {
 
     /// Full-text search over the courriers this session may see.
     pub fn search_visible(&self, s: &Session, query: &str, limit: usize) -> Result<Vec<crate::SearchHit>> {
-        let Some(fts) = crate::fts_query(query) else { return Ok(Vec::new()) };
-        let sql = format!(
-            "SELECT rowid, -bm25(courrier_text), snippet(courrier_text, 0, '**', '**', '…', 12)
-             FROM courrier_text
-             WHERE courrier_text MATCH ?1 AND rowid IN (SELECT c.id FROM courrier c WHERE {})
-             ORDER BY bm25(courrier_text) LIMIT ?2",
-            visible_sql(&s.viewer.visibility())
-        );
-        self.conn
-            .prepare(&sql)
-            .and_then(|mut st| {
-                st.query_map(params![fts, limit as i64], |r| {
-                    Ok(crate::SearchHit { courrier: r.get(0)?, score: r.get(1)?, snippet: r.get(2)? })
-                })?
-                .collect()
-            })
-            .map_err(self.sql())
+        let hits = self.search_filtered(s, query, &SearchFilters::default(), limit)?;
+        Ok(hits
+            .into_iter()
+            .map(|h| crate::SearchHit { courrier: h.courrier, score: h.score, snippet: h.snippet })
+            .collect())
     }
 
     /// Full-text search narrowed by direction, type, state and dates, best first.
@@ -550,6 +538,15 @@ impl Store {
             visible_sql(&s.viewer.visibility())
         );
         self.conn.query_row(&sql, [after.unwrap_or(0)], |r| r.get(0)).optional().map_err(self.sql())
+    }
+
+    /// Where a batch was taken from (the scanner's file or folder).
+    pub fn batch_source(&self, batch: i64) -> Result<String> {
+        self.conn
+            .query_row("SELECT source_path FROM batch WHERE id = ?1", [batch], |r| r.get(0))
+            .optional()
+            .map_err(self.sql())?
+            .ok_or_else(|| StoreError::NotFound(format!("lot n° {batch} introuvable")))
     }
 
     /// The live courriers of a batch, in scan order (split corrections included).

@@ -560,9 +560,14 @@ fn write_error_note(dest: &Path, intake: &Intake) -> std::io::Result<()> {
     if let Some(dir) = dest.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let mut path = dest.as_os_str().to_owned();
+    std::fs::write(error_note_path(dest), note)
+}
+
+/// The note written beside a quarantined original (`<name>.error.txt`): why it failed.
+pub fn error_note_path(quarantined: &Path) -> PathBuf {
+    let mut path = quarantined.as_os_str().to_owned();
     path.push(".error.txt");
-    std::fs::write(path, note)
+    PathBuf::from(path)
 }
 
 /// The store as capture sees it, committing the batch and its journal row together.

@@ -19,6 +19,6 @@ mod moving;
 mod scan;
 mod tracker;
 
-pub use engine::{ActorSource, Inbox, WatchError, Watcher, WatcherSettings};
+pub use engine::{ActorSource, Inbox, WatchError, Watcher, WatcherSettings, error_note_path};
 pub use events::WatchEvent;
 pub use moving::move_path;
