@@ -12,6 +12,7 @@ mod page;
 pub mod pdf;
 pub mod pipeline;
 pub mod profile;
+pub mod restore;
 pub mod separator;
 pub mod source;
 

@@ -23,7 +23,7 @@ use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
 use image::{DynamicImage, GrayImage};
 use pli_core::SeparatorPayload;
 use pli_core::capture::{
-    Actor, BatchPageRecord, BatchStore, KnownBatch, NewBatch, NewCourrier, NewCourrierPage, PageRole,
+    Actor, BatchPageRecord, BatchStore, KeptPage, KnownBatch, NewBatch, NewCourrier, NewCourrierPage, PageRole,
 };
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
@@ -246,7 +246,7 @@ impl Capture {
             drop(out_tx);
             let writer = scope.spawn(|| write_courriers(out_rx, path, partial, folder, progress));
 
-            let read = self.read_pages(&mut *source, path, &job_tx, &writer_tx, &abort, progress);
+            let read = self.read_pages(&mut *source, path, folder, &job_tx, &writer_tx, &abort, progress);
             if read.is_err() {
                 abort.store(true, Ordering::Relaxed);
             }
@@ -283,6 +283,7 @@ impl Capture {
         &self,
         source: &mut dyn Iterator<Item = Result<crate::ScannedPage, CaptureError>>,
         path: &Path,
+        folder: &str,
         jobs: &Sender<Job>,
         writer: &Sender<ToWriter>,
         abort: &AtomicBool,
@@ -321,11 +322,14 @@ impl Capture {
                 if let Some(plan) = planner.separator(sep) {
                     let _ = writer.send(ToWriter::Plan(plan));
                 }
-                BatchPageRecord { source_index: index, role: PageRole::Separator, detail }
+                BatchPageRecord { source_index: index, role: PageRole::Separator, detail, kept: None }
             } else {
                 if density == Ink::Blank {
                     planner.blank(index);
-                    BatchPageRecord { source_index: index, role: PageRole::Blank, detail: Some(format!("{ink:.5}")) }
+                    // Its image is kept with the batch, so the operator can put it back.
+                    let _ = writer.send(ToWriter::Dropped(DroppedPage { index, original: page.original, dpi, small }));
+                    let (detail, kept) = (Some(format!("{ink:.5}")), Some(KeptPage::in_folder(folder, index)));
+                    BatchPageRecord { source_index: index, role: PageRole::Blank, detail, kept }
                 } else {
                     if std::mem::take(&mut expect_separator) {
                         // Kept as a courrier all the same: the operator can merge it.
@@ -336,7 +340,7 @@ impl Capture {
                     if jobs.send(job).is_err() {
                         break; // workers stopped: the writer holds the reason
                     }
-                    BatchPageRecord { source_index: index, role: PageRole::Content, detail: None }
+                    BatchPageRecord { source_index: index, role: PageRole::Content, detail: None, kept: None }
                 }
             };
             records.push(record);
@@ -382,9 +386,18 @@ struct PageResult {
     thumbnail_jpeg: Vec<u8>,
 }
 
+/// A page dropped as blank, on its way to the writer, which keeps it.
+struct DroppedPage {
+    index: usize,
+    original: EmbeddedImage,
+    dpi: f32,
+    small: GrayImage,
+}
+
 enum ToWriter {
     Plan(CourrierPlan),
     Page(PageResult),
+    Dropped(DroppedPage),
     Failed(CaptureError),
 }
 
@@ -489,6 +502,21 @@ fn recognise(engine: &mut OcrEngine, job: Job, orientation_check_below: f32) -> 
     Ok(PageResult { index: job.index, original: job.original, dpi: job.dpi, rotation, text, thumbnail_jpeg })
 }
 
+/// Recognises one page outside a batch (a dropped page put back), as a batch's pages
+/// are: OCR, orientation, thumbnail. Returns the page's turn, text and thumbnail.
+pub(crate) fn recognise_page(
+    engine: &mut OcrEngine,
+    page: crate::ScannedPage,
+    dpi: f32,
+    orientation_check_below: f32,
+) -> Result<(Rotation, PageText, Vec<u8>), Problem> {
+    let gray = page.pixels.to_luma8();
+    let small = downscale_box(&gray, ((dpi / 100.0).round() as u32).max(1));
+    let job = Job { index: page.index, gray, small, original: page.original, dpi };
+    let result = recognise(engine, job, orientation_check_below)?;
+    Ok((result.rotation, result.text, result.thumbnail_jpeg))
+}
+
 fn rotate_gray(img: &GrayImage, turn: Rotation) -> GrayImage {
     match turn {
         Rotation::None => img.clone(),
@@ -529,6 +557,13 @@ fn write_courriers(
             ToWriter::Plan(plan) => plans.push_back(plan),
             ToWriter::Page(page) => {
                 pages.insert(page.index, page);
+            }
+            ToWriter::Dropped(page) => {
+                if failure.is_none()
+                    && let Err(e) = keep_dropped_page(&page, partial)
+                {
+                    failure = Some(CaptureError::at_page(source, page.index, Problem::Io(e)));
+                }
             }
             ToWriter::Failed(mut e) => {
                 e.file = source.to_path_buf();
@@ -604,6 +639,21 @@ fn write_courrier(
         text,
         pages: records,
     })
+}
+
+/// Keeps a dropped page under `partial/dropped/`: a one-page PDF of its original image
+/// (no text layer: it is OCRed if put back) and a thumbnail for the batch check.
+fn keep_dropped_page(page: &DroppedPage, partial: &Path) -> std::io::Result<()> {
+    let dir = partial.join(pli_core::capture::DROPPED_DIR);
+    std::fs::create_dir_all(&dir)?;
+    let name = |ext: &str| dir.join(format!("page-{:04}.{ext}", page.index));
+    let pdf_page = PdfPage { image: &page.original, dpi: page.dpi, rotation: Rotation::None, words: &[] };
+    let info = PdfInfo { title: format!("Page {} écartée (blanche)", page.index + 1), producer: "Pli".into() };
+    let mut pdf = std::io::BufWriter::new(std::fs::File::create(name("pdf"))?);
+    write_searchable_pdf(&[pdf_page], &info, &mut pdf).map_err(|e| std::io::Error::other(e.to_string()))?;
+    std::io::Write::flush(&mut pdf)?;
+    pdf.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    std::fs::write(name("jpg"), thumbnail(&page.small))
 }
 
 fn unix_seconds() -> u64 {

@@ -12,7 +12,30 @@ pub struct BatchPageRecord {
     pub source_index: usize,
     pub role: PageRole,
     pub detail: Option<String>,
+    /// For a page dropped as blank: where its image is kept, so it can be put back.
+    pub kept: Option<KeptPage>,
 }
+
+/// The files of a dropped page, relative to the data folder: a one-page PDF holding the
+/// page's original image as scanned (never re-encoded) and a thumbnail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeptPage {
+    pub pdf_path: String,
+    pub thumbnail_path: String,
+}
+
+impl KeptPage {
+    /// Where capture keeps page `source_index` of the batch whose folder is `folder`.
+    pub fn in_folder(folder: &str, source_index: usize) -> KeptPage {
+        KeptPage {
+            pdf_path: format!("{folder}/{DROPPED_DIR}/page-{source_index:04}.pdf"),
+            thumbnail_path: format!("{folder}/{DROPPED_DIR}/page-{source_index:04}.jpg"),
+        }
+    }
+}
+
+/// Folder of the dropped pages, inside a batch's folder.
+pub const DROPPED_DIR: &str = "dropped";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -46,6 +46,8 @@ pub enum EventKind {
     ContactCreated,
     /// Its pages were changed by a split correction (merge, split, move, turn, delete).
     SplitCorrected,
+    /// A page dropped as blank by capture was put back into a courrier.
+    PageRestored,
 }
 
 impl EventKind {
@@ -70,6 +72,7 @@ impl EventKind {
             EventKind::UserSignedIn => "user_signed_in",
             EventKind::ContactCreated => "contact_created",
             EventKind::SplitCorrected => "split_corrected",
+            EventKind::PageRestored => "page_restored",
         }
     }
 }

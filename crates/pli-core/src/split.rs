@@ -134,6 +134,31 @@ pub trait DocumentComposer {
     fn turn_thumbnail(&self, data_dir: &std::path::Path, thumbnail: &str, turn: u32, out: &str) -> Result<(), String>;
 }
 
+/// A page put back after capture dropped it as blank, once recognised: its one-page
+/// searchable PDF and what OCR read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecognisedPage {
+    /// Degrees clockwise that make the page upright (0, 90, 180, 270).
+    pub rotation: u32,
+    pub confidence: f32,
+    pub text: String,
+}
+
+/// OCRs a kept page so that, once put back, search finds its words. Implemented by
+/// capture (which owns Tesseract); the store calls it before it commits.
+pub trait PageRecogniser {
+    /// Reads the one-page PDF `kept` (relative to the data folder), turns the page
+    /// upright and writes it with its text layer to `out_pdf`, its thumbnail to
+    /// `out_thumbnail`.
+    fn recognise_kept_page(
+        &self,
+        data_dir: &std::path::Path,
+        kept: &str,
+        out_pdf: &str,
+        out_thumbnail: &str,
+    ) -> Result<RecognisedPage, String>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

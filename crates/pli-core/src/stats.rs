@@ -75,7 +75,7 @@ impl Default for Settings {
 }
 
 const SCANNING: &[&str] = &["batch_ingested", "batch_duplicate", "batch_failed", "courrier_captured"];
-const QUALIFICATION: &[&str] = &["courrier_qualified", "split_corrected", "courrier_registered"];
+const QUALIFICATION: &[&str] = &["courrier_qualified", "split_corrected", "page_restored", "courrier_registered"];
 
 /// First and last event of an activity in a day, and the time spent in it.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]

@@ -9,6 +9,7 @@ use rusqlite_migration::{M, Migrations};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub mod dropped;
 pub mod journal;
 pub mod org;
 pub mod registry;
@@ -49,6 +50,7 @@ fn migrations() -> Migrations<'static> {
         M::up_with_hook(include_str!("../migrations/0003_registry.sql"), chain_existing_events).foreign_key_check(),
         M::up(include_str!("../migrations/0004_split_correction.sql")),
         M::up(include_str!("../migrations/0005_stats_checkpoint.sql")),
+        M::up(include_str!("../migrations/0006_dropped_pages.sql")),
     ])
 }
 
@@ -223,9 +225,10 @@ pub(crate) fn insert_batch(
     let batch_id = tx.last_insert_rowid();
     {
         let mut page =
-            tx.prepare("INSERT INTO batch_page (batch_id, source_index, role, detail) VALUES (?1, ?2, ?3, ?4)")?;
+            tx.prepare("INSERT INTO batch_page (batch_id, source_index, role, detail, kept_pdf, kept_thumbnail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
         for p in &batch.pages {
-            page.execute(params![batch_id, p.source_index as i64, p.role.as_str(), p.detail])?;
+            let (pdf, thumbnail) = p.kept.as_ref().map(|k| (&k.pdf_path, &k.thumbnail_path)).unzip();
+            page.execute(params![batch_id, p.source_index as i64, p.role.as_str(), p.detail, pdf, thumbnail])?;
         }
     }
     let mut courrier_ids = Vec::with_capacity(batch.courriers.len());

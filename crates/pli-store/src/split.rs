@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 impl Store {
     /// The pages of a courrier as the correction sees them.
-    fn page_refs(&self, id: i64) -> Result<Vec<PageRef>> {
+    pub(crate) fn page_refs(&self, id: i64) -> Result<Vec<PageRef>> {
         let pdf: Option<String> = self
             .conn
             .query_row("SELECT pdf_path FROM courrier WHERE id = ?1", [id], |r| r.get(0))

@@ -12,9 +12,14 @@ fn batch(text: &str, hash: &str) -> NewBatch {
         profile: "generic-pdf".into(),
         folder: format!("courriers/{hash}"),
         pages: vec![
-            BatchPageRecord { source_index: 0, role: PageRole::Separator, detail: Some("PLI-SEP:DRH".into()) },
-            BatchPageRecord { source_index: 1, role: PageRole::Content, detail: None },
-            BatchPageRecord { source_index: 2, role: PageRole::Blank, detail: Some("0.0001".into()) },
+            BatchPageRecord {
+                source_index: 0,
+                role: PageRole::Separator,
+                detail: Some("PLI-SEP:DRH".into()),
+                kept: None,
+            },
+            BatchPageRecord { source_index: 1, role: PageRole::Content, detail: None, kept: None },
+            BatchPageRecord { source_index: 2, role: PageRole::Blank, detail: Some("0.0001".into()), kept: None },
         ],
         courriers: vec![NewCourrier {
             separator: Some("PLI-SEP:DRH".into()),

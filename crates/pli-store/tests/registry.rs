@@ -55,7 +55,7 @@ fn capture(store: &mut Store, texts: &[&str]) -> Vec<i64> {
         profile: "generic-pdf".into(),
         folder: format!("courriers/{hash}"),
         pages: (0..texts.len())
-            .map(|i| BatchPageRecord { source_index: i, role: PageRole::Content, detail: None })
+            .map(|i| BatchPageRecord { source_index: i, role: PageRole::Content, detail: None, kept: None })
             .collect(),
         courriers: texts
             .iter()
