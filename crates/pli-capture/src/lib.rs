@@ -4,6 +4,7 @@
 //! searchable PDF with thumbnails and plain text, handed to the store to commit.
 
 pub mod blank;
+pub mod durable;
 mod error;
 mod hash;
 pub mod imaging;

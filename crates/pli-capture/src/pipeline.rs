@@ -169,8 +169,16 @@ impl Capture {
             }
         };
         let final_dir = data_dir.join(&folder);
-        std::fs::rename(&partial, &final_dir).map_err(|e| {
+        // Every document and folder on disk, then the rename, before the commit records
+        // them: a committed courrier never points at a file a power cut has lost.
+        let durable_rename = || -> std::io::Result<()> {
+            crate::durable::sync_tree(&partial)?;
+            std::fs::rename(&partial, &final_dir)?;
+            crate::durable::sync_dir(final_dir.parent().unwrap_or(data_dir))
+        };
+        durable_rename().map_err(|e| {
             cleanup(&partial);
+            cleanup(&final_dir);
             CaptureError::new(&final_dir, Problem::Io(e))
         })?;
         let new_batch = NewBatch {

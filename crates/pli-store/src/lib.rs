@@ -136,7 +136,12 @@ impl Store {
         let mut conn = Connection::open(&db_path).map_err(sql)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(sql)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
+        // FULL, not NORMAL: under WAL, NORMAL syncs only at checkpoints, so a committed
+        // batch, registration or split correction could vanish at a power cut after its
+        // original was archived or the old documents deleted. FULL syncs the WAL at every
+        // commit (one fsync, a few ms: docs/benchmarks.md, "Durable commits"), so a commit
+        // is durable before any move or delete that follows it.
+        conn.pragma_update(None, "synchronous", "FULL").map_err(sql)?;
         // Off while migrating, as SQLite requires to rebuild a table; each migration that
         // does checks the foreign keys before it commits.
         conn.pragma_update(None, "foreign_keys", "OFF").map_err(sql)?;

@@ -9,6 +9,7 @@ use pli_core::split::{DocumentComposer, PageRef, SplitEdit, apply};
 use pli_core::{Action, EventKind};
 use rusqlite::params;
 use std::collections::BTreeSet;
+use std::path::Path;
 
 impl Store {
     /// The pages of a courrier as the correction sees them.
@@ -106,6 +107,12 @@ impl Store {
             .flat_map(|pages| pages.iter().flat_map(|p| [p.pdf.clone(), p.thumbnail.clone()]))
             .collect();
 
+        // The new documents are on disk before the commit that points at them, and the
+        // commit is durable (synchronous = FULL) before the old ones are removed.
+        if let Err(source) = sync_written(&self.data_dir, &written) {
+            cleanup(&written);
+            return Err(StoreError::Io { path: self.data_dir.clone(), source });
+        }
         let committed = self.commit_split(s, edit, &plans);
         match committed {
             Ok(ids) => {
@@ -194,4 +201,19 @@ impl Store {
         tx.commit().map_err(&sql)?;
         Ok(ids)
     }
+}
+
+/// Syncs the files written for a correction, then their folders (their new names).
+fn sync_written(data_dir: &Path, files: &[String]) -> std::io::Result<()> {
+    let mut folders = BTreeSet::new();
+    for f in files {
+        let path = data_dir.join(f);
+        std::fs::File::open(&path)?.sync_all()?;
+        folders.extend(path.parent().map(Path::to_path_buf));
+    }
+    #[cfg(unix)]
+    for folder in folders {
+        std::fs::File::open(folder)?.sync_all()?;
+    }
+    Ok(())
 }

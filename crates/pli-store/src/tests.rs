@@ -210,3 +210,16 @@ fn document_folders_no_batch_owns_are_orphans() {
     let names: Vec<_> = orphans.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["lot-1-abc", "lot-2-def.partial"]);
 }
+
+#[test]
+fn every_connection_commits_durably_under_wal() {
+    // A commit must survive a power cut before the original is archived or old documents
+    // deleted: under WAL that takes synchronous = FULL (2); NORMAL (1) syncs only at checkpoints.
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let store = Store::open(dir.path()).unwrap();
+        let sync: i64 = store.connection().query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        let mode: String = store.connection().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!((sync, mode.as_str()), (2, "wal"));
+    }
+}
