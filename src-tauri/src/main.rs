@@ -13,6 +13,7 @@ use pli_core::CourrierState;
 use pli_core::registration::Qualification;
 use pli_core::split::SplitEdit;
 use pli_core::stats::Report;
+use pli_store::dropped::Restored;
 use pli_store::org::{Catalogue, DirectionRow, DocumentTypeRow, UserRow};
 use pli_store::registry::{
     Act, BasketCount, Contact, CourrierSummary, NewContact, Registered, SearchFilters, SearchResult, Suggestions,
@@ -59,6 +60,8 @@ commands! {
     fn retry_intake(intake: i64) -> () => |d| d.retry_intake(intake);
     fn batch_check(batch: i64) -> BatchCheck => |d| d.batch_check(batch);
     fn correct_split(edit: SplitEdit) -> Vec<i64> => |d| d.correct_split(&edit);
+    fn restore_dropped_page(batch: i64, page: usize, into: Option<i64>, at: Option<usize>) -> Restored =>
+        |d| d.restore_dropped_page(batch, page, into, at);
     fn search(query: String, filters: SearchFilters) -> Vec<SearchResult> => |d| d.search(&query, &filters);
     fn open_pdf(id: i64) -> () => |d| open_with_system(&d.pdf_to_open(id)?);
     fn activity(from: String, to: String) -> Report => |d| d.activity(&from, &to);
@@ -154,6 +157,7 @@ fn main() {
             retry_intake,
             batch_check,
             correct_split,
+            restore_dropped_page,
             search,
             open_pdf,
             activity,

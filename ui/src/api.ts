@@ -24,6 +24,7 @@ import type { ProfileView } from "./bindings/ProfileView";
 import type { Qualification } from "./bindings/Qualification";
 import type { Registered } from "./bindings/Registered";
 import type { Report } from "./bindings/Report";
+import type { Restored } from "./bindings/Restored";
 import type { ScannerSettings } from "./bindings/ScannerSettings";
 import type { SearchFilters } from "./bindings/SearchFilters";
 import type { SearchResult } from "./bindings/SearchResult";
@@ -77,6 +78,9 @@ export const api = {
   batchCheck: (batch: number) => call<BatchCheck>("batch_check", { batch }),
   /** Applies a split correction; returns the courriers changed or created. */
   correctSplit: (edit: SplitEdit) => call<number[]>("correct_split", { edit }),
+  /** Puts back a page capture dropped as blank (`page` from 0): where it was scanned, or into `into` at `at`. */
+  restoreDroppedPage: (batch: number, page: number, into: number | null = null, at: number | null = null) =>
+    call<Restored>("restore_dropped_page", { batch, page, into, at }),
 
   search: (query: string, filters: SearchFilters) => call<SearchResult[]>("search", { query, filters }),
   /** Opens the courrier's PDF in the system's viewer. */

@@ -369,7 +369,9 @@ impl Desk {
     }
 
     /// A page image for the window's `pli://` URLs: `thumb/<courrier>/<position>` or
-    /// `page/<courrier>/<position>`. Only for a courrier the signed-in user may see.
+    /// `page/<courrier>/<position>`. Only for a courrier the signed-in user may see. A
+    /// dropped page: `dropped/<batch>/<page>` (thumbnail) or `dropped-page/<batch>/<page>`,
+    /// only for those who may put it back.
     pub fn image(&self, path: &str) -> Answer<(&'static str, Vec<u8>)> {
         let path = path.split('?').next().unwrap_or(path);
         let mut parts = path.trim_start_matches('/').split('/');
@@ -382,6 +384,27 @@ impl Desk {
             _ => return Err(format!("image inconnue « {path} »")),
         };
         let store = self.store();
+        if kind.starts_with("dropped") {
+            let dropped = store.dropped_pages(&self.session()?, id).map_err(say)?;
+            let page = dropped.iter().find(|p| p.source_index == position);
+            let kept = |file: Option<&String>| {
+                file.map(|f| store.resolve(f))
+                    .ok_or_else(|| format!("la page {} du lot n° {id} n'est pas une page écartée gardée", position + 1))
+            };
+            return match kind {
+                "dropped" => {
+                    let file = kept(page.and_then(|p| p.thumbnail.as_ref()))?;
+                    let bytes = std::fs::read(&file).map_err(|e| format!("vignette « {} » : {e}", file.display()))?;
+                    Ok((images::mime_of(&file), bytes))
+                }
+                "dropped-page" => {
+                    let pdf = kept(page.and_then(|p| p.pdf.as_ref()))?;
+                    drop(store);
+                    images::page_jpeg(&pdf, 0, 0).map(|b| ("image/jpeg", b))
+                }
+                _ => Err(format!("image inconnue « {path} »")),
+            };
+        }
         let pages = store.pages(&self.session()?, id).map_err(say)?;
         let page = pages
             .iter()
@@ -500,11 +523,32 @@ impl Desk {
                 pages: pages.iter().map(|p| PageView::of(id, p)).collect(),
             });
         }
-        Ok(BatchCheck { batch, source, courriers })
+        // Pages dropped as blank, for the mail room (others see none: they are not courriers).
+        let dropped = match store.dropped_pages(&s, batch) {
+            Ok(pages) => pages.iter().map(DroppedPageView::of).collect(),
+            Err(pli_store::StoreError::Refused(_)) => Vec::new(),
+            Err(e) => return Err(say(e)),
+        };
+        Ok(BatchCheck { batch, source, courriers, dropped })
     }
 
     pub fn correct_split(&self, edit: &SplitEdit) -> Answer<Vec<i64>> {
         self.store().edit_split(&self.session()?, edit, &pli_capture::pdf::Composer).map_err(say)
+    }
+
+    /// Puts back page `page` (from 0) of `batch`, dropped as blank by capture: into
+    /// `into` at `at` (from 0), or where it was scanned. It is OCRed with the profile of
+    /// this workstation's scanner.
+    pub fn restore_dropped_page(
+        &self,
+        batch: i64,
+        page: usize,
+        into: Option<i64>,
+        at: Option<usize>,
+    ) -> Answer<pli_store::dropped::Restored> {
+        let s = self.session()?;
+        let reader = pli_capture::restore::KeptPageReader::new(&self.inbox().profile);
+        self.store().restore_dropped_page(&s, batch, page, into, at, &reader, &pli_capture::pdf::Composer).map_err(say)
     }
 
     pub fn search(&self, query: &str, filters: &SearchFilters) -> Answer<Vec<SearchResult>> {

@@ -93,6 +93,26 @@ fn first_start_captures_the_demo_batch_and_a_letter_goes_through_its_life() {
     let new = *changed.last().unwrap();
     assert_eq!(again.courriers[1].id, new, "the split-off letter sits where it was scanned");
 
+    // The demo batch's two blank backs are dropped, and shown with their thumbnails;
+    // one is put back, after the page scanned before it, and is no longer listed.
+    let dropped: Vec<usize> = again.dropped.iter().map(|d| d.source_index).collect();
+    assert_eq!(dropped, vec![3, 5]);
+    let thumb = again.dropped[1].thumbnail.as_deref().unwrap().trim_start_matches("pli://localhost");
+    let (mime, bytes) = desk.image(thumb).unwrap();
+    assert!(mime.starts_with("image/") && image::load_from_memory(&bytes).is_ok());
+    let full = again.dropped[1].src.as_deref().unwrap().trim_start_matches("pli://localhost");
+    let big = image::load_from_memory(&desk.image(full).unwrap().1).unwrap();
+    assert!(big.height() > 1000, "the whole page, to judge whether it is blank");
+    assert!(desk.image("/dropped/999999/3").is_err() && desk.image("/dropped/1/4").is_err());
+    let holder = again.courriers.iter().find(|c| c.pages.iter().any(|p| p.source_index == 4)).unwrap();
+    let restored = desk.restore_dropped_page(batch.0, 5, None, None).unwrap();
+    assert_eq!((restored.courrier, restored.position, restored.created), (holder.id, holder.pages.len(), false));
+    let after = desk.batch_check(batch.0).unwrap();
+    assert_eq!(after.dropped.iter().map(|d| d.source_index).collect::<Vec<_>>(), vec![3]);
+    let holder = after.courriers.iter().find(|c| c.id == restored.courrier).unwrap();
+    assert_eq!(holder.pages.last().unwrap().source_index, 5);
+    assert!(desk.restore_dropped_page(batch.0, 5, None, None).unwrap_err().contains("n'est pas une page écartée"));
+
     // Qualify the first of the queue with the suggestions the OCR gives.
     let id = desk.next_to_qualify(None).unwrap().unwrap();
     let s = desk.suggestions(id).unwrap();

@@ -2,6 +2,7 @@
 //! from them and from the library types they carry.
 
 use pli_core::CourrierState;
+use pli_store::dropped::DroppedPage;
 use pli_store::registry::StoredPage;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -67,6 +68,31 @@ pub struct BatchCheck {
     pub batch: i64,
     pub source: String,
     pub courriers: Vec<BatchCourrier>,
+    /// Pages capture dropped as blank, not put back (the mail room's only).
+    pub dropped: Vec<DroppedPageView>,
+}
+
+/// A page dropped as blank, with the `pli://` URLs of its thumbnail and full image
+/// (none when it was dropped before Pli kept them: only the batch's original has it).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DroppedPageView {
+    pub source_index: usize,
+    /// Share of ink capture measured on it.
+    pub ink_ratio: Option<String>,
+    pub thumbnail: Option<String>,
+    pub src: Option<String>,
+}
+
+impl DroppedPageView {
+    pub(crate) fn of(p: &DroppedPage) -> DroppedPageView {
+        let url = |kind: &str| format!("pli://localhost/{kind}/{}/{}", p.batch, p.source_index);
+        DroppedPageView {
+            source_index: p.source_index,
+            ink_ratio: p.ink_ratio.clone(),
+            thumbnail: p.thumbnail.as_ref().map(|_| url("dropped")),
+            src: p.pdf.as_ref().map(|_| url("dropped-page")),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -135,6 +161,7 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
         Me,
         PageView,
         BatchCheck,
+        pli_store::dropped::Restored,
         ExportFormat,
         ProfileView,
         Act,

@@ -14,7 +14,7 @@ function courrier(id: number, pages: number, state: BatchCourrier["state"] = "to
   };
 }
 
-const check = (...cs: BatchCourrier[]): BatchCheck => ({ batch: 1, source: "/scan/lot.pdf", courriers: cs });
+const check = (...cs: BatchCourrier[]): BatchCheck => ({ batch: 1, source: "/scan/lot.pdf", courriers: cs, dropped: [] });
 
 describe("flatPages and movement", () => {
   const b = check(courrier(7, 2), courrier(8, 1), courrier(9, 3));

@@ -127,6 +127,7 @@ describe("timeline", () => {
       "batch_ingested", "courrier_captured", "courrier_created", "courrier_qualified", "courrier_registered",
       "courrier_routed", "courrier_taken", "courrier_assigned", "courrier_annotated", "courrier_redirected",
       "courrier_returned", "courrier_closed", "courrier_reopened", "courrier_read", "split_corrected",
+      "page_restored",
     ];
     for (const k of kinds) {
       expect((fr.history as Record<string, string>)[k], k).toBeTruthy();

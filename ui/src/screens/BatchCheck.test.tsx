@@ -5,7 +5,7 @@ import { setLang } from "../lib/i18n";
 import { route } from "../lib/route";
 
 vi.mock("../api", () => ({
-  api: { batchCheck: vi.fn(), correctSplit: vi.fn() },
+  api: { batchCheck: vi.fn(), correctSplit: vi.fn(), restoreDroppedPage: vi.fn() },
   onWatch: vi.fn(() => Promise.resolve(() => {})),
 }));
 
@@ -22,6 +22,7 @@ const data = (): Data => ({
     { id: 7, state: "to_process", chrono: "A-2026-000001", separator: null, direction_hint: null, pages: [page(7, 0), page(7, 1)] },
     { id: 8, state: "to_qualify", chrono: null, separator: "DRH", direction_hint: "DRH", pages: [page(8, 0), page(8, 1), page(8, 2)] },
   ],
+  dropped: [],
 });
 
 const pageEl = (c: number, p: number) => document.querySelector<HTMLElement>(`.page[data-courrier="${c}"][data-position="${p}"]`)!;
@@ -104,6 +105,40 @@ describe("BatchCheck", () => {
     fireEvent.click(container.querySelector('[data-courrier="7"] button[data-rotate="1"]')!);
     const { errorMessage } = await import("../lib/errors");
     await waitFor(() => expect(errorMessage.value).toBe("Ce courrier est déjà enregistré."));
+  });
+
+  it("shows the pages dropped as blank apart, and « Remettre » puts one back", async () => {
+    const withDropped = data();
+    withDropped.dropped = [
+      { source_index: 83, ink_ratio: "0.00021", thumbnail: "pli://localhost/dropped/4/83", src: "pli://localhost/dropped-page/4/83" },
+      { source_index: 90, ink_ratio: null, thumbnail: null, src: null },
+    ];
+    mocked.batchCheck.mockResolvedValue(withDropped);
+    render(<BatchCheck batch={4} />);
+    const strip = await waitFor(() => {
+      const el = document.getElementById("dropped-pages");
+      expect(el).not.toBeNull();
+      return el!;
+    });
+    expect(strip.querySelector("h2")!.textContent).toBe("Pages écartées (blanches)");
+    expect(strip.querySelector('[data-dropped="83"] img')!.getAttribute("src")).toBe("pli://localhost/dropped/4/83");
+    expect(strip.querySelector('[data-dropped="83"] figcaption')!.textContent).toContain("Page 84 du lot");
+    // a page whose image was not kept is listed, but cannot be put back from here
+    expect(strip.querySelector<HTMLButtonElement>('button[data-restore="90"]')!.disabled).toBe(true);
+    expect(document.querySelectorAll(".page").length).toBe(5);
+
+    const after = data();
+    after.courriers[1].pages.splice(1, 0, { ...page(8, 1), source_index: 83 });
+    after.courriers[1].pages.forEach((p, i) => (p.position = i));
+    mocked.batchCheck.mockResolvedValue(after);
+    mocked.restoreDroppedPage.mockResolvedValue({ courrier: 8, position: 1, created: false });
+    const button = strip.querySelector<HTMLButtonElement>('button[data-restore="83"]')!;
+    expect(button.textContent).toBe("Remettre");
+    fireEvent.click(button);
+    expect(mocked.restoreDroppedPage).toHaveBeenCalledWith(4, 83);
+    await waitFor(() => expect(document.getElementById("dropped-pages")).toBeNull());
+    expect(document.querySelector('[role="status"]')!.textContent).toBe("Page 84 du lot remise dans le courrier n° 8, en position 2.");
+    await waitFor(() => expect(document.activeElement).toBe(pageEl(8, 1)));
   });
 
   it("opens the qualification at the batch's first courrier still to qualify", async () => {

@@ -1,6 +1,7 @@
 // Batch check: the courriers the capture cut out of one scanned batch, page by page, and
 // the corrections (split before a page, merge with the previous courrier, turn, delete),
-// by mouse or by keyboard on the focused page.
+// by mouse or by keyboard on the focused page. Below them, the pages capture dropped as
+// blank, each with « Remettre » to put it back where it was scanned.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api";
 import type { BatchCheck as BatchCheckData } from "../bindings/BatchCheck";
@@ -90,6 +91,24 @@ export function BatchCheck({ batch }: { batch?: number }) {
     } catch (e) {
       showError(e);
       focusPage(from);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const restore = async (index: number) => {
+    if (!check || busy) return;
+    setBusy(true);
+    setStatus("");
+    try {
+      const r = await api.restoreDroppedPage(batch, index);
+      const fresh = await api.batchCheck(batch);
+      pendingFocus.current = { courrier: r.courrier, position: r.position };
+      setCheck(fresh);
+      const vars = { n: index + 1, courrier: r.courrier, position: r.position + 1 };
+      setStatus(t(r.created ? "batch.dropped.doneNew" : "batch.dropped.done", vars));
+    } catch (e) {
+      showError(e);
     } finally {
       setBusy(false);
     }
@@ -292,6 +311,49 @@ export function BatchCheck({ batch }: { batch?: number }) {
             </section>
           ))}
         </div>
+      )}
+      {check && check.dropped.length > 0 && (
+        <section id="dropped-pages" class="courrier-group dropped" aria-labelledby="dropped-title">
+          <header class="courrier-head">
+            <h2 id="dropped-title">{t("batch.dropped.title")}</h2>
+            <span class="muted">{tn("batch.pages", check.dropped.length)}</span>
+          </header>
+          <p class="help muted">{t("batch.dropped.help")}</p>
+          <ol class="pages">
+            {check.dropped.map((d) => {
+              const n = d.source_index + 1;
+              return (
+                <li key={d.source_index} class="page-slot">
+                  <div class="page-box">
+                    <figure class="dropped-page" data-dropped={d.source_index}>
+                      {d.thumbnail ? (
+                        <img src={d.thumbnail} alt={t("batch.dropped.page", { n })} loading="lazy" draggable={false} />
+                      ) : (
+                        <p class="calm">{t("batch.dropped.noImage")}</p>
+                      )}
+                      <figcaption>
+                        {t("batch.dropped.page", { n })}
+                        {d.ink_ratio && <span class="muted"> · {t("batch.dropped.ink", { ink: d.ink_ratio })}</span>}
+                      </figcaption>
+                    </figure>
+                    <div class="page-tools">
+                      <button
+                        type="button"
+                        class="secondary small"
+                        data-restore={d.source_index}
+                        disabled={busy || !d.src}
+                        title={t("batch.dropped.restoreTitle", { n })}
+                        onClick={() => void restore(d.source_index)}
+                      >
+                        {t("batch.dropped.restore")}
+                      </button>
+                    </div>
+                  </div>
+                </li>
+              );
+            })}
+          </ol>
+        </section>
       )}
     </section>
   );
