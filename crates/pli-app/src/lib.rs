@@ -577,9 +577,11 @@ impl Desk {
     /// Writes the activity export under `<data>/exports/` and returns its path.
     pub fn export_activity(&self, from: &str, to: &str, format: ExportFormat) -> Answer<PathBuf> {
         let report = self.activity(from, to)?;
+        // The history's head goes with every export: an anchor kept elsewhere.
+        let head = self.store().anchor_history().map_err(say)?;
         let (bytes, ext) = match format {
-            ExportFormat::Csv => (pli_store::stats::to_csv(&report).into_bytes(), "csv"),
-            ExportFormat::Xlsx => (pli_store::stats::to_xlsx(&report)?, "xlsx"),
+            ExportFormat::Csv => (pli_store::stats::to_csv(&report, head.as_ref()).into_bytes(), "csv"),
+            ExportFormat::Xlsx => (pli_store::stats::to_xlsx(&report, head.as_ref())?, "xlsx"),
         };
         self.write_export(&format!("activite-{from}-{to}.{ext}"), &bytes)
     }

@@ -12,6 +12,7 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod backup;
 mod registry;
 mod watch;
 
@@ -102,9 +103,37 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The event history: `verify` recomputes its hash chain.
+    /// The event history: `verify` recomputes its hash chain and checks its anchors.
     #[command(subcommand)]
     History(HistoryCommand),
+    /// Back up the data folder into DEST (absent or empty) while Pli runs: the database
+    /// (SQLite's online backup), the documents, the history's key and anchors, and a
+    /// manifest with every file's SHA-256 and the head of the history.
+    Backup {
+        dest: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a backup back as the data folder DATA: every file checked against the manifest,
+    /// the history against its head. DATA must be empty unless --force (then it is moved
+    /// aside, never deleted).
+    Restore {
+        src: PathBuf,
+        data: PathBuf,
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the database file, every document against its recorded SHA-256, and the
+    /// history (exit 1 on any damage).
+    Check {
+        /// SQLite's full integrity_check instead of quick_check (slower).
+        #[arg(long)]
+        full: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Activity figures per day and ISO week (Europe/Paris) from the event history.
     Stats {
         /// An ISO week, e.g. 2026-W48 (default: last week).
@@ -126,8 +155,14 @@ enum Command {
 
 #[derive(Subcommand)]
 enum HistoryCommand {
-    /// Recompute the chain and name the first event altered or removed (exit 1 if any).
+    /// Recompute the chain and name the first event altered or removed, check it against
+    /// the anchors (a cut-off tail, a chain sealed again) and every courrier's record
+    /// against its events (exit 1 if anything is wrong).
     Verify {
+        /// An anchor kept elsewhere: a backup's manifest.json, a CSV or JSON activity
+        /// export, or an anchor file. Repeatable.
+        #[arg(long = "anchor")]
+        anchors: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -195,7 +230,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Baskets { login, basket, json } => {
             registry::baskets(&data_dir(cli.data)?, &login, basket.as_deref(), json)
         }
-        Command::History(HistoryCommand::Verify { json }) => registry::verify_history(&data_dir(cli.data)?, json),
+        Command::History(HistoryCommand::Verify { anchors, json }) => {
+            backup::verify_history(&data_dir(cli.data)?, &anchors, json)
+        }
+        Command::Backup { dest, json } => backup::backup(&data_dir(cli.data)?, &dest, json),
+        Command::Restore { src, data, force, json } => backup::restore(&src, &data, force, json),
+        Command::Check { full, json } => backup::check(&data_dir(cli.data)?, full, json),
         Command::Stats { week, from, to, format, out } => registry::stats(
             &data_dir(cli.data)?,
             week.as_deref(),

@@ -512,16 +512,6 @@ pub fn baskets(data: &Path, login: &str, basket: Option<&str>, json: bool) -> Re
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn verify_history(data: &Path, json: bool) -> Result<ExitCode> {
-    let store = Store::open(data)?;
-    let report = store.verify_history()?;
-    print(&report, json, |r| match &r.broken {
-        None => format!("historique intact : {} événements, empreinte finale {}", r.events, r.head),
-        Some(b) => format!("HISTORIQUE ALTÉRÉ à l'événement {} : {}", b.event, b.problem),
-    })?;
-    Ok(if report.broken.is_none() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-}
-
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum StatsFormat {
     Csv,
@@ -556,10 +546,18 @@ pub fn stats(
     }
     let store = Store::open(data)?;
     let report = store.activity_report(first, last, &settings)?;
+    // The history's head goes with every export: an anchor kept elsewhere.
+    let head = store.anchor_history()?;
     let bytes = match format {
-        StatsFormat::Csv => pli_store::stats::to_csv(&report).into_bytes(),
-        StatsFormat::Json => serde_json::to_vec_pretty(&report)?,
-        StatsFormat::Xlsx => pli_store::stats::to_xlsx(&report).map_err(anyhow::Error::msg)?,
+        StatsFormat::Csv => pli_store::stats::to_csv(&report, head.as_ref()).into_bytes(),
+        StatsFormat::Json => {
+            let mut value = serde_json::to_value(&report)?;
+            if let (Some(obj), Some(h)) = (value.as_object_mut(), &head) {
+                obj.insert("history".into(), serde_json::to_value(h)?);
+            }
+            serde_json::to_vec_pretty(&value)?
+        }
+        StatsFormat::Xlsx => pli_store::stats::to_xlsx(&report, head.as_ref()).map_err(anyhow::Error::msg)?,
     };
     match out {
         Some(path) => {

@@ -9,10 +9,14 @@ use rusqlite_migration::{M, Migrations};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub mod anchor;
+pub mod backup;
 pub mod dropped;
+pub mod integrity;
 pub mod journal;
 pub mod org;
 pub mod registry;
+mod replay;
 pub mod search;
 mod split;
 pub mod stats;
@@ -51,6 +55,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0004_split_correction.sql")),
         M::up(include_str!("../migrations/0005_stats_checkpoint.sql")),
         M::up(include_str!("../migrations/0006_dropped_pages.sql")),
+        M::up(include_str!("../migrations/0008_document_hash.sql")),
     ])
 }
 
@@ -236,6 +241,7 @@ pub(crate) fn insert_batch(
             page.execute(params![batch_id, p.source_index as i64, p.role.as_str(), p.detail, pdf, thumbnail])?;
         }
     }
+    crate::integrity::record_batch_files(tx, &batch.folder, now)?;
     let mut courrier_ids = Vec::with_capacity(batch.courriers.len());
     for (seq, c) in batch.courriers.iter().enumerate() {
         tx.execute(

@@ -213,13 +213,28 @@ pub struct Contact {
     pub city: Option<String>,
 }
 
-/// The first event that breaks the chain, if any.
+/// The first event that breaks the chain, if any; what the anchors and the records say.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ChainReport {
     pub events: usize,
+    /// Id of the last event (0 when there is none).
+    pub last_event: i64,
     /// Hash of the last event: write it down elsewhere to detect a cut-off tail later.
     pub head: String,
     pub broken: Option<ChainBreak>,
+    /// Anchors checked (the data folder's, and those given).
+    pub anchors: usize,
+    /// A cut-off tail, a chain sealed again, an anchor forged: in plain words.
+    pub anchor_problems: Vec<String>,
+    /// Courriers whose record differs from what their events say.
+    pub record_problems: Vec<String>,
+}
+
+impl ChainReport {
+    /// Nothing found.
+    pub fn intact(&self) -> bool {
+        self.broken.is_none() && self.anchor_problems.is_empty() && self.record_problems.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -1013,37 +1028,78 @@ impl Store {
             .map_err(self.sql())
     }
 
-    /// Recomputes the event chain and names the first event altered or removed.
+    /// Recomputes the event chain and names the first event altered or removed; checks
+    /// it against the data folder's anchors (a cut-off tail, a chain sealed again) and
+    /// every courrier's record against its events.
     pub fn verify_history(&self) -> Result<ChainReport> {
+        self.verify_history_against(&[])
+    }
+
+    /// As `verify_history`, with anchors kept elsewhere too (a backup's manifest, an export).
+    pub fn verify_history_against(&self, external: &[crate::anchor::NamedAnchor]) -> Result<ChainReport> {
+        let (mut anchors, mut anchor_problems) = crate::anchor::local_anchors(self.data_dir())?;
+        let key = crate::anchor::read_key(self.data_dir())?;
+        for a in external {
+            // Sealed by another key: not this folder's (or forged); its id and hash still count.
+            if let (Some(k), Some(_)) = (&key, &a.anchor.mac)
+                && !a.anchor.seal_matches(k)
+            {
+                anchor_problems.push(format!("{} : l'ancre ne porte pas le sceau de ce dossier de données", a.source));
+            }
+            anchors.push(a.clone());
+        }
+        let mut check = crate::anchor::AnchorCheck::new(anchors);
         let sql = format!("SELECT {}, prev_hash, hash FROM event ORDER BY id", crate::STORED_EVENT_COLUMNS);
         let mut stmt = self.conn.prepare(&sql).map_err(self.sql())?;
         let mut rows = stmt.query([]).map_err(self.sql())?;
         let mut expected_prev = pli_core::event::GENESIS_HASH.to_string();
         let mut last_id = 0i64;
         let mut events = 0usize;
+        let mut broken = None;
         while let Some(r) = rows.next().map_err(self.sql())? {
             let event = crate::StoredEvent::from_row(r).map_err(self.sql())?;
             let id = event.id;
             let prev: String = r.get::<_, Option<String>>(7).map_err(self.sql())?.unwrap_or_default();
             let hash: String = r.get::<_, Option<String>>(8).map_err(self.sql())?.unwrap_or_default();
             events += 1;
-            let broken = |event: i64, problem: String| {
-                Ok(ChainReport { events, head: String::new(), broken: Some(ChainBreak { event, problem }) })
-            };
-            if event.seal(&prev) != hash {
-                return broken(id, format!("l'événement {id} a été modifié"));
-            }
-            if prev != expected_prev {
-                return if id != last_id + 1 {
-                    broken(last_id + 1, format!("événement(s) {} à {} supprimé(s)", last_id + 1, id - 1))
+            check.see(id, &hash);
+            if broken.is_none() {
+                let problem = if event.seal(&prev) != hash {
+                    Some(ChainBreak { event: id, problem: format!("l'événement {id} a été modifié") })
+                } else if prev != expected_prev {
+                    Some(if id != last_id + 1 {
+                        ChainBreak {
+                            event: last_id + 1,
+                            problem: format!("événement(s) {} à {} supprimé(s)", last_id + 1, id - 1),
+                        }
+                    } else {
+                        ChainBreak {
+                            event: last_id,
+                            problem: format!("l'événement {last_id} a été modifié (son empreinte ne correspond plus)"),
+                        }
+                    })
                 } else {
-                    broken(last_id, format!("l'événement {last_id} a été modifié (son empreinte ne correspond plus)"))
+                    None
                 };
+                broken = problem;
             }
             expected_prev = hash;
             last_id = id;
         }
-        Ok(ChainReport { events, head: expected_prev, broken: None })
+        drop(rows);
+        let checked = check.checked;
+        anchor_problems.extend(check.finish(last_id));
+        let record_problems = crate::replay::check_records(&self.conn).map_err(self.sql())?;
+        let head = if broken.is_none() { expected_prev } else { String::new() };
+        Ok(ChainReport {
+            events,
+            last_event: last_id,
+            head,
+            broken,
+            anchors: checked,
+            anchor_problems,
+            record_problems,
+        })
     }
 }
 

@@ -456,11 +456,33 @@ pub fn tables(r: &Report) -> Vec<Table> {
     ]
 }
 
+/// Title of the table that carries the history's head in an export.
+pub const HISTORY_TABLE: &str = "Historique";
+
+/// The head of the event chain when the export was made (an anchor kept with it, for
+/// `pli history verify --anchor`).
+pub fn history_table(a: &crate::anchor::Anchor) -> Table {
+    Table {
+        name: HISTORY_TABLE,
+        columns: vec!["dernier événement", "empreinte", "sceau", "le"],
+        rows: vec![vec![
+            Cell::Int(a.event),
+            Cell::Text(a.hash.clone()),
+            Cell::Text(a.mac.clone().unwrap_or_default()),
+            Cell::Text(a.at.clone()),
+        ]],
+    }
+}
+
+fn all_tables(r: &Report, history: Option<&crate::anchor::Anchor>) -> Vec<Table> {
+    tables(r).into_iter().chain(history.map(history_table)).collect()
+}
+
 /// CSV for French Excel: BOM, semicolons, decimal commas, one table after another with
-/// its title on a line of its own.
-pub fn to_csv(r: &Report) -> String {
+/// its title on a line of its own; the history's head last, when given.
+pub fn to_csv(r: &Report, history: Option<&crate::anchor::Anchor>) -> String {
     let mut out = String::from("\u{feff}");
-    for (i, t) in tables(r).iter().enumerate() {
+    for (i, t) in all_tables(r, history).iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
@@ -482,8 +504,9 @@ pub fn to_csv(r: &Report) -> String {
     out
 }
 
-/// XLSX: one sheet per table, numbers as numbers, dates and times as such.
-pub fn to_xlsx(r: &Report) -> std::result::Result<Vec<u8>, String> {
+/// XLSX: one sheet per table, numbers as numbers, dates and times as such; the
+/// history's head on a sheet of its own, when given.
+pub fn to_xlsx(r: &Report, history: Option<&crate::anchor::Anchor>) -> std::result::Result<Vec<u8>, String> {
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
     let err = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let mut book = Workbook::new();
@@ -491,7 +514,7 @@ pub fn to_xlsx(r: &Report) -> std::result::Result<Vec<u8>, String> {
     let date = Format::new().set_num_format("dd/mm/yyyy");
     let time = Format::new().set_num_format("hh:mm");
     let decimal = Format::new().set_num_format("0.0");
-    for t in tables(r) {
+    for t in all_tables(r, history) {
         let sheet = book.add_worksheet();
         sheet.set_name(t.name).map_err(err)?;
         for (c, title) in t.columns.iter().enumerate() {

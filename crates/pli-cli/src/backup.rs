@@ -1,0 +1,103 @@
+//! `pli backup`, `pli restore`, `pli check` and `pli history verify`: printing over
+//! `pli_store::backup`, `integrity` and the history's anchors.
+
+use anyhow::Result;
+use pli_store::Store;
+use pli_store::anchor::{NamedAnchor, anchors_in};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    println!("{}", serde_json::to_string(value)?);
+    Ok(())
+}
+
+pub fn backup(data: &Path, dest: &Path, json: bool) -> Result<ExitCode> {
+    let manifest = pli_store::backup::backup(data, dest)?;
+    if json {
+        print_json(&serde_json::json!({
+            "dest": dest, "files": manifest.files.len(), "courriers": manifest.courriers, "history": manifest.history,
+        }))?;
+    } else {
+        let bytes: u64 = manifest.files.iter().map(|f| f.size).sum();
+        println!(
+            "sauvegarde dans « {} » : {} courriers, {} fichiers ({:.1} Mo), historique jusqu'à l'événement {}",
+            dest.display(),
+            manifest.courriers,
+            manifest.files.len(),
+            bytes as f64 / 1e6,
+            manifest.history.as_ref().map_or(0, |h| h.event)
+        );
+        println!("gardez-la ailleurs que sur ce poste ; `pli restore` la remet en place");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn restore(src: &Path, data: &Path, force: bool, json: bool) -> Result<ExitCode> {
+    let r = pli_store::backup::restore(src, data, force)?;
+    if json {
+        print_json(&r)?;
+    } else {
+        println!(
+            "restauré dans « {} » : {} fichiers vérifiés, {} courriers, historique intact ({} événements, jusqu'à l'événement {})",
+            data.display(),
+            r.files,
+            r.courriers,
+            r.events,
+            r.head.as_ref().map_or(0, |h| h.event)
+        );
+        if let Some(p) = &r.previous {
+            println!("l'ancien dossier de données est mis de côté dans « {} »", p.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn check(data: &Path, full: bool, json: bool) -> Result<ExitCode> {
+    let store = Store::open(data)?;
+    let report = store.check_integrity(full)?;
+    if json {
+        print_json(&report)?;
+    } else if report.is_sound() {
+        println!(
+            "rien à signaler : base de données saine, {} documents conformes ({} enregistrés pour la première fois), historique intact",
+            report.documents, report.recorded
+        );
+    } else {
+        for p in report.problems() {
+            println!("ATTEINTE : {p}");
+        }
+    }
+    Ok(if report.is_sound() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+pub fn verify_history(data: &Path, anchors: &[PathBuf], json: bool) -> Result<ExitCode> {
+    let mut external = Vec::new();
+    for file in anchors {
+        for (i, anchor) in anchors_in(file)?.into_iter().enumerate() {
+            external.push(NamedAnchor { anchor, source: format!("{}, ancre {}", file.display(), i + 1) });
+        }
+    }
+    let store = Store::open(data)?;
+    let report = store.verify_history_against(&external)?;
+    if json {
+        print_json(&report)?;
+    } else {
+        if let Some(b) = &report.broken {
+            println!("HISTORIQUE ALTÉRÉ à l'événement {} : {}", b.event, b.problem);
+        }
+        for p in &report.anchor_problems {
+            println!("HISTORIQUE ALTÉRÉ : {p}");
+        }
+        for p in &report.record_problems {
+            println!("FICHE ALTÉRÉE : {p}");
+        }
+        if report.intact() {
+            println!(
+                "historique intact : {} événements, empreinte finale {}, {} ancre(s) vérifiée(s), fiches conformes à leurs événements",
+                report.events, report.head, report.anchors
+            );
+        }
+    }
+    Ok(if report.intact() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

@@ -1,0 +1,399 @@
+//! Backups a mail room can trust, taken while Pli runs, and their restoration.
+//!
+//! A backup is a folder: `pli.sqlite3` (a consistent copy through SQLite's online backup),
+//! the documents of every batch that copy records (`courriers/…`), the history's key and
+//! anchors, the workstation's settings, and `manifest.json` last: every file's SHA-256
+//! and size, and the head of the event chain (an anchor kept with the backup).
+//!
+//! Consistency, as tested: the manifest holds the documents of exactly the batches the
+//! copied database records (a batch committed after the copy is not in it), and every
+//! document that database references is in the manifest (a file removed by a split
+//! correction during the copy makes it start again, up to three times, then fail
+//! naming the file).
+
+use crate::anchor::{ANCHOR_FILE, Anchor, KEY_FILE};
+use crate::integrity::{batch_folders, files_under, referenced_documents, sha256_file};
+use crate::{Result, StoreError};
+use rusqlite::{Connection, OpenFlags};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST: &str = "manifest.json";
+const DATABASE: &str = "pli.sqlite3";
+/// Small files of the data folder kept with a backup, when present.
+const SETTINGS: &[&str] = &["poste.toml", "organisation-demo.txt"];
+const ATTEMPTS: usize = 3;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestFile {
+    /// Relative to the backup (and to the data folder once restored), with `/`.
+    pub path: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Format of this manifest.
+    pub format: u32,
+    pub created_at: String,
+    /// The data folder it was taken from.
+    pub source: String,
+    /// The head of the copied database's event chain, sealed with the folder's key.
+    /// None when no event was ever written.
+    pub history: Option<Anchor>,
+    pub courriers: i64,
+    pub files: Vec<ManifestFile>,
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io { path: path.to_path_buf(), source }
+}
+
+fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |source| StoreError::Sqlite { path: path.to_path_buf(), source }
+}
+
+fn is_empty_dir(dir: &Path) -> Result<bool> {
+    match std::fs::read_dir(dir) {
+        Ok(mut it) => Ok(it.next().is_none()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
+        Err(e) => Err(io(dir)(e)),
+    }
+}
+
+/// Copies `from` to `to` (parents created), hashing the bytes as they go, and syncs it.
+fn copy_hashed(from: &Path, to: &Path) -> Result<(String, u64)> {
+    use sha2::Digest;
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    let mut src = std::fs::File::open(from).map_err(io(from))?;
+    let mut dst = private_file(to)?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = src.read(&mut buf).map_err(io(from))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        dst.write_all(&buf[..n]).map_err(io(to))?;
+        size += n as u64;
+    }
+    dst.sync_all().map_err(io(to))?;
+    Ok((hex::encode(h.finalize()), size))
+}
+
+/// A new file readable by its owner only: a backup holds confidential letters.
+fn private_file(path: &Path) -> Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(io(path))
+}
+
+fn private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    #[cfg(unix)]
+    std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).map_err(io(dir))?;
+    Ok(())
+}
+
+fn sync_dirs(root: &Path, files: &[ManifestFile]) {
+    let mut dirs: std::collections::BTreeSet<PathBuf> =
+        files.iter().filter_map(|f| root.join(&f.path).parent().map(Path::to_path_buf)).collect();
+    dirs.insert(root.to_path_buf());
+    for d in dirs {
+        if let Ok(f) = std::fs::File::open(&d) {
+            let _ = f.sync_all();
+        }
+    }
+}
+
+/// Takes a backup of the data folder `data_dir` into `dest` (absent or empty), while
+/// Pli may be running. Returns its manifest.
+pub fn backup(data_dir: &Path, dest: &Path) -> Result<Manifest> {
+    let db = data_dir.join(DATABASE);
+    if !db.is_file() {
+        return Err(StoreError::Invalid(format!("« {} » : pas de base de données Pli ici", data_dir.display())));
+    }
+    if !is_empty_dir(dest)? {
+        return Err(StoreError::Invalid(format!(
+            "« {} » n'est pas vide : une sauvegarde va dans un dossier neuf",
+            dest.display()
+        )));
+    }
+    private_dir(dest)?;
+    if dest.canonicalize().ok().zip(data_dir.canonicalize().ok()).is_some_and(|(d, s)| d.starts_with(&s)) {
+        let _ = std::fs::remove_dir(dest);
+        return Err(StoreError::Invalid(format!(
+            "« {} » est dans le dossier de données : une sauvegarde se garde ailleurs",
+            dest.display()
+        )));
+    }
+    let mut last_missing = Vec::new();
+    for _ in 0..ATTEMPTS {
+        private_dir(dest)?;
+        match attempt(data_dir, dest)? {
+            Ok(manifest) => return Ok(manifest),
+            Err(missing) => {
+                // A correction removed files after the copy of the database: start again.
+                last_missing = missing;
+                for entry in std::fs::read_dir(dest).map_err(io(dest))?.flatten() {
+                    let p = entry.path();
+                    let _ = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+                }
+            }
+        }
+    }
+    Err(StoreError::Invalid(format!(
+        "sauvegarde impossible : document(s) référencé(s) mais absent(s) du dossier de données : {}",
+        last_missing.join(", ")
+    )))
+}
+
+/// One try: the manifest, or the referenced documents that could not be copied.
+fn attempt(data_dir: &Path, dest: &Path) -> Result<std::result::Result<Manifest, Vec<String>>> {
+    let mut files: Vec<ManifestFile> = Vec::new();
+    // The key before its copy: the manifest's anchor is sealed with the key it carries.
+    let key = crate::anchor::key(data_dir)?;
+    // Anchors first: each names an event already committed, so all are in the copy
+    // of the database made next.
+    for name in [KEY_FILE, ANCHOR_FILE].iter().chain(SETTINGS) {
+        let from = data_dir.join(name);
+        if from.is_file() {
+            let (sha256, size) = copy_hashed(&from, &dest.join(name))?;
+            files.push(ManifestFile { path: name.to_string(), sha256, size });
+        }
+    }
+
+    // The database, in one step of the online backup: one read transaction, so a
+    // consistent snapshot whatever is committed meanwhile.
+    let copy = dest.join(DATABASE);
+    {
+        let src = Connection::open_with_flags(data_dir.join(DATABASE), OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(sqlite(&copy))?;
+        src.busy_timeout(std::time::Duration::from_secs(10)).map_err(sqlite(&copy))?;
+        let mut dst = Connection::open(&copy).map_err(sqlite(&copy))?;
+        let step = rusqlite::backup::Backup::new(&src, &mut dst).and_then(|b| {
+            use rusqlite::backup::StepResult;
+            // -1: every page in one step; busy or locked, try again shortly.
+            for _ in 0..1000 {
+                match b.step(-1)? {
+                    StepResult::Done => return Ok(true),
+                    _ => std::thread::sleep(std::time::Duration::from_millis(10)),
+                }
+            }
+            Ok(false)
+        });
+        if !step.map_err(sqlite(&copy))? {
+            return Err(StoreError::Invalid(format!(
+                "« {} » : base de données occupée, sauvegarde impossible pour l'instant",
+                data_dir.display()
+            )));
+        }
+        // A single file, no WAL beside it, readable by its owner only.
+        dst.pragma_update(None, "journal_mode", "DELETE").map_err(sqlite(&copy))?;
+    }
+    #[cfg(unix)]
+    std::fs::set_permissions(&copy, std::os::unix::fs::PermissionsExt::from_mode(0o600)).map_err(io(&copy))?;
+    let conn = Connection::open_with_flags(&copy, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sqlite(&copy))?;
+    let head: Option<(i64, String)> = {
+        use rusqlite::OptionalExtension;
+        conn.query_row("SELECT id, hash FROM event ORDER BY id DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default()))
+        })
+        .optional()
+        .map_err(sqlite(&copy))?
+    };
+    let courriers: i64 = conn.query_row("SELECT count(*) FROM courrier", [], |r| r.get(0)).map_err(sqlite(&copy))?;
+    let referenced = referenced_documents(&conn).map_err(sqlite(&copy))?;
+    let folders = batch_folders(&conn).map_err(sqlite(&copy))?;
+    drop(conn);
+    let (sha256, size) = sha256_file(&copy).map_err(io(&copy))?;
+    files.push(ManifestFile { path: DATABASE.into(), sha256, size });
+
+    // The documents of the batches the copy records, and only those.
+    let mut copied = std::collections::BTreeSet::new();
+    for folder in &folders {
+        for file in files_under(data_dir, folder) {
+            match copy_hashed(&data_dir.join(&file), &dest.join(&file)) {
+                Ok((sha256, size)) => {
+                    copied.insert(file.clone());
+                    files.push(ManifestFile { path: file, sha256, size });
+                }
+                // Removed since it was listed (a correction replaced it).
+                Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    let missing: Vec<String> = referenced.into_iter().filter(|f| !copied.contains(f)).collect();
+    if !missing.is_empty() {
+        return Ok(Err(missing));
+    }
+
+    let history = match head {
+        Some((event, hash)) => Some(Anchor::sealed(event, &hash, &key)),
+        None => None,
+    };
+    let manifest = Manifest {
+        format: 1,
+        created_at: crate::now_rfc3339(),
+        source: data_dir.display().to_string(),
+        history,
+        courriers,
+        files,
+    };
+    let text = serde_json::to_string_pretty(&manifest).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    // Written last, under its own name once complete: a folder without it is no backup.
+    let tmp = dest.join(format!("{MANIFEST}.partial"));
+    let mut f = private_file(&tmp)?;
+    f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(io(&tmp))?;
+    sync_dirs(dest, &manifest.files);
+    std::fs::rename(&tmp, dest.join(MANIFEST)).map_err(io(dest))?;
+    sync_dirs(dest, &[]);
+    Ok(Ok(manifest))
+}
+
+/// Reads a backup's manifest.
+pub fn read_manifest(src: &Path) -> Result<Manifest> {
+    let path = src.join(MANIFEST);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            StoreError::Invalid(format!(
+                "« {} » : pas de {MANIFEST}, ce n'est pas une sauvegarde Pli complète",
+                src.display()
+            ))
+        } else {
+            io(&path)(e)
+        }
+    })?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Invalid(format!("« {} » : illisible ({e})", path.display())))
+}
+
+/// Every file of `root` against the manifest: the first one missing or different.
+pub fn verify_files(root: &Path, manifest: &Manifest) -> Result<()> {
+    for f in &manifest.files {
+        if f.path.split('/').any(|part| part == ".." || part.is_empty()) || f.path.starts_with('/') {
+            return Err(StoreError::Invalid(format!("{MANIFEST} : chemin refusé « {} »", f.path)));
+        }
+        let path = root.join(&f.path);
+        let (sha256, size) = sha256_file(&path).map_err(io(&path))?;
+        if sha256 != f.sha256 || size != f.size {
+            return Err(StoreError::Invalid(format!(
+                "« {} » ne correspond pas au manifeste ({size} octets au lieu de {}) : sauvegarde abîmée",
+                path.display(),
+                f.size
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// What a restoration did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Restored {
+    pub files: usize,
+    pub courriers: i64,
+    /// Events of the restored history, and its head (as in the manifest).
+    pub events: usize,
+    pub head: Option<Anchor>,
+    /// Where the data folder that was there before went (`--force`), untouched.
+    pub previous: Option<PathBuf>,
+}
+
+/// Puts the backup `src` back as the data folder `data`. Refuses a non-empty `data`
+/// unless `replace` (it is then moved aside, not deleted). Every file is checked against
+/// the manifest before and after the copy, and the restored history against the
+/// manifest's head, before the folder takes its place.
+pub fn restore(src: &Path, data: &Path, replace: bool) -> Result<Restored> {
+    let manifest = read_manifest(src)?;
+    verify_files(src, &manifest)?;
+    let occupied = !is_empty_dir(data)?;
+    if occupied && !replace {
+        return Err(StoreError::Invalid(format!(
+            "« {} » n'est pas vide : restaurer ailleurs, ou remplacer ce dossier avec --force (il sera mis de côté, pas effacé)",
+            data.display()
+        )));
+    }
+    let name = data.file_name().and_then(|n| n.to_str()).unwrap_or("donnees").to_string();
+    let parent = data.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let staging = parent.join(format!(".{name}.restauration-{stamp}"));
+    let _ = std::fs::remove_dir_all(&staging);
+    private_dir(&staging)?;
+    let result = (|| -> Result<(usize, Option<Anchor>)> {
+        for f in &manifest.files {
+            copy_hashed(&src.join(&f.path), &staging.join(&f.path))?;
+        }
+        sync_dirs(&staging, &manifest.files);
+        verify_files(&staging, &manifest)?;
+        verify_restored_history(&staging, &manifest)
+    })();
+    let (events, head) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    let mut previous = None;
+    if data.exists() {
+        if occupied {
+            let aside = parent.join(format!("{name}.avant-restauration-{stamp}"));
+            std::fs::rename(data, &aside).map_err(io(data))?;
+            previous = Some(aside);
+        } else {
+            std::fs::remove_dir(data).map_err(io(data))?;
+        }
+    }
+    std::fs::rename(&staging, data).map_err(io(data))?;
+    if let Ok(d) = std::fs::File::open(parent) {
+        let _ = d.sync_all();
+    }
+    Ok(Restored { files: manifest.files.len(), courriers: manifest.courriers, events, head, previous })
+}
+
+/// The restored chain must be intact, end exactly at the manifest's head, and hold
+/// every anchor restored with it.
+fn verify_restored_history(root: &Path, manifest: &Manifest) -> Result<(usize, Option<Anchor>)> {
+    let store = crate::Store::open(root)?;
+    let external: Vec<crate::anchor::NamedAnchor> = manifest
+        .history
+        .iter()
+        .map(|a| crate::anchor::NamedAnchor { anchor: a.clone(), source: MANIFEST.into() })
+        .collect();
+    let report = store.verify_history_against(&external)?;
+    let head = store.history_head()?;
+    drop(store);
+    let mut problems: Vec<String> =
+        report.broken.iter().map(|b| format!("événement {} : {}", b.event, b.problem)).collect();
+    problems.extend(report.anchor_problems);
+    problems.extend(report.record_problems);
+    let expected = manifest.history.as_ref().map(|a| (a.event, a.hash.clone()));
+    if head != expected {
+        problems.push(format!(
+            "l'historique restauré finit à l'événement {} alors que le manifeste dit {}",
+            head.map_or(0, |h| h.0),
+            expected.map_or(0, |h| h.0)
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(StoreError::Invalid(format!(
+            "restauration refusée, historique non conforme : {}",
+            problems.join(" ; ")
+        )));
+    }
+    Ok((report.events, manifest.history.clone()))
+}
+
+/// Files of the manifest by path, for tests and tools.
+pub fn files_by_path(manifest: &Manifest) -> BTreeMap<&str, &ManifestFile> {
+    manifest.files.iter().map(|f| (f.path.as_str(), f)).collect()
+}

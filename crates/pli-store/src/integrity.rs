@@ -1,0 +1,237 @@
+//! The integrity check: the database file (SQLite's own check), every document against
+//! the SHA-256 recorded when it was written, and the history (chain, anchors, records).
+//! Run by the desktop at start (in the background) and by `pli check`; what it finds is
+//! said in the window and in the log.
+
+use crate::{Result, Store};
+use rusqlite::{Connection, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::Path;
+
+/// What the check found. Sound when every list is empty.
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+pub struct IntegrityReport {
+    /// SQLite's complaints about the database file.
+    pub database: Vec<String>,
+    /// Documents checked against their recorded hash.
+    pub documents: usize,
+    /// Documents met for the first time (written by a correction, or before hashes were
+    /// recorded): their hash is recorded now.
+    pub recorded: usize,
+    /// Documents missing or changed.
+    pub damage: Vec<Damage>,
+    /// The history's problems: a broken chain, a cut-off or re-sealed tail, records that
+    /// differ from their events.
+    pub history: Vec<String>,
+}
+
+impl IntegrityReport {
+    pub fn is_sound(&self) -> bool {
+        self.database.is_empty() && self.damage.is_empty() && self.history.is_empty()
+    }
+
+    /// Every problem, one line each, in plain French.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.database.iter().map(|p| format!("base de données : {p}")).collect();
+        out.extend(self.damage.iter().map(|d| format!("« {} » : {}", d.path, d.problem)));
+        out.extend(self.history.iter().map(|h| format!("historique : {h}")));
+        out
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Damage {
+    /// Relative to the data folder.
+    pub path: String,
+    pub problem: String,
+}
+
+/// SHA-256 (hex) and size of a file, read in blocks.
+pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        h.update(&buf[..n]);
+    }
+    Ok((hex::encode(h.finalize()), size))
+}
+
+/// Regular files under `data_dir/folder`, relative to `data_dir` with `/`, sorted.
+/// Symbolic links are not followed: a document is a file Pli wrote.
+pub(crate) fn files_under(data_dir: &Path, folder: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![folder.to_string()];
+    while let Some(rel) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(data_dir.join(&rel)) else { continue };
+        for e in entries.flatten() {
+            let Ok(kind) = e.file_type() else { continue };
+            let Some(name) = e.file_name().to_str().map(String::from) else { continue };
+            let child = format!("{rel}/{name}");
+            if kind.is_dir() {
+                stack.push(child);
+            } else if kind.is_file() {
+                out.push(child);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The documents the database points at: searchable PDFs, thumbnails, kept blank pages.
+pub(crate) fn referenced_documents(conn: &Connection) -> rusqlite::Result<BTreeSet<String>> {
+    let kept = conn.prepare("SELECT 1 FROM pragma_table_info('batch_page') WHERE name = 'kept_pdf'")?.exists([])?;
+    let mut sql = String::from(
+        "SELECT pdf_path FROM courrier WHERE pdf_path IS NOT NULL UNION SELECT thumbnail_path FROM courrier_page",
+    );
+    if kept {
+        sql.push_str(
+            " UNION SELECT kept_pdf FROM batch_page WHERE kept_pdf IS NOT NULL
+              UNION SELECT kept_thumbnail FROM batch_page WHERE kept_thumbnail IS NOT NULL",
+        );
+    }
+    conn.prepare(&sql)?.query_map([], |r| r.get(0))?.collect()
+}
+
+/// The batches' document folders.
+pub(crate) fn batch_folders(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    conn.prepare("SELECT folder FROM batch ORDER BY id")?.query_map([], |r| r.get(0))?.collect()
+}
+
+/// Records the hash of every file of a batch's folder, inside the transaction that
+/// commits the batch. A folder that is not there (a store driven without capture)
+/// records nothing; a file that cannot be read is left to the integrity check.
+pub(crate) fn record_batch_files(tx: &rusqlite::Transaction<'_>, folder: &str, now: &str) -> rusqlite::Result<()> {
+    let Some(data_dir) = tx.path().and_then(|p| Path::new(p).parent()).map(Path::to_path_buf) else { return Ok(()) };
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO document_hash (path, sha256, size, recorded_at) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for file in files_under(&data_dir, folder) {
+        if let Ok((sha, size)) = sha256_file(&data_dir.join(&file)) {
+            insert.execute(params![file, sha, size as i64, now])?;
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Checks the database file (`quick_check`, or the slower `integrity_check` when
+    /// `full`), every document against its recorded hash, and the history. Records the
+    /// hash of documents met for the first time; forgets those of files no longer
+    /// referenced and gone (replaced by a correction).
+    pub fn check_integrity(&self, full: bool) -> Result<IntegrityReport> {
+        let mut report = IntegrityReport::default();
+        let pragma = if full { "integrity_check" } else { "quick_check" };
+        let lines: Vec<String> = self
+            .conn
+            .prepare(&format!("PRAGMA {pragma}"))
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .map_err(self.sql())?;
+        report.database = lines.into_iter().filter(|l| l != "ok").collect();
+        if !report.database.is_empty() {
+            // Reading further from a damaged file may fail or mislead: say what SQLite said.
+            self.log(&report);
+            return Ok(report);
+        }
+
+        let recorded: BTreeMap<String, (String, i64)> = self
+            .conn
+            .prepare("SELECT path, sha256, size FROM document_hash")
+            .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?.collect())
+            .map_err(self.sql())?;
+        let referenced = referenced_documents(&self.conn).map_err(self.sql())?;
+        let mut on_disk: BTreeSet<String> = BTreeSet::new();
+        for folder in batch_folders(&self.conn).map_err(self.sql())? {
+            on_disk.extend(files_under(self.data_dir(), &folder));
+        }
+        let mut forget = Vec::new();
+        let mut record = Vec::new();
+        let damage = |path: &str, problem: String| Damage { path: path.to_string(), problem };
+        for (path, (sha, size)) in &recorded {
+            let full_path = self.resolve(path);
+            match sha256_file(&full_path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    if referenced.contains(path) {
+                        report.damage.push(damage(path, "document manquant".into()));
+                    } else {
+                        forget.push(path.clone());
+                    }
+                }
+                Err(e) => report.damage.push(damage(path, format!("illisible ({e})"))),
+                Ok((now_sha, now_size)) => {
+                    report.documents += 1;
+                    if &now_sha != sha {
+                        report.damage.push(damage(
+                            path,
+                            format!(
+                                "contenu modifié depuis son enregistrement ({} octets au lieu de {size}, empreinte {}… au lieu de {}…)",
+                                now_size,
+                                &now_sha[..12],
+                                &sha[..sha.len().min(12)]
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        for path in on_disk.iter().chain(referenced.iter()).collect::<BTreeSet<_>>() {
+            if recorded.contains_key(path) {
+                continue;
+            }
+            match sha256_file(&self.resolve(path)) {
+                Ok((sha, size)) => record.push((path.clone(), sha, size)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    report.damage.push(damage(path, "document manquant".into()))
+                }
+                Err(e) => report.damage.push(damage(path, format!("illisible ({e})"))),
+            }
+        }
+        if !record.is_empty() || !forget.is_empty() {
+            let now = crate::now_rfc3339();
+            let tx = self.conn.unchecked_transaction().map_err(self.sql())?;
+            for (path, sha, size) in &record {
+                tx.execute(
+                    "INSERT OR IGNORE INTO document_hash (path, sha256, size, recorded_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![path, sha, *size as i64, now],
+                )
+                .map_err(self.sql())?;
+            }
+            for path in &forget {
+                tx.execute("DELETE FROM document_hash WHERE path = ?1", [path]).map_err(self.sql())?;
+            }
+            tx.commit().map_err(self.sql())?;
+        }
+        report.recorded = record.len();
+
+        let chain = self.verify_history()?;
+        report.history.extend(chain.broken.iter().map(|b| format!("événement {} : {}", b.event, b.problem)));
+        report.history.extend(chain.anchor_problems);
+        report.history.extend(chain.record_problems);
+        self.log(&report);
+        Ok(report)
+    }
+
+    fn log(&self, report: &IntegrityReport) {
+        if report.is_sound() {
+            tracing::info!(
+                "contrôle d'intégrité de « {} » : rien à signaler ({} documents vérifiés, {} enregistrés)",
+                self.data_dir().display(),
+                report.documents,
+                report.recorded
+            );
+        }
+        for p in report.problems() {
+            tracing::error!("contrôle d'intégrité de « {} » : {p}", self.data_dir().display());
+        }
+    }
+}
