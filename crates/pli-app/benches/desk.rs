@@ -32,6 +32,7 @@ fn main() {
     let desk = Desk::open(DeskSettings {
         data_dir: data.clone(),
         scanner: None,
+        demo: true,
         demo_batch: true,
         workstation: "bench".into(),
         chrono: ChronoFormat::default(),

@@ -1,5 +1,7 @@
-//! The embedded default: on an empty data folder, a demo organisation (directions,
-//! document types, four accounts) and the demo batch dropped in the scanner folder.
+//! The demo, only when asked for (`PLI_DEMO=1`, `--demo`, `make run`): on an empty data
+//! folder, a demo organisation (directions, document types, four accounts whose
+//! password is printed in the README) and the demo batch dropped in the scanner folder.
+//! The demo accounts are retired by the first real organisation import.
 
 use crate::{Answer, DemoAccount, say};
 use pli_core::capture::Actor;
@@ -15,8 +17,8 @@ const DEMO_BATCH: &[u8] = include_bytes!("../../../assets/demo/lot-demo.pdf");
 /// The demo accounts' password (shown on the sign-in screen while the demo lasts).
 pub const DEMO_PASSWORD: &str = "courrier";
 
-/// Marks a data folder whose organisation is the demo one.
-const MARKER: &str = "organisation-demo.txt";
+/// Marked a demo data folder before demo accounts were marked in the database.
+const LEGACY_MARKER: &str = "organisation-demo.txt";
 
 /// Installs the demo organisation when there is no user at all; says whether it did.
 pub(crate) fn install_organisation_if_empty(store: &mut Store, actor: &Actor) -> Answer<bool> {
@@ -26,7 +28,7 @@ pub(crate) fn install_organisation_if_empty(store: &mut Store, actor: &Actor) ->
     }
     let sheet = |name: &str, text: &str| Some(Sheet { name: name.into(), text: text.into() });
     store
-        .import_organisation(
+        .import_demo_organisation(
             &OrganisationSheets {
                 directions: sheet("directions.csv", DIRECTIONS),
                 users: sheet("users.csv", USERS),
@@ -35,18 +37,23 @@ pub(crate) fn install_organisation_if_empty(store: &mut Store, actor: &Actor) ->
             actor,
         )
         .map_err(say)?;
-    let marker = store.data_dir().join(MARKER);
-    std::fs::write(
-        &marker,
-        "Organisation de démonstration installée au premier démarrage.\n\
-         Supprimez ce fichier quand l'organisation réelle est importée (pli org import).\n",
-    )
-    .map_err(|e| format!("« {} » : {e}", marker.display()))?;
     Ok(true)
 }
 
-pub(crate) fn is_demo(data_dir: &Path) -> bool {
-    data_dir.join(MARKER).is_file()
+/// Data folders set up by an earlier Pli had their demo accounts unmarked (the marker
+/// file only hid them once deleted): those still on the demo password are marked now,
+/// so that the first real import retires them.
+pub(crate) fn mark_legacy_accounts(store: &mut Store) -> Answer<()> {
+    let logins: Vec<String> = accounts().into_iter().map(|a| a.login).collect();
+    let marked = store.mark_demo_accounts(&logins, DEMO_PASSWORD).map_err(say)?;
+    if marked > 0 {
+        tracing::warn!(marked, "comptes de démonstration encore actifs : retirés au premier import de l'organisation");
+    }
+    let marker = store.data_dir().join(LEGACY_MARKER);
+    if marker.is_file() {
+        let _ = std::fs::remove_file(&marker);
+    }
+    Ok(())
 }
 
 /// Writes the demo batch into the scanner folder the way a scanner does (a temporary

@@ -43,7 +43,10 @@ pub struct DeskSettings {
     /// else those saved by the administration screen in `<data>/poste.toml`, else
     /// `<data>/scanner` read with `generic-pdf`.
     pub scanner: Option<ScannerSettings>,
-    /// On first start, put the demo batch in the scanner folder.
+    /// On an empty data folder, install the demo organisation (asked for explicitly:
+    /// its accounts' password is public).
+    pub demo: bool,
+    /// With the demo, put the demo batch in the scanner folder.
     pub demo_batch: bool,
     pub workstation: String,
     pub chrono: ChronoFormat,
@@ -51,8 +54,9 @@ pub struct DeskSettings {
 
 impl DeskSettings {
     /// From the environment: `PLI_DATA` (else the user's data folder), `PLI_SCANNER_DIR`,
-    /// `PLI_SCANNER_PROFILE` (default `generic-pdf`), `PLI_DEMO_BATCH=0` to skip the demo
-    /// batch, `PLI_CHRONO_FORMAT`.
+    /// `PLI_SCANNER_PROFILE` (default `generic-pdf`), `PLI_DEMO=1` (or `--demo` on the
+    /// command line) for the demo on an empty data folder, `PLI_DEMO_BATCH=0` to skip the
+    /// demo batch, `PLI_CHRONO_FORMAT`.
     pub fn from_env() -> Answer<DeskSettings> {
         let data_dir = match std::env::var_os("PLI_DATA") {
             Some(dir) => PathBuf::from(dir),
@@ -73,6 +77,7 @@ impl DeskSettings {
         };
         Ok(DeskSettings {
             scanner,
+            demo: std::env::var("PLI_DEMO").is_ok_and(|v| v == "1") || std::env::args().any(|a| a == "--demo"),
             demo_batch: std::env::var("PLI_DEMO_BATCH").map(|v| v != "0").unwrap_or(true),
             workstation: std::fs::read_to_string("/etc/hostname")
                 .map(|s| s.trim().to_string())
@@ -82,6 +87,11 @@ impl DeskSettings {
         })
     }
 }
+
+/// What an empty data folder needs before anyone can sign in.
+pub const NO_ACCOUNT: &str = "aucun compte dans ce dossier de données : importez l'organisation \
+    (pli org import --users utilisateurs.csv, colonnes identifiant;nom;roles;actif;mot_de_passe, \
+    avec au moins un pilote), ou lancez la démonstration (PLI_DEMO=1 ou --demo)";
 
 /// The profile a new workstation reads its scanner's batches with.
 const DEFAULT_PROFILE: &str = "generic-pdf";
@@ -105,7 +115,6 @@ pub struct Desk {
     /// Shared with capture, which records batches as the operator signed in here.
     session: Arc<Mutex<Option<Session>>>,
     inbox: Mutex<Inbox>,
-    demo: bool,
     capture: Mutex<Option<Running>>,
     publish: Mutex<Option<Publish>>,
     /// Why capture stopped or could not start, for the capture screen.
@@ -136,14 +145,18 @@ fn saved_scanner(data_dir: &Path) -> Answer<Option<ScannerSettings>> {
 }
 
 impl Desk {
-    /// Opens the data folder; on first start installs the demo organisation and puts
-    /// the demo batch in the scanner folder (the watcher then ingests it).
+    /// Opens the data folder. With the demo asked for, on an empty data folder, installs
+    /// the demo organisation and puts the demo batch in the scanner folder (the watcher
+    /// then ingests it); without it, an empty data folder has no account until the
+    /// organisation is imported.
     pub fn open(settings: DeskSettings) -> Answer<Desk> {
-        std::fs::create_dir_all(&settings.data_dir)
-            .map_err(|e| format!("dossier de données « {} » : {e}", settings.data_dir.display()))?;
         let mut store = Store::open(&settings.data_dir).map_err(say)?;
         let system = Actor { login: "pli".into(), workstation: settings.workstation.clone() };
-        let first_start = demo::install_organisation_if_empty(&mut store, &system)?;
+        let first_start = settings.demo && demo::install_organisation_if_empty(&mut store, &system)?;
+        demo::mark_legacy_accounts(&mut store)?;
+        if !store.has_accounts().map_err(say)? {
+            tracing::warn!("{}", NO_ACCOUNT);
+        }
         let scanner = match &settings.scanner {
             Some(imposed) => imposed.clone(),
             None => saved_scanner(&settings.data_dir)?.unwrap_or_else(|| ScannerSettings {
@@ -155,13 +168,11 @@ impl Desk {
         if first_start && settings.demo_batch {
             demo::drop_demo_batch(&inbox.folder)?;
         }
-        let demo = demo::is_demo(&settings.data_dir);
         Ok(Desk {
             settings,
             store: Mutex::new(store),
             session: Default::default(),
             inbox: Mutex::new(inbox),
-            demo,
             capture: Mutex::new(None),
             publish: Mutex::new(None),
             capture_problem: Default::default(),
@@ -198,7 +209,7 @@ impl Desk {
 
     /// Where capture stands: the folder, its profile, whether it runs, why not.
     pub fn capture_status(&self) -> Answer<CaptureStatus> {
-        self.session()?;
+        self.fresh()?;
         let inbox = self.inbox();
         let running =
             self.capture.lock().unwrap_or_else(|e| e.into_inner()).as_ref().is_some_and(|r| !r.thread.is_finished());
@@ -288,6 +299,8 @@ impl Desk {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The session as signed in. The store re-reads its user and roles on every call;
+    /// calls that decide here use [`Desk::fresh`].
     fn session(&self) -> Answer<Session> {
         self.session
             .lock()
@@ -296,11 +309,25 @@ impl Desk {
             .ok_or_else(|| "session terminée : reconnectez-vous".to_string())
     }
 
-    fn actor(&self, s: &Session) -> Actor {
-        Actor { login: s.viewer.login.clone(), workstation: s.workstation.clone() }
+    /// The session with its user's state now: a deactivated user is signed out at their
+    /// next call, a removed role is gone. Not while the store is locked by the caller.
+    fn fresh(&self) -> Answer<Session> {
+        let cached = self.session()?;
+        let current = self.store().current(&cached);
+        match current {
+            Ok(s) => Ok(s),
+            Err(e) => {
+                if matches!(e, pli_store::StoreError::Refused(pli_core::Refusal::SessionEnded)) {
+                    self.sign_out();
+                }
+                Err(say(e))
+            }
+        }
     }
 
+    /// Checks the roles the session's user holds now.
     fn require(&self, s: &Session, roles: &[Role], what: &str) -> Answer<()> {
+        let s = self.store().current(s).map_err(say)?;
         if roles.iter().any(|r| s.viewer.has(*r)) {
             Ok(())
         } else {
@@ -309,16 +336,21 @@ impl Desk {
     }
 
     pub fn startup(&self) -> Startup {
+        // Read each time: the first real import retires the demo accounts.
+        let demo = self.store().has_demo_accounts().unwrap_or(false);
         Startup {
             data_dir: self.settings.data_dir.display().to_string(),
             scanner_folder: self.inbox().folder.display().to_string(),
             scanner_profile: self.inbox().profile.name,
-            demo: self.demo,
-            demo_accounts: if self.demo { demo::accounts() } else { Vec::new() },
+            demo,
+            demo_accounts: if demo { demo::accounts() } else { Vec::new() },
         }
     }
 
     pub fn sign_in(&self, login: &str, password: &str) -> Answer<Me> {
+        if !self.store().has_accounts().map_err(say)? {
+            return Err(NO_ACCOUNT.into());
+        }
         let viewer = self.store().sign_in(login.trim(), password, &self.settings.workstation).map_err(say)?;
         let session = Session { viewer, workstation: self.settings.workstation.clone() };
         let me = self.me_of(&session)?;
@@ -330,10 +362,15 @@ impl Desk {
         *self.session.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
+    /// Who is signed in, as they are now (none once deactivated).
     pub fn me(&self) -> Answer<Option<Me>> {
-        match self.session.lock().unwrap_or_else(|e| e.into_inner()).clone() {
-            Some(s) => self.me_of(&s).map(Some),
-            None => Ok(None),
+        if self.session.lock().unwrap_or_else(|e| e.into_inner()).is_none() {
+            return Ok(None);
+        }
+        match self.fresh() {
+            Ok(s) => self.me_of(&s).map(Some),
+            Err(_) if self.session.lock().unwrap_or_else(|e| e.into_inner()).is_none() => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
@@ -455,7 +492,7 @@ impl Desk {
     }
 
     pub fn contacts(&self, typed: &str) -> Answer<Vec<Contact>> {
-        self.session()?;
+        self.fresh()?;
         self.store().search_contacts(typed, 10).map_err(say)
     }
 
@@ -464,7 +501,7 @@ impl Desk {
     }
 
     pub fn catalogue(&self) -> Answer<Catalogue> {
-        self.session()?;
+        self.fresh()?;
         self.store().catalogue().map_err(say)
     }
 
@@ -595,26 +632,20 @@ impl Desk {
     }
 
     pub fn save_direction(&self, row: &DirectionRow) -> Answer<()> {
-        let s = self.session()?;
-        self.require(&s, &[Role::Lead], "l'administration")?;
-        self.store().save_direction(row, &self.actor(&s)).map_err(say)
+        self.store().save_direction(&self.session()?, row).map_err(say)
     }
 
     pub fn save_document_type(&self, row: &DocumentTypeRow) -> Answer<()> {
-        let s = self.session()?;
-        self.require(&s, &[Role::Lead], "l'administration")?;
-        self.store().save_document_type(row, &self.actor(&s)).map_err(say)
+        self.store().save_document_type(&self.session()?, row).map_err(say)
     }
 
     pub fn save_user(&self, row: &UserRow, password: &str) -> Answer<()> {
-        let s = self.session()?;
-        self.require(&s, &[Role::Lead], "l'administration")?;
-        self.store().save_user(row, password, &self.actor(&s)).map_err(say)
+        self.store().save_user(&self.session()?, row, password).map_err(say)
     }
 
     /// Scanner profiles shipped with Pli and those of `<data>/scanner-profiles/`.
     pub fn profiles(&self) -> Answer<Vec<ProfileView>> {
-        self.session()?;
+        self.fresh()?;
         let extra = self.settings.data_dir.join("scanner-profiles");
         let inbox = self.inbox();
         let mut names: Vec<String> = pli_capture::profile::BUILT_IN.iter().map(|(n, _)| n.to_string()).collect();

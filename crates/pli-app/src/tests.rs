@@ -14,6 +14,7 @@ fn settings(data: &Path, demo_batch: bool) -> DeskSettings {
             folder: data.join("scanner").display().to_string(),
             profile: "generic-pdf".into(),
         }),
+        demo: true,
         demo_batch,
         workstation: "poste-test".into(),
         chrono: ChronoFormat::default(),

@@ -33,8 +33,10 @@ pub enum OrgCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Set a user's password (read from standard input).
+    /// Set a user's password (read from standard input); lifts a sign-in lockout.
     Password { login: String },
+    /// Lift a sign-in lockout (too many failed attempts).
+    Unlock { login: String },
 }
 
 #[derive(Subcommand)]
@@ -91,8 +93,11 @@ pub struct FormArgs {
     /// normal, high or urgent.
     #[arg(long)]
     priority: Option<String>,
-    #[arg(long)]
+    #[arg(long, conflicts_with = "not_confidential")]
     confidential: bool,
+    /// Lift the confidential flag (left out, the flag stays as saved).
+    #[arg(long)]
+    not_confidential: bool,
     /// Main direction code.
     #[arg(long)]
     direction: Option<String>,
@@ -259,9 +264,17 @@ fn parse_date(field: &str, value: &Option<String>) -> Result<Option<Date>> {
 
 impl FormArgs {
     fn qualification(&self) -> Result<Qualification> {
+        // Left out, the priority and the confidential flag stay as saved.
         let priority = match &self.priority {
-            Some(p) => Priority::parse(p).with_context(|| format!("--priority « {p} » : normal, high ou urgent"))?,
-            None => Priority::Normal,
+            Some(p) => {
+                Some(Priority::parse(p).with_context(|| format!("--priority « {p} » : normal, high ou urgent"))?)
+            }
+            None => None,
+        };
+        let confidential = match (self.confidential, self.not_confidential) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
         };
         Ok(Qualification {
             document_type: self.document_type.clone(),
@@ -271,7 +284,7 @@ impl FormArgs {
             arrival_date: parse_date("arrival-date", &self.arrival_date)?,
             reference: self.reference.clone(),
             priority,
-            confidential: self.confidential,
+            confidential,
             main_direction: self.direction.clone(),
             copies: self.copies.clone(),
             comment: self.comment.clone(),
@@ -324,8 +337,14 @@ pub fn org(data: &Path, command: OrgCommand) -> Result<ExitCode> {
         OrgCommand::Password { login } => {
             let mut password = String::new();
             std::io::stdin().read_line(&mut password).context("lecture du mot de passe sur l'entrée standard")?;
-            store.set_password(&login, password.trim_end_matches(['\n', '\r']))?;
+            let actor = Actor { login: crate::whoami(), workstation: crate::hostname() };
+            store.set_password(&login, password.trim_end_matches(['\n', '\r']), &actor)?;
             eprintln!("mot de passe de « {login} » changé");
+        }
+        OrgCommand::Unlock { login } => {
+            let actor = Actor { login: crate::whoami(), workstation: crate::hostname() };
+            store.unlock_sign_in(&login, &actor)?;
+            eprintln!("« {login} » peut de nouveau se connecter");
         }
     }
     Ok(ExitCode::SUCCESS)

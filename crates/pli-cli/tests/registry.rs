@@ -164,3 +164,59 @@ fn a_letter_from_scan_to_close_through_the_command_line() {
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains(&format!("événement {target}")), "{said}");
 }
+
+/// A confidential letter keeps its flag and priority through a second form that leaves
+/// them out, and through a return to the mail room; only `--not-confidential` lifts it,
+/// with its own event.
+#[test]
+fn a_confidential_letter_never_loses_its_flag_by_omission() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let directions = write("directions.csv", "code;nom\nDRH;Ressources humaines\nDAF;Finances\n");
+    let users = write("utilisateurs.csv", "identifiant;nom;roles\nop;Opératrice;opérateur\nrh;Référent RH;référent:DRH\n");
+    let types = write("types.csv", "code;nom;delai_jours\nCOUR;Courrier;30\n");
+    ok(&data, &["org", "import", "--directions", &directions, "--users", &users, "--types", &types, "--json"]);
+    let batch = dir.path().join("lot.pdf");
+    let spec = BatchSpec {
+        seed: 9,
+        letters: 1,
+        pages_per_letter: (1, 1),
+        lines_per_page: 4,
+        blank_backs: 0.0,
+        ..BatchSpec::default()
+    };
+    write_batch(&spec, Format::Pdf, &batch).unwrap();
+    let id = ok(&data, &["ingest", "--json", batch.to_str().unwrap()])[0]["courrier"].as_i64().unwrap().to_string();
+    let show = |login: &str| ok(&data, &["courrier", "show", &id, "--as", login, "--json"])[0].clone();
+
+    // The draft says confidential and urgent; the registering form says neither.
+    ok(&data, &["courrier", "qualify", &id, "--as", "op", "--confidential", "--priority", "urgent", "--json"]);
+    ok(&data, &["courrier", "qualify", &id, "--as", "op", "--subject", "Arrêt maladie", "--json"]);
+    let form = ["--type", "COUR", "--subject", "Arrêt maladie", "--direction", "DRH", "--register", "--json"];
+    ok(&data, &[&["courrier", "qualify", &id, "--as", "op"][..], &form[..]].concat());
+    let view = show("rh");
+    assert_eq!((view["confidential"].as_bool(), view["priority"].as_str()), (Some(true), Some("urgent")), "{view}");
+    assert!(!pli(&data, &["courrier", "show", &id, "--as", "op", "--json"]).status.success(), "gone from the mail room");
+
+    // Returned, then registered again without the flag: still confidential.
+    ok(&data, &["courrier", "act", &id, "--as", "rh", "return", "--reason", "mauvaise direction", "--json"]);
+    ok(&data, &["courrier", "qualify", &id, "--as", "op", "--direction", "DRH", "--register", "--json"]);
+    assert_eq!(show("rh")["confidential"].as_bool(), Some(true));
+
+    // Lifting it is said explicitly, and recorded.
+    let both = pli(&data, &["courrier", "qualify", &id, "--as", "op", "--confidential", "--not-confidential"]);
+    assert!(!both.status.success(), "the two flags together are refused");
+    ok(&data, &["courrier", "act", &id, "--as", "rh", "return", "--reason", "pas confidentiel", "--json"]);
+    ok(&data, &["courrier", "qualify", &id, "--as", "op", "--not-confidential", "--register", "--json"]);
+    assert_eq!(show("op")["confidential"].as_bool(), Some(false), "the mail room sees it again");
+    let kinds: Vec<String> = ok(&data, &["courrier", "history", &id, "--as", "rh", "--json"])
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "confidentiality_lifted").count(), 1, "{kinds:?}");
+}

@@ -42,6 +42,30 @@ pub enum EventKind {
     OrganisationImported,
     /// A user signed in.
     UserSignedIn,
+    /// Sign-in refused for a while after too many failed attempts for a login.
+    SignInLocked,
+    /// The lead lifted a sign-in lockout.
+    SignInUnlocked,
+    /// A user was created (who, name, roles; never a password or its hash).
+    UserCreated,
+    /// A user's displayed name changed.
+    UserRenamed,
+    /// A role was granted to a user (for a direction, where the role needs one).
+    RoleGranted,
+    /// A role was removed from a user.
+    RoleRemoved,
+    /// A user's password was set by someone else (the lead, an import).
+    PasswordReset,
+    /// A user can no longer sign in (a demo account retired by the first real import too).
+    UserDeactivated,
+    /// A user can sign in again.
+    UserReactivated,
+    /// A direction was created or changed (before and after).
+    DirectionChanged,
+    /// A document type was created or changed (before and after).
+    DocumentTypeChanged,
+    /// A confidential courrier was made not confidential, by a form that said so.
+    ConfidentialityLifted,
     /// A sender was added to the contact directory.
     ContactCreated,
     /// Its pages were changed by a split correction (merge, split, move, turn, delete).
@@ -70,6 +94,18 @@ impl EventKind {
             EventKind::CourrierRead => "courrier_read",
             EventKind::OrganisationImported => "organisation_imported",
             EventKind::UserSignedIn => "user_signed_in",
+            EventKind::SignInLocked => "sign_in_locked",
+            EventKind::SignInUnlocked => "sign_in_unlocked",
+            EventKind::UserCreated => "user_created",
+            EventKind::UserRenamed => "user_renamed",
+            EventKind::RoleGranted => "role_granted",
+            EventKind::RoleRemoved => "role_removed",
+            EventKind::PasswordReset => "password_reset",
+            EventKind::UserDeactivated => "user_deactivated",
+            EventKind::UserReactivated => "user_reactivated",
+            EventKind::DirectionChanged => "direction_changed",
+            EventKind::DocumentTypeChanged => "document_type_changed",
+            EventKind::ConfidentialityLifted => "confidentiality_lifted",
             EventKind::ContactCreated => "contact_created",
             EventKind::SplitCorrected => "split_corrected",
             EventKind::PageRestored => "page_restored",

@@ -45,8 +45,12 @@ pub struct Qualification {
     #[ts(type = "string | null")]
     pub arrival_date: Option<Date>,
     pub reference: Option<String>,
-    pub priority: Priority,
-    pub confidential: bool,
+    /// `None`: as saved (normal for a new courrier).
+    pub priority: Option<Priority>,
+    /// `None`: as saved. A confidential courrier stays so until a form says `false`:
+    /// the flag is never cleared by leaving it out.
+    #[ts(type = "boolean | null")]
+    pub confidential: Option<bool>,
     pub main_direction: Option<String>,
     pub copies: Vec<String>,
     pub comment: Option<String>,
@@ -71,7 +75,8 @@ impl Qualification {
         missing
     }
 
-    /// Fills the empty fields of `self` from `other` (a saved draft under a new form).
+    /// Fills the empty fields of `self` from `other` (a saved draft under a new form),
+    /// the priority and the confidential flag included.
     pub fn or(mut self, other: &Qualification) -> Qualification {
         macro_rules! fill {
             ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = other.$f.clone(); } )* };
@@ -80,7 +85,28 @@ impl Qualification {
         if self.copies.is_empty() {
             self.copies = other.copies.clone();
         }
+        self.keep_flags(other)
+    }
+
+    /// Takes the priority and the confidential flag from `saved` where the form leaves
+    /// them out: a draft saved again never loses them by omission.
+    pub fn keep_flags(mut self, saved: &Qualification) -> Qualification {
+        self.priority = self.priority.or(saved.priority);
+        self.confidential = self.confidential.or(saved.confidential);
         self
+    }
+
+    pub fn is_confidential(&self) -> bool {
+        self.confidential == Some(true)
+    }
+
+    pub fn priority_or_normal(&self) -> Priority {
+        self.priority.unwrap_or_default()
+    }
+
+    /// Whether this form, over `saved`, lifts the confidential flag: only by saying so.
+    pub fn lifts_confidentiality(&self, saved: &Qualification) -> bool {
+        saved.is_confidential() && self.confidential == Some(false)
     }
 }
 
@@ -152,5 +178,27 @@ mod tests {
         q.main_direction = Some("DRH".into());
         assert!(q.missing_for_registration().is_empty());
         assert_eq!(due_date(date!(2026 - 03 - 12), 30), date!(2026 - 04 - 11));
+    }
+
+    #[test]
+    fn a_form_that_leaves_the_flags_out_keeps_those_of_the_draft() {
+        let draft = Qualification {
+            subject: Some("Dossier médical".into()),
+            priority: Some(Priority::Urgent),
+            confidential: Some(true),
+            ..Default::default()
+        };
+        let silent = Qualification { main_direction: Some("DRH".into()), ..Default::default() };
+        let merged = silent.clone().or(&draft);
+        assert!(merged.is_confidential(), "never cleared by omission");
+        assert_eq!(merged.priority_or_normal(), Priority::Urgent);
+        assert_eq!(merged.subject.as_deref(), Some("Dossier médical"));
+        assert!(!silent.lifts_confidentiality(&draft));
+        let kept = silent.keep_flags(&draft);
+        assert!(kept.is_confidential() && kept.subject.is_none(), "a draft saved again keeps only the flags");
+        let lifted = Qualification { confidential: Some(false), ..Default::default() };
+        assert!(lifted.lifts_confidentiality(&draft));
+        assert!(!lifted.clone().or(&draft).is_confidential(), "an explicit false clears it");
+        assert_eq!(Qualification::default().or(&Qualification::default()).priority_or_normal(), Priority::Normal);
     }
 }

@@ -100,6 +100,11 @@ pub enum Refusal {
     WrongState { action: &'static str, state: &'static str },
     #[error("{0} : motif obligatoire")]
     ReasonRequired(&'static str),
+    /// The account was deactivated (or removed) since it signed in.
+    #[error("session terminée : ce compte n'est plus actif")]
+    SessionEnded,
+    #[error("{0} : réservé au pilote")]
+    LeadOnly(&'static str),
 }
 
 /// Checks that `viewer` may do `action` on the courrier, and returns its next state.

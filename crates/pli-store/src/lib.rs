@@ -55,6 +55,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0004_split_correction.sql")),
         M::up(include_str!("../migrations/0005_stats_checkpoint.sql")),
         M::up(include_str!("../migrations/0006_dropped_pages.sql")),
+        M::up(include_str!("../migrations/0007_sign_in.sql")),
         M::up(include_str!("../migrations/0008_document_hash.sql")),
     ])
 }

@@ -6,10 +6,11 @@
 use crate::{Result, Store, StoreError, insert_event, now_rfc3339};
 use password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use pli_core::capture::Actor;
-use pli_core::{EventKind, Grant, NewEvent, Role, Viewer};
-use rusqlite::{OptionalExtension, Transaction, params};
+use crate::registry::Session;
+use pli_core::{EventKind, Grant, NewEvent, Refusal, Role, Viewer};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A CSV sheet: its name (for errors) and its text.
 #[derive(Debug, Clone)]
@@ -162,11 +163,43 @@ fn password_matches(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
+/// Who changes the organisation: whoever runs `pli org` on the data folder (standalone:
+/// the folder's owner), or a signed-in lead, checked inside the change's transaction.
+#[derive(Clone, Copy)]
+enum By<'a> {
+    Owner(&'a Actor),
+    Lead(&'a Session, &'static str),
+}
+
+/// What kind of import: the real organisation retires the demo accounts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ImportKind {
+    /// Sheets of the real organisation (`pli org import`).
+    Real,
+    /// One row saved from the administration screen.
+    OneRow,
+    /// The demo organisation, asked for on first start.
+    Demo,
+}
+
 impl Store {
     /// Loads directions, users (with roles and optional initial passwords) and document
     /// types, all or nothing. Existing codes and logins are updated; a user's roles are
-    /// replaced by those of the sheet.
+    /// replaced by those of the sheet. Each change is an event naming who did what to
+    /// whom (never a password). The first import that brings users retires the demo
+    /// accounts (deactivated, password removed, each with an event); a demo login named
+    /// in the sheet becomes a real account.
     pub fn import_organisation(&mut self, sheets: &OrganisationSheets, actor: &Actor) -> Result<ImportReport> {
+        self.import(sheets, By::Owner(actor), ImportKind::Real)
+    }
+
+    /// Installs the demo organisation (asked for explicitly: `--demo`, `PLI_DEMO=1`); its
+    /// users are marked as demo accounts.
+    pub fn import_demo_organisation(&mut self, sheets: &OrganisationSheets, actor: &Actor) -> Result<ImportReport> {
+        self.import(sheets, By::Owner(actor), ImportKind::Demo)
+    }
+
+    fn import(&mut self, sheets: &OrganisationSheets, by: By<'_>, kind: ImportKind) -> Result<ImportReport> {
         // Read and hash outside the transaction: hashing is deliberately slow.
         let directions =
             sheets.directions.as_ref().map(|s| read_sheet(s, &DIRECTION_COLUMNS).map(|r| (s, r))).transpose()?;
@@ -193,6 +226,20 @@ impl Store {
         let path = self.db_path.clone();
         let sql = |e: rusqlite::Error| StoreError::Sqlite { path: path.clone(), source: e };
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
+        let author = match by {
+            By::Owner(actor) => actor.clone(),
+            By::Lead(s, what) => {
+                let s = current_session(&tx, s)?;
+                if !s.viewer.has(Role::Lead) {
+                    return Err(Refusal::LeadOnly(what).into());
+                }
+                Actor { login: s.viewer.login.clone(), workstation: s.workstation.clone() }
+            }
+        };
+        let before = OrganisationState::read(&tx).map_err(sql)?;
+        if kind == ImportKind::Real && users.is_some() {
+            tx.execute("UPDATE app_user SET active = 0, password_hash = NULL WHERE demo = 1", []).map_err(sql)?;
+        }
         let mut report = ImportReport::default();
         if let Some((sheet, rows)) = &directions {
             report.directions = import_directions(&tx, sheet, rows).map_err(|e| e.into_store(&path))?;
@@ -225,15 +272,17 @@ impl Store {
                 let active = yes(row.get("actif"), line, sheet)?;
                 let user_id: i64 = tx
                     .query_row(
-                        "INSERT INTO app_user (login, display_name, active) VALUES (?1, ?2, ?3)
-                         ON CONFLICT(login) DO UPDATE SET display_name = ?2, active = ?3 RETURNING id",
-                        params![login, name, active],
+                        "INSERT INTO app_user (login, display_name, active, demo) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT(login) DO UPDATE SET display_name = ?2, active = ?3, demo = ?4 RETURNING id",
+                        params![login, name, active, kind == ImportKind::Demo],
                         |r| r.get(0),
                     )
                     .map_err(sql)?;
                 if let Some(hash) = hash {
                     tx.execute("UPDATE app_user SET password_hash = ?1 WHERE id = ?2", params![hash, user_id])
                         .map_err(sql)?;
+                    // A new password lifts a sign-in lockout.
+                    tx.execute("DELETE FROM sign_in_attempt WHERE login = ?1", [login]).map_err(sql)?;
                 }
                 tx.execute("DELETE FROM user_role WHERE user_id = ?1", [user_id]).map_err(sql)?;
                 for spec in row
@@ -281,18 +330,31 @@ impl Store {
             }
         }
         let now = now_rfc3339();
-        insert_event(
-            &tx,
-            &now,
-            &NewEvent {
-                actor: actor.login.clone(),
-                workstation: actor.workstation.clone(),
+        let after = OrganisationState::read(&tx).map_err(sql)?;
+        for (kind, data) in before.changes_to(&after) {
+            let event = NewEvent {
+                actor: author.login.clone(),
+                workstation: author.workstation.clone(),
+                kind,
+                courrier: None,
+                data,
+            };
+            insert_event(&tx, &now, &event).map_err(sql)?;
+        }
+        if kind != ImportKind::OneRow {
+            let mut data = serde_json::to_value(&report).expect("a report serialises");
+            if kind == ImportKind::Demo {
+                data["demo"] = true.into();
+            }
+            let event = NewEvent {
+                actor: author.login.clone(),
+                workstation: author.workstation.clone(),
                 kind: EventKind::OrganisationImported,
                 courrier: None,
-                data: serde_json::to_value(&report).expect("a report serialises"),
-            },
-        )
-        .map_err(sql)?;
+                data,
+            };
+            insert_event(&tx, &now, &event).map_err(sql)?;
+        }
         tx.commit().map_err(sql)?;
         Ok(report)
     }
@@ -382,14 +444,15 @@ impl Store {
         })
     }
 
-    /// Adds or updates one direction (the same checks as a sheet import).
-    pub fn save_direction(&mut self, row: &DirectionRow, actor: &Actor) -> Result<()> {
+    /// Adds or updates one direction (the same checks as a sheet import), for a lead.
+    pub fn save_direction(&mut self, s: &Session, row: &DirectionRow) -> Result<()> {
         let values = [row.code.clone(), row.name.clone(), row.parent.clone().unwrap_or_default(), yes_no(row.active)];
         let sheet = one_row_sheet("direction", &DIRECTION_COLUMNS, &values);
-        self.import_organisation(&OrganisationSheets { directions: Some(sheet), ..Default::default() }, actor).map(drop)
+        let sheets = OrganisationSheets { directions: Some(sheet), ..Default::default() };
+        self.import(&sheets, By::Lead(s, "l'administration"), ImportKind::OneRow).map(drop)
     }
 
-    pub fn save_document_type(&mut self, row: &DocumentTypeRow, actor: &Actor) -> Result<()> {
+    pub fn save_document_type(&mut self, s: &Session, row: &DocumentTypeRow) -> Result<()> {
         let values = [
             row.code.clone(),
             row.name.clone(),
@@ -398,19 +461,20 @@ impl Store {
             yes_no(row.active),
         ];
         let sheet = one_row_sheet("type de document", &TYPE_COLUMNS, &values);
-        self.import_organisation(&OrganisationSheets { document_types: Some(sheet), ..Default::default() }, actor)
-            .map(drop)
+        let sheets = OrganisationSheets { document_types: Some(sheet), ..Default::default() };
+        self.import(&sheets, By::Lead(s, "l'administration"), ImportKind::OneRow).map(drop)
     }
 
-    /// Adds or updates one user; an empty password keeps the current one.
-    pub fn save_user(&mut self, row: &UserRow, password: &str, actor: &Actor) -> Result<()> {
+    /// Adds or updates one user, for a lead; an empty password keeps the current one.
+    pub fn save_user(&mut self, s: &Session, row: &UserRow, password: &str) -> Result<()> {
         if !password.is_empty() && password.chars().count() < 8 {
             return Err(StoreError::Invalid("mot de passe trop court : 8 caractères au moins".into()));
         }
         let values =
             [row.login.clone(), row.name.clone(), row.roles.join("|"), yes_no(row.active), password.to_string()];
         let sheet = one_row_sheet("utilisateur", &USER_COLUMNS, &values);
-        self.import_organisation(&OrganisationSheets { users: Some(sheet), ..Default::default() }, actor).map(drop)
+        let sheets = OrganisationSheets { users: Some(sheet), ..Default::default() };
+        self.import(&sheets, By::Lead(s, "l'administration"), ImportKind::OneRow).map(drop)
     }
 
     /// An active user and their roles.
@@ -421,63 +485,395 @@ impl Store {
             .optional()
             .map_err(|e| self.sql_err(e))?
             .ok_or_else(|| StoreError::NotFound(format!("utilisateur « {login} » inconnu ou inactif")))?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT role, direction_id FROM user_role WHERE user_id = ?1")
-            .map_err(|e| self.sql_err(e))?;
-        let grants = stmt
-            .query_map([user_id], |r| {
-                Ok(Grant { role: Role::parse(&r.get::<_, String>(0)?).unwrap_or(Role::Agent), direction: r.get(1)? })
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.sql_err(e))?;
+        let grants = grants_of(&self.conn, user_id).map_err(|e| self.sql_err(e))?;
         Ok(Viewer { user_id, login: login.to_string(), grants })
     }
 
-    /// Checks a password and records the sign-in (the connected-users metric).
+    /// The session as the database has it now: refused once its user is deactivated,
+    /// with the roles they hold now (a role removed is gone at the very next call).
+    pub fn current(&self, s: &Session) -> Result<Session> {
+        current_session(&self.conn, s)
+    }
+
+    /// Checks a password and records the sign-in (the connected-users metric), with
+    /// the default [`SignInPolicy`].
     pub fn sign_in(&mut self, login: &str, password: &str, workstation: &str) -> Result<Viewer> {
-        let refused = || StoreError::Invalid("identifiant ou mot de passe incorrect".into());
+        self.sign_in_with(login, password, workstation, &SignInPolicy::default())
+    }
+
+    /// Sign-in under a given throttling policy. An unknown login, an inactive one and a
+    /// wrong password get the same answer after the same work (an argon2 check against
+    /// a dummy hash), and count alike towards the lockout, which outlives restarts.
+    pub fn sign_in_with(
+        &mut self,
+        login: &str,
+        password: &str,
+        workstation: &str,
+        policy: &SignInPolicy,
+    ) -> Result<Viewer> {
+        let sql = self.sql();
+        let now = time::OffsetDateTime::now_utc();
+        let locked_until: Option<String> = self
+            .conn
+            .query_row("SELECT locked_until FROM sign_in_attempt WHERE login = ?1", [login], |r| r.get(0))
+            .optional()
+            .map_err(&sql)?
+            .flatten();
+        if let Some(until) = locked_until.as_deref().and_then(parse_rfc3339).filter(|u| *u > now) {
+            let seconds = (until - now).whole_seconds().max(1);
+            return Err(StoreError::Invalid(format!(
+                "trop d'essais manqués pour « {login} » : réessayez dans {} (ou demandez au pilote de débloquer le compte)",
+                wait_in_words(seconds)
+            )));
+        }
         let stored: Option<String> = self
             .conn
             .query_row("SELECT password_hash FROM app_user WHERE login = ?1 AND active = 1", [login], |r| r.get(0))
             .optional()
-            .map_err(|e| self.sql_err(e))?
+            .map_err(&sql)?
             .flatten();
-        if !stored.is_some_and(|h| password_matches(password, &h)) {
-            return Err(refused());
+        let matches = match &stored {
+            Some(hash) => password_matches(password, hash),
+            None => {
+                // The same work as a real check, so that timing does not tell who exists.
+                password_matches(password, dummy_hash());
+                false
+            }
+        };
+        let tx = self.write_tx()?;
+        if !matches {
+            record_failure(&tx, login, workstation, policy)?;
+            tx.commit().map_err(&sql)?;
+            return Err(StoreError::Invalid("identifiant ou mot de passe incorrect".into()));
         }
-        let viewer = self.viewer(login)?;
-        let tx = self.conn.transaction().map_err(|e| StoreError::Sqlite { path: self.db_path.clone(), source: e })?;
-        insert_event(
-            &tx,
-            &now_rfc3339(),
-            &NewEvent {
-                actor: login.into(),
-                workstation: workstation.into(),
-                kind: EventKind::UserSignedIn,
-                courrier: None,
-                data: serde_json::json!({}),
-            },
-        )
-        .and_then(|_| tx.commit())
-        .map_err(|e| StoreError::Sqlite { path: self.db_path.clone(), source: e })?;
+        tx.execute("DELETE FROM sign_in_attempt WHERE login = ?1", [login]).map_err(&sql)?;
+        let user_id: i64 = tx
+            .query_row("SELECT id FROM app_user WHERE login = ?1 AND active = 1", [login], |r| r.get(0))
+            .map_err(&sql)?;
+        let viewer = Viewer { user_id, login: login.into(), grants: grants_of(&tx, user_id).map_err(&sql)? };
+        let event = NewEvent {
+            actor: login.into(),
+            workstation: workstation.into(),
+            kind: EventKind::UserSignedIn,
+            courrier: None,
+            data: serde_json::json!({}),
+        };
+        insert_event(&tx, &now_rfc3339(), &event).map_err(&sql)?;
+        tx.commit().map_err(&sql)?;
         Ok(viewer)
     }
 
-    /// Sets a user's password (argon2id).
-    pub fn set_password(&mut self, login: &str, password: &str) -> Result<()> {
+    /// Lifts a sign-in lockout (the lead, or `pli org unlock` on the data folder).
+    pub fn unlock_sign_in(&mut self, login: &str, actor: &Actor) -> Result<()> {
+        let sql = self.sql();
+        let tx = self.write_tx()?;
+        let n = tx.execute("DELETE FROM sign_in_attempt WHERE login = ?1", [login]).map_err(&sql)?;
+        if n > 0 {
+            let event = NewEvent {
+                actor: actor.login.clone(),
+                workstation: actor.workstation.clone(),
+                kind: EventKind::SignInUnlocked,
+                courrier: None,
+                data: serde_json::json!({ "login": login }),
+            };
+            insert_event(&tx, &now_rfc3339(), &event).map_err(&sql)?;
+        }
+        tx.commit().map_err(&sql)
+    }
+
+    /// Sets a user's password (argon2id), as `actor`; an event says so (never the
+    /// password nor its hash), and a sign-in lockout is lifted.
+    pub fn set_password(&mut self, login: &str, password: &str, actor: &Actor) -> Result<()> {
         if password.chars().count() < 8 {
             return Err(StoreError::Invalid("mot de passe trop court : 8 caractères au moins".into()));
         }
         let hash = hash_password(password).map_err(StoreError::Invalid)?;
-        let n = self
-            .conn
+        let sql = self.sql();
+        let tx = self.write_tx()?;
+        let n = tx
             .execute("UPDATE app_user SET password_hash = ?1 WHERE login = ?2", params![hash, login])
-            .map_err(|e| self.sql_err(e))?;
+            .map_err(&sql)?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("utilisateur « {login} » inconnu")));
         }
-        Ok(())
+        tx.execute("DELETE FROM sign_in_attempt WHERE login = ?1", [login]).map_err(&sql)?;
+        let event = NewEvent {
+            actor: actor.login.clone(),
+            workstation: actor.workstation.clone(),
+            kind: EventKind::PasswordReset,
+            courrier: None,
+            data: serde_json::json!({ "login": login }),
+        };
+        insert_event(&tx, &now_rfc3339(), &event).map_err(&sql)?;
+        tx.commit().map_err(&sql)
+    }
+
+    /// Whether a demo account can still sign in.
+    pub fn has_demo_accounts(&self) -> Result<bool> {
+        self.conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM app_user WHERE demo = 1 AND active = 1)", [], |r| r.get(0))
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// Marks as demo accounts the active users among `logins` whose password is still
+    /// `password` (data folders set up before demo accounts were marked).
+    pub fn mark_demo_accounts(&mut self, logins: &[String], password: &str) -> Result<usize> {
+        let mut marked = 0;
+        for login in logins {
+            let hash: Option<String> = self
+                .conn
+                .query_row(
+                    "SELECT password_hash FROM app_user WHERE login = ?1 AND active = 1 AND demo = 0",
+                    [login],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| self.sql_err(e))?
+                .flatten();
+            if hash.is_some_and(|h| password_matches(password, &h)) {
+                self.conn.execute("UPDATE app_user SET demo = 1 WHERE login = ?1", [login]).map_err(|e| self.sql_err(e))?;
+                marked += 1;
+            }
+        }
+        Ok(marked)
+    }
+
+    /// Whether any user can sign in at all (an empty data folder has none).
+    pub fn has_accounts(&self) -> Result<bool> {
+        self.conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM app_user WHERE active = 1)", [], |r| r.get(0))
+            .map_err(|e| self.sql_err(e))
+    }
+}
+
+/// How sign-in failures are throttled: after `free_attempts` failures for a login, each
+/// further one locks it for `first_lock`, doubled at every failure up to `longest_lock`.
+#[derive(Debug, Clone)]
+pub struct SignInPolicy {
+    pub free_attempts: u32,
+    pub first_lock: std::time::Duration,
+    pub longest_lock: std::time::Duration,
+}
+
+impl Default for SignInPolicy {
+    fn default() -> Self {
+        SignInPolicy {
+            free_attempts: 5,
+            first_lock: std::time::Duration::from_secs(30),
+            longest_lock: std::time::Duration::from_secs(3600),
+        }
+    }
+}
+
+impl SignInPolicy {
+    /// The lockout after `failures` failures in a row, if any.
+    pub fn lock_after(&self, failures: u32) -> Option<std::time::Duration> {
+        let over = failures.checked_sub(self.free_attempts)?;
+        Some(self.first_lock.saturating_mul(1u32 << over.min(20)).min(self.longest_lock))
+    }
+}
+
+/// Counts a failed sign-in for `login` and locks it when the policy says so (with an
+/// event: someone may be guessing).
+fn record_failure(tx: &Transaction<'_>, login: &str, workstation: &str, policy: &SignInPolicy) -> Result<()> {
+    let sql = crate::registry::db_err(tx);
+    let now = time::OffsetDateTime::now_utc();
+    let at = now_rfc3339();
+    // Attempts on logins nobody typed for a day are forgotten.
+    let stale = format_rfc3339(now - time::Duration::days(1));
+    tx.execute("DELETE FROM sign_in_attempt WHERE last_failure < ?1", [&stale]).map_err(&sql)?;
+    let failures: u32 = tx
+        .query_row(
+            "INSERT INTO sign_in_attempt (login, failures, last_failure) VALUES (?1, 1, ?2)
+             ON CONFLICT(login) DO UPDATE SET failures = failures + 1, last_failure = ?2 RETURNING failures",
+            params![login, at],
+            |r| r.get(0),
+        )
+        .map_err(&sql)?;
+    if let Some(lock) = policy.lock_after(failures) {
+        let until = format_rfc3339(now + lock);
+        tx.execute("UPDATE sign_in_attempt SET locked_until = ?2 WHERE login = ?1", params![login, until])
+            .map_err(&sql)?;
+        let event = NewEvent {
+            actor: "pli".into(),
+            workstation: workstation.into(),
+            kind: EventKind::SignInLocked,
+            courrier: None,
+            data: serde_json::json!({ "login": login, "failures": failures, "until": until }),
+        };
+        insert_event(tx, &at, &event).map_err(&sql)?;
+    }
+    Ok(())
+}
+
+fn parse_rfc3339(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
+fn format_rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).expect("a UTC time always formats")
+}
+
+fn wait_in_words(seconds: i64) -> String {
+    match seconds {
+        s if s < 90 => format!("{s} s"),
+        s => format!("{} min", (s + 59) / 60),
+    }
+}
+
+/// A hash of no one's password, to check unknown logins against.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("pas un mot de passe").unwrap_or_default())
+}
+
+/// The roles of a user.
+fn grants_of(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<Grant>> {
+    let mut stmt = conn.prepare_cached("SELECT role, direction_id FROM user_role WHERE user_id = ?1")?;
+    stmt.query_map([user_id], |r| {
+        // An unknown role name grants nothing rather than the least role.
+        let direction: Option<i64> = r.get(1)?;
+        Ok(Role::parse(&r.get::<_, String>(0)?).map(|role| Grant { role, direction }))
+    })?
+    .filter_map(|g| g.transpose())
+    .collect()
+}
+
+/// The session re-read from the database (inside the caller's transaction when it
+/// changes things): its user must still be active; their roles are those held now.
+pub(crate) fn current_session(conn: &Connection, s: &Session) -> Result<Session> {
+    let sql = crate::registry::db_err(conn);
+    let login: Option<String> = conn
+        .query_row("SELECT login FROM app_user WHERE id = ?1 AND active = 1", [s.viewer.user_id], |r| r.get(0))
+        .optional()
+        .map_err(&sql)?;
+    let Some(login) = login else { return Err(Refusal::SessionEnded.into()) };
+    let grants = grants_of(conn, s.viewer.user_id).map_err(&sql)?;
+    Ok(Session { viewer: Viewer { user_id: s.viewer.user_id, login, grants }, workstation: s.workstation.clone() })
+}
+
+/// The organisation at one instant, to name what an import changed.
+struct OrganisationState {
+    directions: BTreeMap<String, serde_json::Value>,
+    types: BTreeMap<String, serde_json::Value>,
+    users: BTreeMap<String, UserState>,
+}
+
+#[derive(PartialEq)]
+struct UserState {
+    name: String,
+    active: bool,
+    demo: bool,
+    roles: BTreeSet<String>,
+    /// Compared only; never written into an event.
+    password_hash: Option<String>,
+}
+
+impl OrganisationState {
+    fn read(conn: &Connection) -> rusqlite::Result<OrganisationState> {
+        let mut directions = BTreeMap::new();
+        let mut stmt = conn.prepare(
+            "SELECT d.code, d.name, p.code, d.active FROM direction d LEFT JOIN direction p ON p.id = d.parent_id",
+        )?;
+        for row in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                serde_json::json!({ "name": r.get::<_, String>(1)?, "parent": r.get::<_, Option<String>>(2)?,
+                                    "active": r.get::<_, bool>(3)? }),
+            ))
+        })? {
+            let (code, value) = row?;
+            directions.insert(code, value);
+        }
+        let mut types = BTreeMap::new();
+        let mut stmt = conn.prepare("SELECT code, name, deadline_days, undelivered, active FROM document_type")?;
+        for row in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                serde_json::json!({ "name": r.get::<_, String>(1)?, "deadline_days": r.get::<_, i64>(2)?,
+                                    "undelivered": r.get::<_, bool>(3)?, "active": r.get::<_, bool>(4)? }),
+            ))
+        })? {
+            let (code, value) = row?;
+            types.insert(code, value);
+        }
+        let mut users = BTreeMap::new();
+        let mut stmt = conn.prepare(
+            "SELECT u.login, u.display_name, u.active, u.demo, u.password_hash,
+                    (SELECT group_concat(r.role || ifnull(':' || d.code, ''), '|')
+                     FROM user_role r LEFT JOIN direction d ON d.id = r.direction_id WHERE r.user_id = u.id)
+             FROM app_user u",
+        )?;
+        for row in stmt.query_map([], |r| {
+            let roles: Option<String> = r.get(5)?;
+            Ok((
+                r.get::<_, String>(0)?,
+                UserState {
+                    name: r.get(1)?,
+                    active: r.get(2)?,
+                    demo: r.get(3)?,
+                    password_hash: r.get(4)?,
+                    roles: roles.unwrap_or_default().split('|').filter(|s| !s.is_empty()).map(String::from).collect(),
+                },
+            ))
+        })? {
+            let (login, user) = row?;
+            users.insert(login, user);
+        }
+        Ok(OrganisationState { directions, types, users })
+    }
+
+    /// The events that take `self` to `after`: what changed, to whom.
+    fn changes_to(&self, after: &OrganisationState) -> Vec<(EventKind, serde_json::Value)> {
+        use serde_json::json;
+        let mut events = Vec::new();
+        for (code, now) in &after.directions {
+            let before = self.directions.get(code);
+            if before != Some(now) {
+                events.push((EventKind::DirectionChanged, json!({ "code": code, "before": before, "after": now })));
+            }
+        }
+        for (code, now) in &after.types {
+            let before = self.types.get(code);
+            if before != Some(now) {
+                events.push((EventKind::DocumentTypeChanged, json!({ "code": code, "before": before, "after": now })));
+            }
+        }
+        for (login, now) in &after.users {
+            let Some(before) = self.users.get(login) else {
+                events.push((
+                    EventKind::UserCreated,
+                    json!({ "login": login, "name": now.name, "active": now.active, "roles": now.roles,
+                            "password_set": now.password_hash.is_some(), "demo": now.demo }),
+                ));
+                continue;
+            };
+            if before == now {
+                continue;
+            }
+            if before.name != now.name {
+                events.push((EventKind::UserRenamed, json!({ "login": login, "from": before.name, "to": now.name })));
+            }
+            for role in now.roles.difference(&before.roles) {
+                events.push((EventKind::RoleGranted, json!({ "login": login, "role": role })));
+            }
+            for role in before.roles.difference(&now.roles) {
+                events.push((EventKind::RoleRemoved, json!({ "login": login, "role": role })));
+            }
+            if before.password_hash != now.password_hash {
+                let removed = now.password_hash.is_none();
+                events.push((EventKind::PasswordReset, json!({ "login": login, "removed": removed })));
+            }
+            match (before.active, now.active) {
+                (true, false) => events.push((
+                    EventKind::UserDeactivated,
+                    json!({ "login": login, "demo_account_retired": before.demo }),
+                )),
+                (false, true) => events.push((EventKind::UserReactivated, json!({ "login": login }))),
+                _ => {}
+            }
+        }
+        events
     }
 }
 

@@ -337,6 +337,7 @@ impl Store {
 
     /// A courrier's record.
     pub fn courrier(&self, s: &Session, id: i64) -> Result<CourrierView> {
+        let s = &self.current(s)?;
         self.visible_facts(s, id)?;
         let today = iso(today());
         let sql = self.sql();
@@ -405,7 +406,7 @@ impl Store {
 
     /// The PDF, thumbnails and text of a courrier; reading is recorded.
     pub fn content(&mut self, s: &Session, id: i64) -> Result<Content> {
-        self.visible_facts(s, id)?;
+        self.visible_facts(&self.current(s)?, id)?;
         let sql = self.sql();
         let pdf: Option<String> =
             self.conn.query_row("SELECT pdf_path FROM courrier WHERE id = ?1", [id], |r| r.get(0)).map_err(&sql)?;
@@ -421,6 +422,7 @@ impl Store {
             .map_err(&sql)?
             .unwrap_or_default();
         let tx = self.write_tx()?;
+        let s = &crate::org::current_session(&tx, s)?;
         insert_event(&tx, &now_rfc3339(), &s.event(EventKind::CourrierRead, Some(id), serde_json::json!({})))
             .map_err(&sql)?;
         tx.commit().map_err(&sql)?;
@@ -433,6 +435,7 @@ impl Store {
 
     /// A courrier's history, oldest first.
     pub fn history(&self, s: &Session, id: i64) -> Result<Vec<HistoryEntry>> {
+        let s = &self.current(s)?;
         self.visible_facts(s, id)?;
         self.conn
             .prepare("SELECT id, at, actor, workstation, kind, data FROM event WHERE courrier_id = ?1 ORDER BY id")
@@ -470,6 +473,7 @@ impl Store {
         filters: &SearchFilters,
         limit: usize,
     ) -> Result<Vec<SearchResult>> {
+        let s = &self.current(s)?;
         let Some(fts) = crate::fts_query(query) else { return Ok(Vec::new()) };
         let sql = format!(
             "SELECT t.rowid, -bm25(courrier_text), snippet(courrier_text, 0, '**', '**', '…', 12),
@@ -523,6 +527,7 @@ impl Store {
     /// A courrier's pages, in order; reading them is not an event (the viewer shows
     /// images the reader was already allowed to open).
     pub fn pages(&self, s: &Session, id: i64) -> Result<Vec<StoredPage>> {
+        let s = &self.current(s)?;
         self.visible_facts(s, id)?;
         self.conn
             .prepare(
@@ -548,6 +553,7 @@ impl Store {
     /// The next courrier of the mail room's queue after `after` (oldest first, returned
     /// ones included), or the first when `after` is none.
     pub fn next_to_qualify(&self, s: &Session, after: Option<i64>) -> Result<Option<i64>> {
+        let s = &self.current(s)?;
         let sql = format!(
             "SELECT c.id FROM courrier c WHERE c.state = 'to_qualify' AND c.id > ?1 AND {} ORDER BY c.id LIMIT 1",
             visible_sql(&s.viewer.visibility())
@@ -566,6 +572,7 @@ impl Store {
 
     /// The live courriers of a batch, in scan order (split corrections included).
     pub fn batch_courriers(&self, s: &Session, batch: i64) -> Result<Vec<i64>> {
+        let s = &self.current(s)?;
         let sql = format!(
             "SELECT c.id FROM courrier c WHERE c.batch_id = ?1 AND {}
              ORDER BY (SELECT min(p.source_index) FROM courrier_page p WHERE p.courrier_id = c.id), c.id",
@@ -576,6 +583,7 @@ impl Store {
 
     /// Ids of every courrier this session may see (for tests and exports).
     pub fn visible_ids(&self, s: &Session) -> Result<Vec<i64>> {
+        let s = &self.current(s)?;
         let sql = format!("SELECT c.id FROM courrier c WHERE {} ORDER BY c.id", visible_sql(&s.viewer.visibility()));
         self.conn.prepare(&sql).and_then(|mut st| st.query_map([], |r| r.get(0))?.collect()).map_err(self.sql())
     }
@@ -584,13 +592,18 @@ impl Store {
     pub fn qualify(&mut self, s: &Session, id: i64, q: &Qualification) -> Result<()> {
         let sql = self.sql();
         let tx = self.write_tx()?;
+        let s = &crate::org::current_session(&tx, s)?;
         let f = facts(&tx, id).map_err(&sql)?.ok_or_else(refused_invisible)?;
         pli_core::workflow::next_state(&s.viewer, &f, Action::Register)?;
-        write_record(&tx, id, q)?;
+        let saved = saved_qualification(&tx, id)?;
+        let q = q.clone().keep_flags(&saved);
+        write_record(&tx, id, &q)?;
+        let now = now_rfc3339();
+        lift_confidentiality_event(&tx, s, id, &q, &saved, &now)?;
         insert_event(
             &tx,
-            &now_rfc3339(),
-            &s.event(EventKind::CourrierQualified, Some(id), serde_json::to_value(q).unwrap_or_default()),
+            &now,
+            &s.event(EventKind::CourrierQualified, Some(id), serde_json::to_value(&q).unwrap_or_default()),
         )
         .map_err(&sql)?;
         tx.commit().map_err(&sql)
@@ -601,11 +614,13 @@ impl Store {
     /// direction and copies. One transaction: number, record, routing and events.
     pub fn register(&mut self, s: &Session, id: i64, q: &Qualification, chrono: &ChronoFormat) -> Result<Registered> {
         let sql = self.sql();
-        let saved = self.saved_qualification(id)?;
-        let q = q.clone().or(&saved);
         let tx = self.write_tx()?;
+        let s = &crate::org::current_session(&tx, s)?;
         let f = facts(&tx, id).map_err(&sql)?.ok_or_else(refused_invisible)?;
         pli_core::workflow::next_state(&s.viewer, &f, Action::Register)?;
+        let saved = saved_qualification(&tx, id)?;
+        let q = q.clone().or(&saved);
+        lift_confidentiality_event(&tx, s, id, &q, &saved, &now_rfc3339())?;
         let registered = register_in(&tx, s, id, &q, chrono)?;
         tx.commit().map_err(&sql)?;
         Ok(registered)
@@ -616,11 +631,12 @@ impl Store {
     pub fn register_paper(&mut self, s: &Session, q: &Qualification, chrono: &ChronoFormat) -> Result<Registered> {
         let sql = self.sql();
         let tx = self.write_tx()?;
+        let s = &crate::org::current_session(&tx, s)?;
         let queued = CourrierFacts {
             state: CourrierState::ToQualify,
             main_direction: None,
             copies: vec![],
-            confidential: q.confidential,
+            confidential: q.is_confidential(),
             assignee: None,
         };
         pli_core::workflow::next_state(&s.viewer, &queued, Action::Register)?;
@@ -638,43 +654,11 @@ impl Store {
         Ok(registered)
     }
 
-    fn saved_qualification(&self, id: i64) -> Result<Qualification> {
-        let date = |s: Option<String>| {
-            s.and_then(|s| Date::parse(&s, time::macros::format_description!("[year]-[month]-[day]")).ok())
-        };
-        let q = self
-            .conn
-            .query_row(
-                "SELECT t.code, c.sender_id, c.subject, c.letter_date, c.arrival_date, c.reference, c.priority, c.confidential,
-                        d.code, c.comment
-                 FROM courrier c LEFT JOIN document_type t ON t.id = c.document_type_id
-                 LEFT JOIN direction d ON d.id = c.main_direction_id WHERE c.id = ?1",
-                [id],
-                |r| {
-                    Ok(Qualification {
-                        document_type: r.get(0)?,
-                        sender: r.get(1)?,
-                        subject: r.get(2)?,
-                        letter_date: date(r.get(3)?),
-                        arrival_date: date(r.get(4)?),
-                        reference: r.get(5)?,
-                        priority: Priority::parse(&r.get::<_, String>(6)?).unwrap_or_default(),
-                        confidential: r.get(7)?,
-                        main_direction: r.get(8)?,
-                        copies: Vec::new(),
-                        comment: r.get(9)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(self.sql())?;
-        Ok(q.unwrap_or_default())
-    }
-
     /// A referent's or agent's action. Refused actions write nothing.
     pub fn act(&mut self, s: &Session, id: i64, act: &Act) -> Result<CourrierState> {
         let sql = self.sql();
         let tx = self.write_tx()?;
+        let s = &crate::org::current_session(&tx, s)?;
         let f = facts(&tx, id).map_err(&sql)?.ok_or_else(refused_invisible)?;
         let action = act.action();
         let next = pli_core::workflow::next_state(&s.viewer, &f, action)?;
@@ -781,6 +765,7 @@ impl Store {
 
     /// The baskets of the session's roles, with their counts.
     pub fn baskets(&self, s: &Session) -> Result<Vec<BasketCount>> {
+        let s = &self.current(s)?;
         let mut out = Vec::new();
         for (role, name, filter) in self.basket_definitions(s)? {
             let count: i64 = self
@@ -796,6 +781,7 @@ impl Store {
 
     /// The courriers of one basket, most urgent first.
     pub fn basket(&self, s: &Session, name: &str) -> Result<Vec<CourrierSummary>> {
+        let s = &self.current(s)?;
         let (_, _, filter) = self
             .basket_definitions(s)?
             .into_iter()
@@ -854,6 +840,7 @@ impl Store {
 
     /// Suggestions for the form, read from the courrier's text.
     pub fn suggestions(&self, s: &Session, id: i64) -> Result<Suggestions> {
+        let s = &self.current(s)?;
         self.visible_facts(s, id)?;
         let sql = self.sql();
         let text: String = self
@@ -965,6 +952,7 @@ impl Store {
             format!("{}|{}", suggest::squash(&suggest::fold(&c.name)), c.postcode.as_deref().unwrap_or("").trim());
         let sql = self.sql();
         let tx = self.write_tx()?;
+        let s = &crate::org::current_session(&tx, s)?;
         if let Some(id) = tx
             .query_row("SELECT id FROM contact WHERE match_key = ?1", [&key], |r| r.get(0))
             .optional()
@@ -1104,7 +1092,7 @@ impl Store {
 }
 
 /// A database error inside a transaction, naming the database file.
-fn db_err(conn: &rusqlite::Connection) -> impl Fn(rusqlite::Error) -> StoreError + use<> {
+pub(crate) fn db_err(conn: &rusqlite::Connection) -> impl Fn(rusqlite::Error) -> StoreError + use<> {
     let path = std::path::PathBuf::from(conn.path().unwrap_or_default());
     move |source| StoreError::Sqlite { path: path.clone(), source }
 }
@@ -1115,6 +1103,54 @@ fn main_code(tx: &rusqlite::Connection, direction: Option<i64>) -> rusqlite::Res
         Some(id) => tx.query_row("SELECT code FROM direction WHERE id = ?1", [id], |r| r.get(0)).optional(),
         None => Ok(None),
     }
+}
+
+/// The record as a form (the draft saved so far, or what was registered).
+fn saved_qualification(conn: &rusqlite::Connection, id: i64) -> Result<Qualification> {
+    let date =
+        |s: Option<String>| s.and_then(|s| Date::parse(&s, time::macros::format_description!("[year]-[month]-[day]")).ok());
+    let q = conn
+        .query_row(
+            "SELECT t.code, c.sender_id, c.subject, c.letter_date, c.arrival_date, c.reference, c.priority, c.confidential,
+                    d.code, c.comment
+             FROM courrier c LEFT JOIN document_type t ON t.id = c.document_type_id
+             LEFT JOIN direction d ON d.id = c.main_direction_id WHERE c.id = ?1",
+            [id],
+            |r| {
+                Ok(Qualification {
+                    document_type: r.get(0)?,
+                    sender: r.get(1)?,
+                    subject: r.get(2)?,
+                    letter_date: date(r.get(3)?),
+                    arrival_date: date(r.get(4)?),
+                    reference: r.get(5)?,
+                    priority: Priority::parse(&r.get::<_, String>(6)?),
+                    confidential: Some(r.get(7)?),
+                    main_direction: r.get(8)?,
+                    copies: Vec::new(),
+                    comment: r.get(9)?,
+                })
+            },
+        )
+        .optional()
+        .map_err(db_err(conn))?;
+    Ok(q.unwrap_or_default())
+}
+
+/// When a form explicitly lifts the confidential flag, says so in its own event.
+fn lift_confidentiality_event(
+    tx: &Transaction<'_>,
+    s: &Session,
+    id: i64,
+    q: &Qualification,
+    saved: &Qualification,
+    now: &str,
+) -> Result<()> {
+    if q.lifts_confidentiality(saved) {
+        insert_event(tx, now, &s.event(EventKind::ConfidentialityLifted, Some(id), serde_json::json!({})))
+            .map_err(db_err(tx))?;
+    }
+    Ok(())
 }
 
 /// Writes the record's fields (codes resolved to ids) on a courrier.
@@ -1149,8 +1185,8 @@ fn write_record(tx: &Transaction<'_>, id: i64, q: &Qualification) -> Result<()> 
             q.letter_date.map(iso),
             q.arrival_date.map(iso),
             q.reference,
-            q.priority.as_str(),
-            q.confidential,
+            q.priority_or_normal().as_str(),
+            q.is_confidential(),
             main,
             q.comment
         ],
@@ -1216,7 +1252,7 @@ fn register_in(
     insert_event(tx, &at, &s.event(EventKind::CourrierRegistered, Some(id), serde_json::json!({
         "chrono": number, "document_type": q.document_type, "sender": q.sender, "subject": q.subject,
         "letter_date": q.letter_date.map(iso), "arrival_date": q.arrival_date.map(iso), "reference": q.reference,
-        "priority": q.priority.as_str(), "confidential": q.confidential, "due_date": iso(due),
+        "priority": q.priority_or_normal().as_str(), "confidential": q.is_confidential(), "due_date": iso(due),
         "again": again,
     })))
     .map_err(&sqlerr2)?;

@@ -42,6 +42,7 @@ impl Store {
     /// changed, then the one created (for a split).
     pub fn edit_split(&mut self, s: &Session, edit: &SplitEdit, composer: &dyn DocumentComposer) -> Result<Vec<i64>> {
         // Only the mail room, only before registration, only visible courriers.
+        let s = &self.current(s)?;
         for id in edit.courriers() {
             let f =
                 facts(&self.conn, id).map_err(self.sql())?.ok_or(StoreError::Refused(pli_core::Refusal::NotVisible))?;
@@ -149,6 +150,12 @@ impl Store {
     ) -> Result<Vec<i64>> {
         let sql = self.sql();
         let tx = self.write_tx()?;
+        // Checked again inside the transaction: the rights may have changed meanwhile.
+        let s = &crate::org::current_session(&tx, s)?;
+        for id in edit.courriers() {
+            let f = facts(&tx, id).map_err(&sql)?.ok_or(StoreError::Refused(pli_core::Refusal::NotVisible))?;
+            pli_core::workflow::next_state(&s.viewer, &f, Action::Register)?;
+        }
         let now = now_rfc3339();
         let first = edit.courriers()[0];
         let mut ids = Vec::new();

@@ -85,7 +85,7 @@ fn form(direction: &str, copies: &[&str], confidential: bool) -> Qualification {
         arrival_date: Some(date!(2026 - 11 - 20)),
         main_direction: Some(direction.into()),
         copies: copies.iter().map(|c| c.to_string()).collect(),
-        confidential,
+        confidential: Some(confidential),
         ..Qualification::default()
     }
 }

@@ -9,4 +9,13 @@ export type Qualification = { document_type: string | null, sender: number | nul
 /**
  * `YYYY-MM-DD`.
  */
-letter_date: string | null, arrival_date: string | null, reference: string | null, priority: Priority, confidential: boolean, main_direction: string | null, copies: Array<string>, comment: string | null, };
+letter_date: string | null, arrival_date: string | null, reference: string | null, 
+/**
+ * `None`: as saved (normal for a new courrier).
+ */
+priority: Priority | null, 
+/**
+ * `None`: as saved. A confidential courrier stays so until a form says `false`:
+ * the flag is never cleared by leaving it out.
+ */
+confidential: boolean | null, main_direction: string | null, copies: Array<string>, comment: string | null, };
