@@ -515,3 +515,86 @@ fn killed_at_random_moments_nothing_is_lost_or_duplicated() {
     let integrity: String = site.store().connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_ingested_once_and_archived() {
+    use std::os::unix::ffi::OsStrExt;
+    let site = Site::new();
+    let (a, truth) = site.make_batch("lot.pdf", 41, 1, Format::Pdf);
+    // « lot-été.pdf » in Latin-1, as an old scanner or a Windows share may write it.
+    let name = std::ffi::OsStr::from_bytes(b"lot-\xe9t\xe9.pdf");
+    std::fs::copy(&a, site.inbox().join(name)).unwrap();
+
+    let (events, _) = run_until_idle(&site, &["--profile", &profile_arg("scan", &site.inbox())]);
+    assert_eq!(of_kind(&events, "batch_seen").len(), 1, "taken once, not at every look: {events:#?}");
+    assert_eq!(of_kind(&events, "batch_done").len(), 1, "{events:#?}");
+    assert!(std::fs::read_dir(site.inbox()).unwrap().next().is_none(), "the scanner folder is emptied");
+    let archived = site.archived(&site.data.join("archive/scan"));
+    assert_eq!(archived.len(), 1, "{archived:?}");
+    assert_eq!(std::fs::read(&archived[0]).unwrap(), std::fs::read(&a).unwrap());
+    assert_eq!(pages_by_batch(&site).into_values().collect::<Vec<_>>(), [content_pages(&truth)]);
+    assert_eq!(site.count("SELECT count(*) FROM intake"), 1);
+    assert_eq!(site.count("SELECT count(*) FROM event WHERE kind LIKE 'batch_%'"), 1, "one batch_ingested event");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_inside_a_folder_of_pages_is_refused_never_followed() {
+    let site = Site::new();
+    let (pages, _) = site.make_batch("pages", 43, 1, Format::Folder);
+    // A page that is not the scanner's, and the whole disk, linked into the batch.
+    let elsewhere = site.root.join("confidentiel.jpg");
+    std::fs::copy(pages.join("page-0001.jpg"), &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, pages.join("page-9999.jpg")).unwrap();
+    std::os::unix::fs::symlink("/", pages.join("racine")).unwrap();
+    std::fs::write(pages.join(".done"), b"").unwrap();
+    std::fs::rename(&pages, site.inbox().join("pages")).unwrap();
+
+    let (events, _) = run_until_idle(&site, &["--profile", &profile_arg("scan", &site.inbox())]);
+    let failed = of_kind(&events, "batch_failed");
+    assert_eq!(failed.len(), 1, "{events:#?}");
+    let reason = failed[0]["reason"].as_str().unwrap();
+    assert!(reason.contains("lien symbolique") && reason.contains("page-9999.jpg"), "{reason}");
+    assert_eq!(site.count("SELECT count(*) FROM courrier"), 0, "nothing read through a link");
+    let quarantined = std::fs::read_dir(site.data.join("quarantine/scan"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .expect("the folder in quarantine");
+    for link in ["page-9999.jpg", "racine"] {
+        assert!(std::fs::symlink_metadata(quarantined.join(link)).unwrap().file_type().is_symlink(), "{link}");
+    }
+    assert!(elsewhere.exists(), "the link's target is left alone");
+}
+
+#[test]
+fn a_scanner_folder_inside_or_around_the_data_folder_is_refused() {
+    let site = Site::new();
+    std::fs::create_dir_all(site.data.join("courriers/lot-1")).unwrap();
+    std::fs::write(site.data.join("courriers/lot-1/.done"), b"").unwrap();
+    for folder in [site.data.clone(), site.data.join("courriers"), site.root.clone()] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pli"))
+            .env("PLI_DATA", &site.data)
+            .args(["watch", "--until-idle", "--profile", &profile_arg("scan", &folder)])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("« {} » was accepted as a scanner folder", folder.display());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert!(!status.success() && err.contains("se recouvrent"), "{}: {err}", folder.display());
+    }
+    assert!(site.data.join("courriers/lot-1/.done").exists(), "Pli's own documents stay where they are");
+}

@@ -37,6 +37,12 @@ pub enum WatchError {
     AlreadyWatching(PathBuf),
     #[error("surveillance de « {path} » impossible : {source}")]
     Notify { path: PathBuf, source: notify::Error },
+    #[error(
+        "le dossier du scanner « {folder} » et le dossier de données « {data} » se recouvrent : Pli y prendrait \
+         ses propres documents pour des lots ; choisissez un dossier hors du dossier de données (ou son \
+         sous-dossier « scanner »)"
+    )]
+    ScannerFolderInData { folder: PathBuf, data: PathBuf },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -59,6 +65,7 @@ impl Inbox {
         let folder = folder
             .or_else(|| profile.input.folder.clone())
             .ok_or_else(|| WatchError::NoFolder(profile.name.clone()))?;
+        check_scanner_folder(&folder, data_dir)?;
         let (archive, quarantine) = default_destinations(data_dir, &profile.name);
         Ok(Inbox {
             archive: profile.input.archive.clone().unwrap_or(archive),
@@ -67,6 +74,39 @@ impl Inbox {
             profile,
         })
     }
+}
+
+/// The sub-folder of the data folder that may serve as a scanner folder (the desktop's
+/// default): nothing of Pli's own is ever written there.
+pub const SCANNER_DIR: &str = "scanner";
+
+/// Refuses a scanner folder that is the data folder, contains it, or lies inside it
+/// anywhere but its `scanner/` sub-folder: the watcher would take Pli's own documents
+/// (`courriers/`, the archive, the logs) for batches and move them away.
+pub fn check_scanner_folder(folder: &Path, data_dir: &Path) -> Result<(), WatchError> {
+    let (f, d) = (resolved(folder), resolved(data_dir));
+    if d.starts_with(&f) || (f.starts_with(&d) && !f.starts_with(d.join(SCANNER_DIR))) {
+        return Err(WatchError::ScannerFolderInData { folder: folder.to_path_buf(), data: data_dir.to_path_buf() });
+    }
+    Ok(())
+}
+
+/// A path with its links and `..` resolved, even when its end does not exist yet:
+/// each existing part is canonicalised as it is reached, the rest taken as written.
+fn resolved(path: &Path) -> PathBuf {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => _ = out.pop(),
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+        if let Ok(real) = out.canonicalize() {
+            out = real;
+        }
+    }
+    out
 }
 
 fn default_destinations(data_dir: &Path, profile: &str) -> (PathBuf, PathBuf) {
@@ -271,30 +311,43 @@ impl Watcher {
     /// Takes one complete batch; a passing problem puts it back with a growing delay.
     fn take(&mut self, i: usize, path: &Path) {
         match self.try_take(i, path) {
-            Ok(Taken::Settled) => self.watched[i].tracker.forget(path),
-            Ok(Taken::Abandoned) => (self.publish)(WatchEvent::Abandoned { path: path.to_path_buf() }),
+            Ok(Taken::Settled) => {
+                self.watched[i].tracker.forget(path);
+                // Look again before calling the folder idle: a file left in place (one
+                // that replaced the original) is a batch of its own.
+                self.watched[i].last_look = None;
+            }
+            Ok(Taken::Abandoned) => (self.publish)(WatchEvent::Abandoned { path: shown(path) }),
             Err(Passing(reason)) => {
                 let delay = self.watched[i].tracker.postpone(path, Instant::now());
                 tracing::warn!(file = %path.display(), %reason, retry_in = delay.as_secs(), "lot remis à plus tard");
-                (self.publish)(WatchEvent::Retrying { path: path.to_path_buf(), reason, in_seconds: delay.as_secs() });
+                (self.publish)(WatchEvent::Retrying { path: shown(path), reason, in_seconds: delay.as_secs() });
             }
         }
     }
 
     fn try_take(&mut self, i: usize, path: &Path) -> Result<Taken, Passing> {
         let profile = self.watched[i].inbox.profile.name.clone();
-        let source = path.display().to_string();
-        (self.publish)(WatchEvent::BatchSeen { profile: profile.clone(), path: path.to_path_buf() });
+        let source = journal_name(path);
+        (self.publish)(WatchEvent::BatchSeen { profile: profile.clone(), path: shown(path) });
 
         // Complete means it opens, too: a file still being written after a pause
         // longer than the delay gets one more wait before it is called unreadable.
-        let unreadable = match open_batch(path) {
-            Ok(_) => None,
-            Err(e) if e.problem.is_transient() => return Err(Passing(e.to_string())),
-            Err(e) if self.watched[i].tracker.failures(path) == 0 => {
-                return Err(Passing(format!("{e} (peut-être encore en cours d'écriture)")));
-            }
-            Err(e) => Some(e.to_string()),
+        let links = links_inside(path);
+        let unreadable = match links.first() {
+            Some(_) => Some(format!(
+                "« {source} » : le dossier contient un lien symbolique (« {} ») ; Pli ne suit pas les liens : \
+                 remplacez-le par la page elle-même",
+                links.iter().take(5).map(String::as_str).collect::<Vec<_>>().join(" », « ")
+            )),
+            None => match open_batch(path) {
+                Ok(_) => None,
+                Err(e) if e.problem.is_transient() => return Err(Passing(e.to_string())),
+                Err(e) if self.watched[i].tracker.failures(path) == 0 => {
+                    return Err(Passing(format!("{e} (peut-être encore en cours d'écriture)")));
+                }
+                Err(e) => Some(e.to_string()),
+            },
         };
         let hash = pli_capture::content_hash(path).map_err(|e| Passing(e.to_string()))?;
         let existing = match self.store.unsettled_intake_at(&source)? {
@@ -346,16 +399,17 @@ impl Watcher {
         let progress = |p: Progress| match p {
             Progress::Started { pages: n } => {
                 pages.store(n.unwrap_or(0), Ordering::Relaxed);
-                publish(WatchEvent::BatchStarted { path: path.to_path_buf(), pages: n });
+                publish(WatchEvent::BatchStarted { path: shown(path), pages: n });
             }
             Progress::PageRecognised { .. } => {
                 let done = recognised.fetch_add(1, Ordering::Relaxed) + 1;
                 let n = pages.load(Ordering::Relaxed);
-                publish(WatchEvent::PageRecognised { path: path.to_path_buf(), done, pages: (n > 0).then_some(n) });
+                publish(WatchEvent::PageRecognised { path: shown(path), done, pages: (n > 0).then_some(n) });
             }
             _ => {}
         };
-        let mut journalled = Journalled { store: &mut self.store, intake: intake.id };
+        let mut journalled =
+            Journalled { store: &mut self.store, intake: intake.id, path, content_hash: &intake.content_hash };
         let result = self.watched[i].capture.ingest(
             &mut journalled,
             &self.data_dir,
@@ -368,7 +422,7 @@ impl Watcher {
                 crash_point("after-commit");
                 for c in &report.courriers {
                     (self.publish)(WatchEvent::CourrierCreated {
-                        path: path.to_path_buf(),
+                        path: shown(path),
                         courrier: c.courrier,
                         pages: c.pages.clone(),
                         direction: c.direction.clone(),
@@ -415,8 +469,11 @@ impl Watcher {
     /// (done, duplicate) or the quarantine (failed), and settles its row. Safe to run
     /// again after a crash at any point.
     fn settle(&mut self, intake: &Intake) -> Result<Taken, Passing> {
-        let source = PathBuf::from(&intake.source_path);
-        let name = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "lot".into());
+        let source = original_path(&intake.source_path);
+        let name = Path::new(&intake.source_path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "lot".into());
         let (archive, quarantine) = self.destinations(&intake.profile);
         // The journal id makes the name unique and the same on every try.
         let dest = match intake.state {
@@ -425,6 +482,18 @@ impl Watcher {
         };
         let io = |e: std::io::Error, what: &Path| Passing(format!("« {} » : {e}", what.display()));
         if std::fs::symlink_metadata(&source).is_ok() {
+            // Only the bytes journalled leave the folder: a file replaced since (same
+            // name, other content) stays, to be taken as a batch of its own.
+            let now = pli_capture::content_hash(&source).map_err(|e| Passing(e.to_string()))?;
+            if now != intake.content_hash {
+                tracing::warn!(
+                    file = %intake.source_path,
+                    "remplacé dans le dossier du scanner par un autre fichier du même nom : \
+                     le nouveau fichier sera pris comme un lot à part"
+                );
+                self.store.intake_moved(intake.id, "")?;
+                return Ok(Taken::Settled);
+            }
             if intake.state == IntakeState::Failed {
                 write_error_note(&dest, intake).map_err(|e| io(e, &dest))?;
             }
@@ -436,7 +505,7 @@ impl Watcher {
             return Ok(Taken::Settled);
         }
         self.store.intake_moved(intake.id, &dest.display().to_string())?;
-        let path = source.clone();
+        let path = PathBuf::from(&intake.source_path);
         let event = match intake.state {
             IntakeState::Failed => {
                 WatchEvent::BatchFailed { path, reason: intake.error.clone().unwrap_or_default(), quarantined_to: dest }
@@ -479,7 +548,7 @@ impl Watcher {
                     }
                 }
                 IntakeState::Seen | IntakeState::Ingesting => {
-                    if std::fs::symlink_metadata(&intake.source_path).is_err() {
+                    if std::fs::symlink_metadata(original_path(&intake.source_path)).is_err() {
                         let why = "le fichier a disparu du dossier du scanner avant d'être intégré";
                         tracing::error!(file = %intake.source_path, why);
                         self.store.intake_failed(intake.id, why, &self.settings.actor.get())?;
@@ -558,9 +627,11 @@ fn write_error_note(dest: &Path, intake: &Intake) -> std::io::Result<()> {
         intake.error.as_deref().unwrap_or("inconnue"),
     );
     if let Some(dir) = dest.parent() {
-        std::fs::create_dir_all(dir)?;
+        pli_capture::durable::create_dir_all_synced(dir)?;
     }
-    std::fs::write(error_note_path(dest), note)
+    // Its name is made durable with the quarantined file's, when its folder is synced.
+    std::fs::write(error_note_path(dest), note)?;
+    pli_capture::durable::sync_file(&error_note_path(dest))
 }
 
 /// The note written beside a quarantined original (`<name>.error.txt`): why it failed.
@@ -574,6 +645,8 @@ pub fn error_note_path(quarantined: &Path) -> PathBuf {
 struct Journalled<'a> {
     store: &'a mut Store,
     intake: i64,
+    path: &'a Path,
+    content_hash: &'a str,
 }
 
 impl BatchStore for Journalled<'_> {
@@ -581,10 +654,137 @@ impl BatchStore for Journalled<'_> {
 
     fn commit_batch(&mut self, batch: &NewBatch, actor: &Actor) -> Result<CommittedBatch, StoreError> {
         crash_point("before-commit");
+        // What was read must be the bytes journalled, still in the folder: a file replaced
+        // or rewritten while it was read is not committed; it is taken again, as what it is now.
+        let now = pli_capture::content_hash(self.path).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        if batch.content_hash != self.content_hash || now != self.content_hash {
+            return Err(StoreError::Invalid(format!(
+                "« {} » a été remplacé ou modifié pendant sa lecture : il sera repris",
+                journal_name(self.path)
+            )));
+        }
         self.store.commit_batch_for_intake(batch, actor, self.intake)
     }
 
     fn batch_by_hash(&self, content_hash: &str) -> Result<Option<KnownBatch>, StoreError> {
         self.store.batch_by_hash(content_hash)
+    }
+}
+
+/// How the journal names an original: its path, any byte of its name that is not UTF-8
+/// (a scanner writing in another encoding) written `\xNN`, so that it is found again.
+fn journal_name(path: &Path) -> String {
+    match path.to_str() {
+        Some(s) => s.to_string(),
+        None => {
+            let mut out = String::new();
+            for chunk in path.as_os_str().as_encoded_bytes().utf8_chunks() {
+                out.push_str(chunk.valid());
+                for b in chunk.invalid() {
+                    out.push_str(&format!("\\x{b:02X}"));
+                }
+            }
+            out
+        }
+    }
+}
+
+/// The path a journal name stands for: itself when it exists, else its `\xNN` undone.
+fn original_path(journalled: &str) -> PathBuf {
+    let literal = PathBuf::from(journalled);
+    #[cfg(unix)]
+    if std::fs::symlink_metadata(&literal).is_err() && journalled.contains("\\x") {
+        use std::os::unix::ffi::OsStringExt;
+        let bytes = journalled.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = bytes.get(i + 2..i + 4).and_then(|h| std::str::from_utf8(h).ok());
+            match (bytes[i..].starts_with(b"\\x"), hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+                (true, Some(b)) => {
+                    out.push(b);
+                    i += 4;
+                }
+                _ => {
+                    out.push(bytes[i]);
+                    i += 1;
+                }
+            }
+        }
+        return PathBuf::from(std::ffi::OsString::from_vec(out));
+    }
+    literal
+}
+
+/// A path as front ends are shown it (their events are JSON, which needs UTF-8).
+fn shown(path: &Path) -> PathBuf {
+    PathBuf::from(journal_name(path))
+}
+
+/// The symbolic links inside a folder of pages (at any depth), in name order.
+fn links_inside(path: &Path) -> Vec<String> {
+    let mut links = Vec::new();
+    for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
+        let Ok(kind) = entry.file_type() else { continue };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if kind.is_symlink() {
+            links.push(name);
+        } else if kind.is_dir() {
+            links.extend(links_inside(&entry.path()).into_iter().map(|link| format!("{name}/{link}")));
+        }
+    }
+    links.sort();
+    links
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_name_that_is_not_utf8_is_journalled_so_that_it_is_found_again() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(std::ffi::OsStr::from_bytes(b"lot-\xe9t\xe9.pdf"));
+        std::fs::write(&path, b"%PDF").unwrap();
+        let name = journal_name(&path);
+        assert!(name.ends_with("lot-\\xE9t\\xE9.pdf"), "{name}");
+        assert_eq!(original_path(&name), path);
+        // A UTF-8 name is kept as it is, even one that looks escaped.
+        let plain = dir.path().join("lot-\\x41.pdf");
+        std::fs::write(&plain, b"%PDF").unwrap();
+        assert_eq!(journal_name(&plain), plain.to_str().unwrap());
+        assert_eq!(original_path(plain.to_str().unwrap()), plain);
+    }
+
+    #[test]
+    fn a_scanner_folder_overlapping_the_data_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("donnees");
+        std::fs::create_dir_all(data.join("courriers")).unwrap();
+        for folder in [
+            data.clone(),
+            data.join("courriers"),
+            data.join("archive/scan"),
+            data.join("nouveau"),
+            dir.path().to_path_buf(),
+            data.join("scanner/../courriers"),
+        ] {
+            let err = check_scanner_folder(&folder, &data).unwrap_err();
+            assert!(err.to_string().contains("se recouvrent"), "{}: {err}", folder.display());
+        }
+        #[cfg(unix)]
+        {
+            // Through a link to the data folder, too.
+            std::os::unix::fs::symlink(&data, dir.path().join("lien")).unwrap();
+            assert!(check_scanner_folder(&dir.path().join("lien/scan"), &data).is_err());
+        }
+        for folder in [data.join("scanner"), data.join("scanner/poste-2"), dir.path().join("scan"), "/srv/scan".into()]
+        {
+            check_scanner_folder(&folder, &data).unwrap();
+        }
+        // Relative paths are read from the current folder.
+        assert!(check_scanner_folder(Path::new("."), Path::new("donnees")).is_err());
     }
 }

@@ -7,23 +7,37 @@
 //! with poppler's `pdftoppm` and embedded losslessly (Flate) from that rendering.
 //! The page's own `/Rotate` is not applied: orientation is detected from the content.
 //!
-//! Memory: the file is mapped, not read, and parsed without its image streams (a
-//! 300-page batch is some 300 MB of JPEG); each page's image bytes are read from the
-//! mapping when the page is reached, at the offset the cross-reference table gives.
+//! Memory: the file is read once to be parsed, without keeping its image streams (a
+//! 300-page batch is some 300 MB of JPEG), and that copy is dropped before the first
+//! page; each page's image bytes are then read from the file when the page is reached,
+//! at the offset the cross-reference table gives. The file is never mapped: one
+//! truncated under Pli (a scanner rewriting it) would kill the process (SIGBUS); read,
+//! it gives an error naming the file and page.
 
 use super::{PageSource, check_size, guarded, image_file};
 use crate::{CaptureError, EmbeddedImage, ImageEncoding, PdfColor, Problem, ScannedPage};
 use image::{DynamicImage, GrayImage, ImageFormat, RgbImage};
 use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId, Stream};
+use std::borrow::Cow;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Resolution of fallback renderings.
 pub const FALLBACK_DPI: u32 = 300;
 
+/// A page `pdftoppm` has not rendered in this time is given up (the child is killed).
+pub const FALLBACK_TIME_LIMIT: Duration = Duration::from_secs(120);
+
+/// Largest rendering read back from `pdftoppm` (a 120-megapixel grey PNG is well under).
+const FALLBACK_MAX_BYTES: u64 = 256 << 20;
+
 pub struct PdfSource {
     path: PathBuf,
-    /// The file, mapped: image bytes are read from it page by page.
-    file: memmap2::Mmap,
+    /// The file, open: image bytes are read from it page by page.
+    file: std::fs::File,
+    /// Its length when it was parsed.
+    len: u64,
     doc: Document,
     pages: std::vec::IntoIter<ObjectId>,
     count: usize,
@@ -35,15 +49,15 @@ pub struct PdfSource {
 
 impl PdfSource {
     pub fn open(path: &Path, first_index: usize) -> Result<Self, CaptureError> {
-        let file = std::fs::File::open(path).map_err(|e| CaptureError::new(path, Problem::Io(e)))?;
-        // SAFETY: a batch is taken only once its writer is done with it (the watcher waits
-        // for the file to be stable); a file truncated under us reads as corrupt pages.
-        let file = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| CaptureError::new(path, Problem::Io(e)))?;
+        let mut file = std::fs::File::open(path).map_err(|e| CaptureError::new(path, Problem::Io(e)))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(|e| CaptureError::new(path, Problem::Io(e)))?;
+        let len = bytes.len() as u64;
         let load = |filter: Option<lopdf::FilterFunc>| {
             guarded(path, None, || {
                 let options = LoadOptions { max_decompressed_size: Some(64 << 20), filter, ..Default::default() };
-                Document::load_mem_with_options(&file, options).map_err(|e| {
-                    if has_encrypt_entry(&file) {
+                Document::load_mem_with_options(&bytes, options).map_err(|e| {
+                    if has_encrypt_entry(&bytes) {
                         CaptureError::new(path, Problem::Encrypted)
                     } else {
                         CaptureError::new(path, Problem::Corrupt(e.to_string()))
@@ -57,7 +71,7 @@ impl PdfSource {
             // such a file is loaded whole.
             doc = load(None)?;
         }
-        release(&file, 0, file.len());
+        drop(bytes);
         if doc.is_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {
             return Err(CaptureError::new(path, Problem::Encrypted));
         }
@@ -69,6 +83,7 @@ impl PdfSource {
         Ok(PdfSource {
             path: path.to_path_buf(),
             file,
+            len,
             doc,
             pages: pages.into_iter(),
             count,
@@ -86,15 +101,15 @@ impl PdfSource {
                     let dpi = page_width_pt(&self.doc, page_id).map(|pt| pixels.width() as f32 * 72.0 / pt);
                     Ok(ScannedPage { index, pixels, original, dpi })
                 }
-                None => render_page(path, index, number),
+                None => render_page(path, index, number, page_size_pt(&self.doc, page_id)),
             },
-            None => render_page(path, index, number),
+            None => render_page(path, index, number, page_size_pt(&self.doc, page_id)),
         })
     }
 }
 
 impl PdfSource {
-    /// Decodes a page image, then lets the kernel drop the file pages it was read from.
+    /// Decodes a page image, its bytes read from the file.
     fn image_page_released(
         &self,
         id: ObjectId,
@@ -103,26 +118,23 @@ impl PdfSource {
         index: usize,
     ) -> Result<Option<(DynamicImage, EmbeddedImage)>, CaptureError> {
         let data = self.stream_bytes(id, stream);
-        let page = image_page(&self.doc, stream, data, path, index);
-        // Only bytes read from the mapping (not those of a file loaded whole).
-        let offset = data.and_then(|d| (d.as_ptr() as usize).checked_sub(self.file.as_ptr() as usize));
-        if let (Some(offset), Some(data)) = (offset, data)
-            && offset < self.file.len()
-        {
-            release(&self.file, offset, data.len());
-        }
-        page
+        image_page(&self.doc, stream, data.as_deref(), path, index)
     }
 
     /// The raw bytes of a stream whose content was left out at load time, read from the
-    /// mapped file: after the `stream` keyword at the object's offset, `/Length` bytes.
-    fn stream_bytes<'a>(&'a self, id: ObjectId, stream: &'a Stream) -> Option<&'a [u8]> {
+    /// file: after the `stream` keyword at the object's offset, `/Length` bytes. `None`
+    /// when they are not there (a damaged file, or one truncated since it was parsed).
+    fn stream_bytes<'a>(&'a self, id: ObjectId, stream: &'a Stream) -> Option<Cow<'a, [u8]>> {
         if !stream.content.is_empty() {
-            return Some(&stream.content);
+            return Some(Cow::Borrowed(&stream.content));
         }
         let lopdf::xref::XrefEntry::Normal { offset, .. } = *self.doc.reference_table.get(id.0)? else { return None };
-        let object = self.file.get(offset as usize..)?;
-        let keyword = object.windows(6).take(64 * 1024).position(|w| w == b"stream")?;
+        let offset = u64::from(offset);
+        let mut object = Vec::new();
+        let mut file = &self.file;
+        file.seek(SeekFrom::Start(offset)).ok()?;
+        file.take(64 * 1024 + 8).read_to_end(&mut object).ok()?;
+        let keyword = object.windows(6).position(|w| w == b"stream")?;
         let mut start = keyword + 6;
         if object.get(start) == Some(&b'\r') {
             start += 1;
@@ -131,15 +143,16 @@ impl PdfSource {
             start += 1;
         }
         let length = stream.dict.get(b"Length").map(|o| deref(&self.doc, o)).and_then(Object::as_i64).ok()?;
-        object.get(start..start + usize::try_from(length).ok()?)
+        let length = u64::try_from(length).ok()?;
+        // Never more than the file held: a /Length is not trusted with an allocation.
+        if offset + start as u64 + length > self.len {
+            return None;
+        }
+        let mut data = vec![0; usize::try_from(length).ok()?];
+        file.seek(SeekFrom::Start(offset + start as u64)).ok()?;
+        file.read_exact(&mut data).ok()?;
+        Some(Cow::Owned(data))
     }
-}
-
-/// Tells the kernel it may drop the mapped file pages of `offset..offset + len` from
-/// this process's memory: they are read again from the file if ever needed.
-fn release(file: &memmap2::Mmap, offset: usize, len: usize) {
-    // SAFETY: the mapping is read-only, so dropping its pages loses nothing.
-    let _ = unsafe { file.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, offset, len) };
 }
 
 /// Load-time filter: image streams are parsed without their bytes, read later page by page.
@@ -529,43 +542,95 @@ fn invert(img: DynamicImage) -> DynamicImage {
     img
 }
 
-/// The fallback: renders one page with `pdftoppm`.
-fn render_page(path: &Path, index: usize, number: u32) -> Result<ScannedPage, CaptureError> {
+/// The fallback: renders one page with `pdftoppm`, at most [`MAX_PAGE_PIXELS`] (the
+/// page's size is checked first, and the rendering cropped to it), within
+/// [`FALLBACK_TIME_LIMIT`]. `size_pt` is the page's media box, in points.
+///
+/// [`MAX_PAGE_PIXELS`]: crate::MAX_PAGE_PIXELS
+fn render_page(
+    path: &Path,
+    index: usize,
+    number: u32,
+    size_pt: Option<(f32, f32)>,
+) -> Result<ScannedPage, CaptureError> {
+    // A page without a box is rendered as poppler does, on US Letter.
+    let (w_pt, h_pt) = size_pt.unwrap_or((612.0, 792.0));
+    let px = |pt: f32| (f64::from(pt) * f64::from(FALLBACK_DPI) / 72.0).ceil() as u64;
+    let (width, height) = (px(w_pt), px(h_pt));
+    check_size(path, index, width, height)?;
     let dir = tempfile::tempdir().map_err(|e| CaptureError::at_page(path, index, Problem::Io(e)))?;
     let prefix = dir.path().join("page");
-    let output = std::process::Command::new("pdftoppm")
-        .args([
-            "-r",
-            &FALLBACK_DPI.to_string(),
-            "-gray",
-            "-png",
-            "-singlefile",
-            "-f",
-            &number.to_string(),
-            "-l",
-            &number.to_string(),
-        ])
+    let stderr = std::fs::File::create(dir.path().join("stderr.txt"))
+        .map_err(|e| CaptureError::at_page(path, index, Problem::Io(e)))?;
+    let mut command = std::process::Command::new("pdftoppm");
+    command
+        .args(["-r", &FALLBACK_DPI.to_string(), "-gray", "-png", "-singlefile"])
+        .args(["-f", &number.to_string(), "-l", &number.to_string()])
+        // Cropped to the size checked above, whatever the page says once rendered.
+        .args(["-x", "0", "-y", "0", "-W", &width.to_string(), "-H", &height.to_string()])
         .arg(path)
         .arg(&prefix)
-        .output()
-        .map_err(|e| {
-            CaptureError::at_page(
-                path,
-                index,
-                Problem::Unsupported(format!(
-                    "page qui n'est pas une image numérisée ; son rendu demande pdftoppm (paquet poppler-utils) : {e}"
-                )),
-            )
-        })?;
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr);
+    let status = run_bounded(command, FALLBACK_TIME_LIMIT).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::TimedOut => format!(
+                "rendu de la page abandonné après {} s (pdftoppm) : page trop complexe",
+                FALLBACK_TIME_LIMIT.as_secs()
+            ),
+            _ => format!(
+                "page qui n'est pas une image numérisée ; son rendu demande pdftoppm (paquet poppler-utils) : {e}"
+            ),
+        };
+        CaptureError::at_page(path, index, Problem::Unsupported(why))
+    })?;
     let png = prefix.with_extension("png");
-    if !output.status.success() || !png.exists() {
-        let why = String::from_utf8_lossy(&output.stderr).trim().to_string();
+    if !status.success() || !png.exists() {
+        let err = std::fs::read(dir.path().join("stderr.txt")).unwrap_or_default();
+        let why = String::from_utf8_lossy(&err[..err.len().min(2000)]).trim().to_string();
         return Err(CaptureError::at_page(path, index, Problem::Corrupt(format!("rendu impossible : {why}"))));
+    }
+    let size = std::fs::metadata(&png).map_err(|e| CaptureError::at_page(path, index, Problem::Io(e)))?.len();
+    if size > FALLBACK_MAX_BYTES {
+        let why = format!("rendu de {} Mo, au plus {} Mo", size >> 20, FALLBACK_MAX_BYTES >> 20);
+        return Err(CaptureError::at_page(path, index, Problem::Unsupported(why)));
     }
     let bytes = std::fs::read(&png).map_err(|e| CaptureError::at_page(path, index, Problem::Io(e)))?;
     let pixels = image_file::decode(path, index, &bytes, ImageFormat::Png)?;
     let original = EmbeddedImage::flate_from_pixels(&pixels);
     Ok(ScannedPage { index, pixels, original, dpi: Some(FALLBACK_DPI as f32) })
+}
+
+/// Runs a command, killing it if it has not ended within `limit` (`TimedOut`).
+fn run_bounded(mut command: std::process::Command, limit: Duration) -> std::io::Result<std::process::ExitStatus> {
+    let mut child = command.spawn()?;
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(std::io::Error::from(std::io::ErrorKind::TimedOut));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The page's media box (inherited or its own), in points, with its user unit.
+fn page_size_pt(doc: &Document, page_id: ObjectId) -> Option<(f32, f32)> {
+    let mut dict = doc.get_dictionary(page_id).ok()?;
+    let unit = dict.get(b"UserUnit").map(|o| deref(doc, o)).and_then(Object::as_float).unwrap_or(1.0).max(1.0);
+    for _ in 0..32 {
+        if let Ok(boxed) = dict.get(b"MediaBox").map(|o| deref(doc, o)).and_then(Object::as_array) {
+            let n: Vec<f32> = boxed.iter().filter_map(|o| deref(doc, o).as_float().ok()).collect();
+            return (n.len() == 4).then(|| ((n[2] - n[0]).abs() * unit, (n[3] - n[1]).abs() * unit));
+        }
+        dict = dict.get(b"Parent").ok().and_then(|p| deref(doc, p).as_dict().ok())?;
+    }
+    None
 }
 
 impl Iterator for PdfSource {
@@ -616,5 +681,24 @@ mod preview_tests {
         let whole = jpeg_page_preview(&demo(), 1, 100_000).unwrap().unwrap();
         assert_eq!((whole.width(), whole.height()), (full.width(), full.height()));
         assert!(jpeg_page_preview(&demo(), 99, 1200).unwrap().is_none(), "no such page");
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_renderer_that_runs_too_long_is_killed() {
+        let mut command = std::process::Command::new("sleep");
+        command.arg("30");
+        let started = std::time::Instant::now();
+        let e = run_bounded(command, Duration::from_millis(300)).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
+        assert!(started.elapsed() < Duration::from_secs(20), "not waited for: {:?}", started.elapsed());
+        let mut quick = std::process::Command::new("true");
+        quick.stdout(std::process::Stdio::null());
+        assert!(run_bounded(quick, Duration::from_secs(30)).unwrap().success());
     }
 }

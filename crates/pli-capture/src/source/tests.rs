@@ -336,3 +336,51 @@ mod fuzz {
         }
     }
 }
+
+fn noisy_jpeg(w: u32, h: u32) -> Vec<u8> {
+    let img = image::GrayImage::from_fn(w, h, |x, y| image::Luma([((x * 7 + y * 13 + x * y) % 251) as u8]));
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img).unwrap();
+    out
+}
+
+#[test]
+fn a_pdf_truncated_while_it_is_read_gives_a_clear_error_not_a_crash() {
+    // A scanner rewriting a batch Pli is reading: a mapped file would kill Pli (SIGBUS).
+    let dir = tempfile::tempdir().unwrap();
+    let pages = (0..4).map(|_| (image_dict(600, 800, "DeviceGray", 8, Some("DCTDecode")), noisy_jpeg(600, 800)));
+    let bytes = pdf_with(pages.collect());
+    let path = write(dir.path(), "lot.pdf", &bytes);
+    let mut source = open_batch(&path).unwrap();
+    assert!(source.next().unwrap().is_ok());
+    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(bytes.len() as u64 / 4).unwrap();
+    let e = source.find_map(Result::err).expect("a clear error for the pages no longer there");
+    assert!(e.to_string().contains("lot.pdf") && e.page.is_some(), "{e}");
+    assert!(matches!(e.problem, Problem::Corrupt(_)), "{e}");
+}
+
+#[test]
+fn a_huge_page_needing_the_renderer_is_refused_before_it_is_rendered() {
+    // 200 × 200 inches: 60 000 pixels a side at 300 dpi, 3.6 gigapixels for pdftoppm.
+    let dir = tempfile::tempdir().unwrap();
+    let mut doc = Document::with_version("1.4");
+    let pages_id = doc.new_object_id();
+    let content = doc.add_object(Stream::new(dictionary! {}, b"0 0 m 14400 14400 l S".to_vec()));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 14400.into(), 14400.into()],
+        "Contents" => content,
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let path = dir.path().join("affiche.pdf");
+    doc.save(&path).unwrap();
+    let started = std::time::Instant::now();
+    let e = error_of(&path);
+    assert!(matches!(e.problem, Problem::PageTooLarge { width: 60_000, height: 60_000 }), "{e}");
+    assert!(e.to_string().contains("affiche.pdf") && e.page == Some(0), "{e}");
+    eprintln!("refused in {:?}", started.elapsed());
+}
