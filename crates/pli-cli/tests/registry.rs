@@ -178,7 +178,8 @@ fn a_confidential_letter_never_loses_its_flag_by_omission() {
         p.display().to_string()
     };
     let directions = write("directions.csv", "code;nom\nDRH;Ressources humaines\nDAF;Finances\n");
-    let users = write("utilisateurs.csv", "identifiant;nom;roles\nop;Opératrice;opérateur\nrh;Référent RH;référent:DRH\n");
+    let users =
+        write("utilisateurs.csv", "identifiant;nom;roles\nop;Opératrice;opérateur\nrh;Référent RH;référent:DRH\n");
     let types = write("types.csv", "code;nom;delai_jours\nCOUR;Courrier;30\n");
     ok(&data, &["org", "import", "--directions", &directions, "--users", &users, "--types", &types, "--json"]);
     let batch = dir.path().join("lot.pdf");
@@ -201,7 +202,10 @@ fn a_confidential_letter_never_loses_its_flag_by_omission() {
     ok(&data, &[&["courrier", "qualify", &id, "--as", "op"][..], &form[..]].concat());
     let view = show("rh");
     assert_eq!((view["confidential"].as_bool(), view["priority"].as_str()), (Some(true), Some("urgent")), "{view}");
-    assert!(!pli(&data, &["courrier", "show", &id, "--as", "op", "--json"]).status.success(), "gone from the mail room");
+    assert!(
+        !pli(&data, &["courrier", "show", &id, "--as", "op", "--json"]).status.success(),
+        "gone from the mail room"
+    );
 
     // Returned, then registered again without the flag: still confidential.
     ok(&data, &["courrier", "act", &id, "--as", "rh", "return", "--reason", "mauvaise direction", "--json"]);

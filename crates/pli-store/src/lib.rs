@@ -15,6 +15,7 @@ pub mod dropped;
 pub mod integrity;
 pub mod journal;
 pub mod org;
+mod private;
 pub mod registry;
 mod replay;
 pub mod search;
@@ -135,9 +136,13 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the store in `data_dir` and brings its schema up to date.
     pub fn open(data_dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(data_dir.join(COURRIERS_DIR))
-            .map_err(|source| StoreError::Io { path: data_dir.to_path_buf(), source })?;
+        let io = |source| StoreError::Io { path: data_dir.to_path_buf(), source };
+        // The mail room's only: folders 0700, database and documents 0600.
+        let courriers = data_dir.join(COURRIERS_DIR);
+        private::create_dir_all(&courriers).map_err(io)?;
         let db_path = data_dir.join("pli.sqlite3");
+        private::create_file(&db_path).map_err(io)?;
+        private::tighten_data_dir(data_dir, &courriers, &db_path).map_err(io)?;
         let sql = |source| StoreError::Sqlite { path: db_path.clone(), source };
         let mut conn = Connection::open(&db_path).map_err(sql)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(sql)?;
@@ -214,6 +219,9 @@ impl BatchStore for Store {
     /// Records a batch, its pages, its courriers, their text and their events, all or nothing.
     fn commit_batch(&mut self, batch: &NewBatch, actor: &Actor) -> Result<CommittedBatch> {
         let now = now_rfc3339();
+        // Capture wrote the documents with the process's umask: the mail room's only.
+        private::tighten_tree(&self.data_dir.join(&batch.folder))
+            .map_err(|source| StoreError::Io { path: self.data_dir.join(&batch.folder), source })?;
         let tx = self.conn.transaction().map_err(|e| StoreError::Sqlite { path: self.db_path.clone(), source: e })?;
         let committed = insert_batch(&tx, batch, actor, &now)
             .and_then(|c| tx.commit().map(|_| c))

@@ -3,10 +3,10 @@
 //! semicolons and a UTF-8 BOM so that French Excel opens them right; commas are read
 //! too. A bad row is reported with its line, and nothing of the import is kept.
 
+use crate::registry::Session;
 use crate::{Result, Store, StoreError, insert_event, now_rfc3339};
 use password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use pli_core::capture::Actor;
-use crate::registry::Session;
 use pli_core::{EventKind, Grant, NewEvent, Refusal, Role, Viewer};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
@@ -631,7 +631,9 @@ impl Store {
                 .map_err(|e| self.sql_err(e))?
                 .flatten();
             if hash.is_some_and(|h| password_matches(password, &h)) {
-                self.conn.execute("UPDATE app_user SET demo = 1 WHERE login = ?1", [login]).map_err(|e| self.sql_err(e))?;
+                self.conn
+                    .execute("UPDATE app_user SET demo = 1 WHERE login = ?1", [login])
+                    .map_err(|e| self.sql_err(e))?;
                 marked += 1;
             }
         }
@@ -865,10 +867,8 @@ impl OrganisationState {
                 events.push((EventKind::PasswordReset, json!({ "login": login, "removed": removed })));
             }
             match (before.active, now.active) {
-                (true, false) => events.push((
-                    EventKind::UserDeactivated,
-                    json!({ "login": login, "demo_account_retired": before.demo }),
-                )),
+                (true, false) => events
+                    .push((EventKind::UserDeactivated, json!({ "login": login, "demo_account_retired": before.demo }))),
                 (false, true) => events.push((EventKind::UserReactivated, json!({ "login": login }))),
                 _ => {}
             }

@@ -1107,8 +1107,9 @@ fn main_code(tx: &rusqlite::Connection, direction: Option<i64>) -> rusqlite::Res
 
 /// The record as a form (the draft saved so far, or what was registered).
 fn saved_qualification(conn: &rusqlite::Connection, id: i64) -> Result<Qualification> {
-    let date =
-        |s: Option<String>| s.and_then(|s| Date::parse(&s, time::macros::format_description!("[year]-[month]-[day]")).ok());
+    let date = |s: Option<String>| {
+        s.and_then(|s| Date::parse(&s, time::macros::format_description!("[year]-[month]-[day]")).ok())
+    };
     let q = conn
         .query_row(
             "SELECT t.code, c.sender_id, c.subject, c.letter_date, c.arrival_date, c.reference, c.priority, c.confidential,

@@ -108,6 +108,13 @@ impl Store {
             .flat_map(|pages| pages.iter().flat_map(|p| [p.pdf.clone(), p.thumbnail.clone()]))
             .collect();
 
+        // The new documents are the mail room's only, like those of capture.
+        if let Err(source) =
+            written.iter().try_for_each(|f| crate::private::tighten_tree(&self.data_dir.join(f)).map(drop))
+        {
+            cleanup(&written);
+            return Err(StoreError::Io { path: self.data_dir.clone(), source });
+        }
         // The new documents are on disk before the commit that points at them, and the
         // commit is durable (synchronous = FULL) before the old ones are removed.
         if let Err(source) = sync_written(&self.data_dir, &written) {

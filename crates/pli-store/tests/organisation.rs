@@ -70,9 +70,7 @@ fn events_since(store: &Store, after: i64) -> Vec<(String, serde_json::Value)> {
         .connection()
         .prepare("SELECT kind, data FROM event WHERE id > ?1 ORDER BY id")
         .unwrap()
-        .query_map([after], |r| {
-            Ok((r.get::<_, String>(0)?, serde_json::from_str(&r.get::<_, String>(1)?).unwrap()))
-        })
+        .query_map([after], |r| Ok((r.get::<_, String>(0)?, serde_json::from_str(&r.get::<_, String>(1)?).unwrap())))
         .unwrap()
         .map(Result::unwrap)
         .collect()
@@ -91,7 +89,9 @@ fn a_deactivated_user_is_refused_at_the_very_next_call() {
     assert!(store.courrier(&rh, id).is_ok());
 
     // The lead deactivates René while his window is open.
-    store.import_organisation(&users("identifiant;nom;roles;actif\nrh;René Référent;référent:DRH;non\n"), &actor()).unwrap();
+    store
+        .import_organisation(&users("identifiant;nom;roles;actif\nrh;René Référent;référent:DRH;non\n"), &actor())
+        .unwrap();
     let before = event_count(&store);
     assert!(session_ended(store.courrier(&rh, id).unwrap_err()), "reading");
     assert!(session_ended(store.baskets(&rh).unwrap_err()), "his baskets");
@@ -111,7 +111,10 @@ fn a_removed_role_is_gone_at_the_very_next_call() {
     assert!(store.courrier(&rh, id).is_ok());
 
     // The lead moves René from DRH to DAF from the administration screen.
-    let moved = UserRow { login: "rh".into(), name: "René Référent".into(), roles: vec!["referent:DAF".into()], active: true };
+    let moved =
+        UserRow {
+            login: "rh".into(), name: "René Référent".into(), roles: vec!["referent:DAF".into()], active: true
+        };
     store.save_user(&lead, &moved, "").unwrap();
     let before = event_count(&store);
     assert!(store.courrier(&rh, id).is_err(), "DRH's courrier is no longer his");
@@ -120,7 +123,8 @@ fn a_removed_role_is_gone_at_the_very_next_call() {
     assert_eq!(event_count(&store), before);
 
     // A lead demoted cannot administer at the next call either.
-    let demoted = UserRow { login: "pilote".into(), name: "Paule Pilote".into(), roles: vec!["operator".into()], active: true };
+    let demoted =
+        UserRow { login: "pilote".into(), name: "Paule Pilote".into(), roles: vec!["operator".into()], active: true };
     store.save_user(&lead, &demoted, "").unwrap();
     let dsi = DirectionRow { code: "DSI".into(), name: "Numérique".into(), parent: None, active: true };
     let refused = store.save_direction(&lead, &dsi).unwrap_err();
@@ -165,11 +169,8 @@ fn an_unknown_login_takes_as_long_and_reads_the_same_as_a_wrong_password() {
 #[test]
 fn sign_in_locks_after_repeated_failures_even_with_the_right_password_then_unlocks() {
     let (dir, mut store) = site();
-    let policy = SignInPolicy {
-        free_attempts: 5,
-        first_lock: Duration::from_secs(2),
-        longest_lock: Duration::from_secs(60),
-    };
+    let policy =
+        SignInPolicy { free_attempts: 5, first_lock: Duration::from_secs(2), longest_lock: Duration::from_secs(60) };
     assert_eq!(policy.lock_after(4), None);
     assert_eq!(policy.lock_after(5), Some(Duration::from_secs(2)));
     assert_eq!(policy.lock_after(7), Some(Duration::from_secs(8)), "the delay grows");
@@ -190,7 +191,9 @@ fn sign_in_locks_after_repeated_failures_even_with_the_right_password_then_unloc
     // The lockout survives a restart, and is an event.
     drop(store);
     let mut store = Store::open(dir.path()).unwrap();
-    assert!(store.sign_in_with("op", "motdepasse1", "poste", &policy).unwrap_err().to_string().contains("trop d'essais"));
+    assert!(
+        store.sign_in_with("op", "motdepasse1", "poste", &policy).unwrap_err().to_string().contains("trop d'essais")
+    );
     let locks = events_since(&store, 0).into_iter().filter(|(k, _)| k == "sign_in_locked").collect::<Vec<_>>();
     assert_eq!(locks.len(), 2, "{locks:?}");
     assert_eq!(locks[0].1["login"], "op");
@@ -244,7 +247,10 @@ fn every_change_to_the_organisation_is_an_event_naming_who_did_what_to_whom() {
     let created = find("user_created", "dsi");
     assert_eq!((created["roles"][0].as_str(), created["password_set"].as_bool()), (Some("referent:DRH"), Some(true)));
     let daf = find("direction_changed", "DAF");
-    assert_eq!((daf["before"]["name"].as_str(), daf["after"]["name"].as_str()), (Some("Affaires financières"), Some("Direction financière")));
+    assert_eq!(
+        (daf["before"]["name"].as_str(), daf["after"]["name"].as_str()),
+        (Some("Affaires financières"), Some("Direction financière"))
+    );
     assert_eq!(find("document_type_changed", "RECL")["after"]["deadline_days"], 10);
     assert!(!events.iter().any(|(k, d)| k == "role_granted" && d["login"] == "pilote"), "unchanged: no event");
     let actors: Vec<String> = store
@@ -260,7 +266,8 @@ fn every_change_to_the_organisation_is_an_event_naming_who_did_what_to_whom() {
     // The lead's one-row saves and a password set from the command line too.
     let lead = session(&store, "pilote");
     let mark = event_count(&store);
-    let back = UserRow { login: "agent".into(), name: "Alain Agent".into(), roles: vec!["agent:DRH".into()], active: true };
+    let back =
+        UserRow { login: "agent".into(), name: "Alain Agent".into(), roles: vec!["agent:DRH".into()], active: true };
     store.save_user(&lead, &back, "unmotdepasse").unwrap();
     store.set_password("op", "encoreunautre", &actor()).unwrap();
     let kinds: Vec<String> = events_since(&store, mark).into_iter().map(|(k, _)| k).collect();
@@ -296,13 +303,21 @@ fn the_first_real_import_retires_the_demo_accounts() {
     assert!(store.sign_in("pilote", "courrier", "poste").is_ok());
 
     // A directions-only import brings no users: the demo stays (else no one could sign in).
-    store.import_organisation(&OrganisationSheets { directions: sheet("d.csv", DIRECTIONS), ..Default::default() }, &actor()).unwrap();
+    store
+        .import_organisation(
+            &OrganisationSheets { directions: sheet("d.csv", DIRECTIONS), ..Default::default() },
+            &actor(),
+        )
+        .unwrap();
     assert!(store.has_demo_accounts().unwrap());
 
     // The real organisation, which happens to name a « pilote » too, without a password.
     let mark = event_count(&store);
     store
-        .import_organisation(&users("identifiant;nom;roles\npilote;Paule Pilote;pilote\nmarie;Marie;opérateur\n"), &actor())
+        .import_organisation(
+            &users("identifiant;nom;roles\npilote;Paule Pilote;pilote\nmarie;Marie;opérateur\n"),
+            &actor(),
+        )
         .unwrap();
     assert!(!store.has_demo_accounts().unwrap());
     for login in ["accueil", "pilote"] {
@@ -312,7 +327,10 @@ fn the_first_real_import_retires_the_demo_accounts() {
     let retired: Vec<&serde_json::Value> =
         events.iter().filter(|(k, _)| k == "user_deactivated").map(|(_, d)| d).collect();
     assert_eq!(retired.len(), 1, "{events:#?}");
-    assert_eq!((retired[0]["login"].as_str(), retired[0]["demo_account_retired"].as_bool()), (Some("accueil"), Some(true)));
+    assert_eq!(
+        (retired[0]["login"].as_str(), retired[0]["demo_account_retired"].as_bool()),
+        (Some("accueil"), Some(true))
+    );
     assert!(events.iter().any(|(k, d)| k == "password_reset" && d["login"] == "pilote" && d["removed"] == true));
     let catalogue = store.catalogue().unwrap();
     let pilote = catalogue.users.iter().find(|u| u.login == "pilote").unwrap();
