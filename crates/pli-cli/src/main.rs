@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod backup;
+mod batch;
 mod registry;
 mod watch;
 
@@ -91,6 +92,9 @@ enum Command {
     /// The contact directory of senders.
     #[command(subcommand)]
     Contact(registry::ContactCommand),
+    /// A batch's pages dropped as blank: list them, put one back (`--as LOGIN`).
+    #[command(subcommand)]
+    Batch(batch::BatchCommand),
     /// Qualify, register, act on and read courriers, as a user (`--as LOGIN`).
     #[command(subcommand)]
     Courrier(registry::CourrierCommand),
@@ -226,6 +230,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Org(c) => registry::org(&data_dir(cli.data)?, c),
         Command::Contact(c) => registry::contact(&data_dir(cli.data)?, c),
+        Command::Batch(c) => batch::run(&data_dir(cli.data)?, c),
         Command::Courrier(c) => registry::courrier(&data_dir(cli.data)?, c),
         Command::Baskets { login, basket, json } => {
             registry::baskets(&data_dir(cli.data)?, &login, basket.as_deref(), json)
