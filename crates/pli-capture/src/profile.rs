@@ -117,13 +117,15 @@ impl Default for Ocr {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Blank {
-    /// A page whose share of inked area is at most this is blank (0.0–1.0).
+    /// A page whose marks cover at most this share of it is blank (0.0–1.0); marks are
+    /// what is left once specks, streaks, margins and faint bleed-through are set aside
+    /// (`blank::marks`). The default, 0.00002, is a short handwritten word on A4.
     pub max_ink_ratio: f32,
 }
 
 impl Default for Blank {
     fn default() -> Self {
-        Blank { max_ink_ratio: 0.0015 }
+        Blank { max_ink_ratio: 0.00002 }
     }
 }
 
