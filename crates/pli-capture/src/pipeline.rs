@@ -495,13 +495,15 @@ fn recognise(engine: &mut OcrEngine, job: Job, orientation_check_below: f32) -> 
     let dpi = job.dpi.round() as u32;
     let mut text = engine.recognize(&job.gray, dpi).map_err(Problem::Ocr)?;
     let mut rotation = Rotation::None;
-    if (text.mean_confidence < orientation_check_below || text.words.len() < 5)
+    // A page turned a quarter reads well but stays turned: its words are taller than wide.
+    let sideways = text.is_sideways();
+    if (sideways || text.mean_confidence < orientation_check_below || text.words.len() < 5)
         && let Some((turn, _confidence)) = engine.detect_orientation(&job.gray, dpi).map_err(Problem::Ocr)?
         && turn != Rotation::None
     {
         let turned = rotate_gray(&job.gray, turn);
         let retry = engine.recognize(&turned, dpi).map_err(Problem::Ocr)?;
-        if retry.mean_confidence > text.mean_confidence {
+        if sideways || retry.mean_confidence > text.mean_confidence {
             text = retry;
             rotation = turn;
         }

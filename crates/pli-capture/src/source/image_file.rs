@@ -37,7 +37,7 @@ impl ImageSource {
             };
             (original, dpi)
         } else {
-            (EmbeddedImage::flate_from_pixels(&pixels), None)
+            (EmbeddedImage::flate_from_pixels(&pixels), png_dpi(&bytes))
         };
         Ok(ScannedPage { index: self.index, pixels, original, dpi })
     }
@@ -101,6 +101,24 @@ fn jfif_dpi(bytes: &[u8]) -> Option<f32> {
         2 if x > 0.0 => Some(x * 2.54),
         _ => None,
     }
+}
+
+/// Dots per inch from a PNG's `pHYs` chunk, when it gives them in pixels per metre.
+fn png_dpi(bytes: &[u8]) -> Option<f32> {
+    let mut at = 8;
+    while let Some(head) = bytes.get(at..at + 8) {
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let data = bytes.get(at + 8..(at + 8).checked_add(len)?)?;
+        match &head[4..8] {
+            b"pHYs" if data.len() >= 9 && data[8] == 1 => {
+                let x = u32::from_be_bytes([data[0], data[1], data[2], data[3]]) as f32;
+                return (x > 0.0).then_some(x * 0.0254);
+            }
+            b"IDAT" | b"IEND" => return None, // pHYs comes before the image data
+            _ => at += 12 + len,
+        }
+    }
+    None
 }
 
 impl Iterator for ImageSource {

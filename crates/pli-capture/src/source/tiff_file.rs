@@ -8,6 +8,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use tiff::ColorType;
+use tiff::decoder::ifd::Value;
 use tiff::decoder::{Decoder, DecodingResult, Limits};
 use tiff::tags::{ResolutionUnit, Tag};
 
@@ -56,7 +57,16 @@ fn limits() -> Limits {
 }
 
 fn resolution(decoder: &mut Decoder<BufReader<File>>) -> Option<f32> {
-    let x = decoder.get_tag_f32(Tag::XResolution).ok().filter(|x| *x > 0.0)?;
+    // A RATIONAL in practice (the tiff crate's `get_tag_f32` reads only FLOAT).
+    let x = match decoder.get_tag(Tag::XResolution).ok()? {
+        Value::Rational(n, d) if d > 0 => n as f32 / d as f32,
+        Value::Float(x) => x,
+        Value::Double(x) => x as f32,
+        Value::Short(x) => x as f32,
+        Value::Unsigned(x) => x as f32,
+        _ => return None,
+    };
+    let x = Some(x).filter(|x| *x > 0.0)?;
     let unit = decoder.find_tag_unsigned::<u16>(Tag::ResolutionUnit).ok().flatten();
     match unit.and_then(ResolutionUnit::from_u16) {
         Some(ResolutionUnit::Centimeter) => Some(x * 2.54),
