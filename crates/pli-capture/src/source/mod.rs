@@ -194,4 +194,6 @@ impl PageSource for FolderSource {
 }
 
 #[cfg(test)]
+mod decode_tests;
+#[cfg(test)]
 mod tests;

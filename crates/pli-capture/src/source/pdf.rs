@@ -266,6 +266,11 @@ fn image_page(
     let bpc = if image_mask { 1 } else { int(b"BitsPerComponent").unwrap_or(8) as u8 };
     let space = ColorSpace::of(doc, dict, image_mask);
     let inverted = decode_inverted(doc, dict);
+    if dict.has(b"SMask") || dict.has(b"Mask") {
+        // Transparency: what a person sees is the image laid on the page, as drawn by the
+        // renderer (a masked-out black area shows as white paper).
+        return Ok(None);
+    }
     match filters.as_slice() {
         [f] if f == "DCTDecode" || f == "DCT" => {
             let pixels = image_file::decode(path, index, data, ImageFormat::Jpeg)?;
@@ -453,7 +458,7 @@ fn samples_to_pixels(raw: &[u8], w: u32, h: u32, bpc: u8, space: &ColorSpace, in
         ColorSpace::Cmyk => 4,
         ColorSpace::Unknown => return None,
     };
-    if !matches!(bpc, 1 | 2 | 4 | 8) {
+    if !matches!(bpc, 1 | 2 | 4 | 8 | 16) || (bpc == 16 && matches!(space, ColorSpace::Indexed { .. })) {
         return None;
     }
     let stride = (wu * components * bpc as usize).div_ceil(8);
@@ -463,6 +468,7 @@ fn samples_to_pixels(raw: &[u8], w: u32, h: u32, bpc: u8, space: &ColorSpace, in
     let sample = |row: &[u8], i: usize| -> u8 {
         match bpc {
             8 => row[i],
+            16 => row[2 * i], // the high byte: samples are big-endian
             _ => {
                 let bit = i * bpc as usize;
                 let max = (1u16 << bpc) - 1;
@@ -471,7 +477,7 @@ fn samples_to_pixels(raw: &[u8], w: u32, h: u32, bpc: u8, space: &ColorSpace, in
             }
         }
     };
-    let scale = |v: u8| -> u8 { if bpc == 8 { v } else { (v as u16 * 255 / ((1u16 << bpc) - 1)) as u8 } };
+    let scale = |v: u8| -> u8 { if bpc >= 8 { v } else { (v as u16 * 255 / ((1u16 << bpc) - 1)) as u8 } };
     let flip = |v: u8| if inverted { 255 - v } else { v };
     let img = match space {
         ColorSpace::Gray => DynamicImage::ImageLuma8(GrayImage::from_fn(w, h, |x, y| {
