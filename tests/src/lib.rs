@@ -7,6 +7,7 @@
 //! multi-page TIFF or a folder of JPEG pages, with `truth.json` saying what each page is.
 
 mod letter;
+pub mod real_scans;
 pub mod render;
 
 pub use letter::{Letter, MONTHS, make_letter};
