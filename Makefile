@@ -23,12 +23,13 @@ ui: deps
 	@[ -d ui/node_modules ] && [ ui/node_modules/.package-lock.json -nt ui/package-lock.json ] || (cd ui && npm ci --no-audit --no-fund)
 	cd ui && npm run build
 
-# The desktop window on the default data folder: on first start, the demo organisation and
-# the demo batch, captured in the background. Without a display: the headless pipeline.
+# The desktop window on the default data folder, asking for the demo: on an empty data folder,
+# the demo organisation and the demo batch, captured in the background (without PLI_DEMO=1
+# an empty data folder has no account). Without a display: the headless pipeline.
 run: deps
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 		$(MAKE) --no-print-directory ui && $(CARGO) build -p pli-desktop && \
-		PLI_DATA="$(PLI_DATA)" ./target/debug/pli-desktop; \
+		PLI_DATA="$(PLI_DATA)" PLI_DEMO=1 ./target/debug/pli-desktop; \
 	else \
 		echo "Pas d'écran (DISPLAY/WAYLAND_DISPLAY vides) : la fenêtre ne peut pas s'ouvrir ;"; \
 		echo "chaîne sans fenêtre sur le lot de démonstration. / No display: headless pipeline on the demo batch."; \

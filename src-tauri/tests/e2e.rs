@@ -282,6 +282,7 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
             .env("DISPLAY", display)
             .env("PLI_DATA", &data)
             .env("PLI_SCANNER_DIR", &scanner)
+            .env("PLI_DEMO", "1")
             .env("PLI_DEMO_BATCH", "0")
             .env("PLI_NO_OPEN", "1")
             .env("OMP_THREAD_LIMIT", "1")

@@ -249,6 +249,12 @@ fn print<T: Serialize + std::fmt::Debug>(value: &T, json: bool, human: impl FnOn
 }
 
 fn session(store: &Store, login: &str) -> Result<Session> {
+    if !store.has_accounts()? {
+        bail!(
+            "aucun compte dans ce dossier de données : importez d'abord l'organisation \
+             (pli org import --users utilisateurs.csv [--directions directions.csv] [--types types.csv])"
+        );
+    }
     Ok(Session { viewer: store.viewer(login)?, workstation: crate::hostname() })
 }
 

@@ -95,11 +95,13 @@ pub(crate) fn tighten_data_dir(data_dir: &Path, courriers: &Path, db: &Path) -> 
 
 fn tighten_one(path: &Path) -> io::Result<usize> {
     #[cfg(unix)]
-    match std::fs::symlink_metadata(path) {
-        Ok(meta) if !meta.file_type().is_symlink() => return tighten(path, &meta).map(usize::from),
-        Ok(_) => return Ok(0),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(e),
+    {
+        match std::fs::symlink_metadata(path) {
+            Ok(meta) if !meta.file_type().is_symlink() => tighten(path, &meta).map(usize::from),
+            Ok(_) => Ok(0),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(e),
+        }
     }
     #[cfg(not(unix))]
     {
