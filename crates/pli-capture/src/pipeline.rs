@@ -254,7 +254,7 @@ impl Capture {
             drop(out_tx);
             let writer = scope.spawn(|| write_courriers(out_rx, path, partial, folder, progress));
 
-            let read = self.read_pages(&mut *source, path, folder, &job_tx, &writer_tx, &abort, progress);
+            let read = self.read_pages(&mut *source, path, &job_tx, &writer_tx, &abort, progress);
             if read.is_err() {
                 abort.store(true, Ordering::Relaxed);
             }
@@ -266,10 +266,14 @@ impl Capture {
             }
             self.engines.lock().unwrap().extend(engines_back);
             let written = writer.join().expect("the document writer panicked");
-            let (pages, timings) = read?;
+            let (mut pages, timings) = read?;
             let (courriers, failure) = written;
             if let Some(e) = failure {
                 return Err(e);
+            }
+            // The writer kept every page dropped as blank: the records say where.
+            for p in pages.iter_mut().filter(|p| p.role == PageRole::Blank) {
+                p.kept = Some(KeptPage::in_folder(folder, p.source_index));
             }
             Ok(Written { pages, courriers, timings })
         })
@@ -291,7 +295,6 @@ impl Capture {
         &self,
         source: &mut dyn Iterator<Item = Result<crate::ScannedPage, CaptureError>>,
         path: &Path,
-        folder: &str,
         jobs: &Sender<Job>,
         writer: &Sender<ToWriter>,
         abort: &AtomicBool,
@@ -326,7 +329,13 @@ impl Capture {
             let record = if let Some(sep) = codes.separator {
                 tracing::debug!(page = index, payload = %sep.raw, "separator sheet");
                 expect_separator = false;
-                let detail = Some(sep.raw.clone());
+                let detail = match &codes.note {
+                    Some(note) => {
+                        tracing::warn!(file = %path.display(), page = index, payload = %sep.raw, "{note}");
+                        Some(format!("{} ({note})", sep.raw))
+                    }
+                    None => Some(sep.raw.clone()),
+                };
                 if let Some(plan) = planner.separator(sep) {
                     let _ = writer.send(ToWriter::Plan(plan));
                 }
@@ -336,8 +345,8 @@ impl Capture {
                     planner.blank(index);
                     // Its image is kept with the batch, so the operator can put it back.
                     let _ = writer.send(ToWriter::Dropped(DroppedPage { index, original: page.original, dpi, small }));
-                    let (detail, kept) = (Some(format!("{ink:.5}")), Some(KeptPage::in_folder(folder, index)));
-                    BatchPageRecord { source_index: index, role: PageRole::Blank, detail, kept }
+                    let detail = Some(format!("{ink:.5}"));
+                    BatchPageRecord { source_index: index, role: PageRole::Blank, detail, kept: None }
                 } else {
                     if std::mem::take(&mut expect_separator) {
                         // Kept as a courrier all the same: the operator can merge it.

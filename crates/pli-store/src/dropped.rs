@@ -35,6 +35,9 @@ pub struct Restored {
     pub created: bool,
 }
 
+/// A courrier and a position in it (from 0).
+type Place = (i64, usize);
+
 /// A courrier's facts as the split-correction rule sees a courrier about to be made.
 fn new_courrier_facts() -> CourrierFacts {
     CourrierFacts {
@@ -93,8 +96,8 @@ impl Store {
     /// before the page after it, within its letter (between its separators). None when
     /// no page of its letter is in a live courrier: it makes a new one, which carries
     /// the separator before it.
-    fn default_place(&self, batch: i64, index: usize) -> Result<(Option<(i64, usize)>, Option<String>)> {
-        let pages: Vec<(usize, String, Option<String>, Option<(i64, usize)>)> = self
+    fn default_place(&self, batch: i64, index: usize) -> Result<(Option<Place>, Option<String>)> {
+        let pages: Vec<(usize, String, Option<String>, Option<Place>)> = self
             .conn
             .prepare(
                 "SELECT b.source_index, b.role, b.detail,
