@@ -6,8 +6,8 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 use pli_app::{
-    Answer, BatchCheck, CaptureStatus, Desk, DeskSettings, ExportFormat, Me, PageView, ProfileView, ScannerSettings,
-    Startup,
+    Answer, BatchCheck, CaptureStatus, Desk, DeskSettings, ExportFormat, IntegrityStatus, Me, PageView, ProfileView,
+    ScannerSettings, Startup,
 };
 use pli_core::CourrierState;
 use pli_core::registration::Qualification;
@@ -72,6 +72,7 @@ commands! {
     fn save_user(row: UserRow, password: String) -> () => |d| d.save_user(&row, &password);
     fn profiles() -> Vec<ProfileView> => |d| d.profiles();
     fn capture_status() -> CaptureStatus => |d| d.capture_status();
+    fn integrity() -> IntegrityStatus => |d| d.integrity();
     fn set_scanner(scanner: ScannerSettings) -> CaptureStatus => |d| d.set_scanner(&scanner);
     fn separator_sheets(directions: Vec<String>) -> String => |d| {
         let pdf = d.separator_sheets(&directions)?;
@@ -167,6 +168,7 @@ fn main() {
             save_user,
             profiles,
             capture_status,
+            integrity,
             set_scanner,
             separator_sheets
         ])

@@ -17,6 +17,7 @@ import type { DocumentTypeRow } from "./bindings/DocumentTypeRow";
 import type { ExportFormat } from "./bindings/ExportFormat";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { Intake } from "./bindings/Intake";
+import type { IntegrityStatus } from "./bindings/IntegrityStatus";
 import type { Me } from "./bindings/Me";
 import type { NewContact } from "./bindings/NewContact";
 import type { PageView } from "./bindings/PageView";
@@ -73,6 +74,8 @@ export const api = {
   retryIntake: (intake: number) => call<null>("retry_intake", { intake }),
   /** The scanner folder watched, its profile, whether capture runs and why not. */
   captureStatus: () => call<CaptureStatus>("capture_status"),
+  /** What the integrity check run at start found (the lead); `running` until it has finished. */
+  integrity: () => call<IntegrityStatus>("integrity"),
   /** Changes the scanner folder and profile (the lead), kept for the next starts; capture restarts. */
   setScanner: (scanner: ScannerSettings) => call<CaptureStatus>("set_scanner", { scanner }),
   batchCheck: (batch: number) => call<BatchCheck>("batch_check", { batch }),

@@ -14,6 +14,7 @@ import { BatchCheck } from "./screens/BatchCheck";
 import { Baskets } from "./screens/Baskets";
 import { Capture } from "./screens/Capture";
 import { Home } from "./screens/Home";
+import { IntegrityBanner } from "./screens/IntegrityBanner";
 import { Qualify } from "./screens/Qualify";
 import { Search } from "./screens/Search";
 import { ShortcutsOverlay } from "./screens/ShortcutsOverlay";
@@ -190,6 +191,7 @@ export function App() {
         </div>
       </header>
       <ErrorRegion />
+      {user?.lead && <IntegrityBanner key={user.login} />}
       <main id="main">{ready ? <Screen /> : <p class="calm">{t("common.loading")}</p>}</main>
       {help && <ShortcutsOverlay onClose={() => setHelp(false)} />}
     </div>

@@ -119,6 +119,50 @@ pub struct Desk {
     publish: Mutex<Option<Publish>>,
     /// Why capture stopped or could not start, for the capture screen.
     capture_problem: Arc<Mutex<Option<String>>>,
+    /// The integrity check started with the desk, for the lead's banner.
+    integrity: Arc<Mutex<IntegrityStatus>>,
+}
+
+/// How often the history's head is anchored while the window stays open (it is also at
+/// every export and when the window closes).
+const ANCHOR_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Checks the data folder in its own thread and connection (the window is not held up),
+/// then anchors the history's head periodically until the desk is gone.
+fn spawn_integrity_check(data_dir: PathBuf, status: &Arc<Mutex<IntegrityStatus>>) {
+    let weak = Arc::downgrade(status);
+    std::thread::spawn(move || {
+        let result = Store::open(&data_dir).and_then(|store| store.check_integrity(false));
+        let Some(status) = weak.upgrade() else { return };
+        let done = match result {
+            Ok(report) => IntegrityStatus {
+                running: false,
+                problems: report.problems(),
+                documents: report.documents,
+                checked_at: Some(jiff::Timestamp::now().to_string()),
+            },
+            Err(e) => {
+                tracing::error!("contrôle d'intégrité impossible : {e}");
+                IntegrityStatus {
+                    running: false,
+                    problems: vec![format!("contrôle d'intégrité impossible : {e}")],
+                    documents: 0,
+                    checked_at: Some(jiff::Timestamp::now().to_string()),
+                }
+            }
+        };
+        *status.lock().unwrap_or_else(|e| e.into_inner()) = done;
+        drop(status);
+        loop {
+            std::thread::sleep(ANCHOR_EVERY);
+            if weak.strong_count() == 0 {
+                return;
+            }
+            if let Err(e) = Store::open(&data_dir).and_then(|s| s.anchor_history()) {
+                tracing::warn!("ancre de l'historique non écrite : {e}");
+            }
+        }
+    });
 }
 
 /// Reads and checks the scanner settings: the profile must exist; the folder is
@@ -168,6 +212,8 @@ impl Desk {
         if first_start && settings.demo_batch {
             demo::drop_demo_batch(&inbox.folder)?;
         }
+        let integrity = Arc::new(Mutex::new(IntegrityStatus { running: true, ..Default::default() }));
+        spawn_integrity_check(settings.data_dir.clone(), &integrity);
         Ok(Desk {
             settings,
             store: Mutex::new(store),
@@ -176,7 +222,15 @@ impl Desk {
             capture: Mutex::new(None),
             publish: Mutex::new(None),
             capture_problem: Default::default(),
+            integrity,
         })
+    }
+
+    /// The integrity check's findings (the lead).
+    pub fn integrity(&self) -> Answer<IntegrityStatus> {
+        let s = self.session()?;
+        self.require(&s, &[Role::Lead], "le contrôle d'intégrité")?;
+        Ok(self.integrity.lock().unwrap_or_else(|e| e.into_inner()).clone())
     }
 
     fn inbox(&self) -> Inbox {

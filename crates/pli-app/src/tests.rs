@@ -332,3 +332,65 @@ fn the_lead_moves_the_scanner_folder_and_capture_follows() {
     assert_eq!(desk.capture_status().unwrap().profile, "generic-tiff");
     assert!(desk.set_scanner(&new).unwrap_err().contains("réservé"));
 }
+
+/// Waits for the integrity check started with the desk.
+fn integrity_when_done(desk: &Desk) -> IntegrityStatus {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let status = desk.integrity().unwrap();
+        if !status.running {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the integrity check did not finish");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_damaged_document_found_at_start_is_shown_to_the_lead() {
+    use pli_core::capture::{BatchPageRecord, BatchStore, NewBatch, NewCourrier, NewCourrierPage, PageRole};
+    let data = tempfile::tempdir().unwrap();
+    let desk = Desk::open(settings(data.path(), false)).unwrap();
+    desk.sign_in("pilote", DEMO_PASSWORD).unwrap();
+    assert!(integrity_when_done(&desk).problems.is_empty(), "a new folder is sound");
+    drop(desk);
+    // A batch committed as capture does (documents first), its hashes recorded with it.
+    let folder = "courriers/lot-test";
+    std::fs::create_dir_all(data.path().join(folder).join("000")).unwrap();
+    std::fs::write(data.path().join(folder).join("000/courrier.pdf"), "%PDF-1.7 une lettre").unwrap();
+    std::fs::write(data.path().join(folder).join("000/page-000.jpg"), "vignette").unwrap();
+    let batch = NewBatch {
+        source_path: "/scan/lot.pdf".into(),
+        content_hash: "lot-test".into(),
+        profile: "generic-pdf".into(),
+        folder: folder.into(),
+        pages: vec![BatchPageRecord { source_index: 0, role: PageRole::Content, detail: None, kept: None }],
+        courriers: vec![NewCourrier {
+            separator: None,
+            direction: None,
+            pdf_path: format!("{folder}/000/courrier.pdf"),
+            text: "une lettre".into(),
+            pages: vec![NewCourrierPage {
+                source_index: 0,
+                rotation_degrees: 0,
+                ocr_confidence: 90.0,
+                thumbnail_path: format!("{folder}/000/page-000.jpg"),
+                text: "une lettre".into(),
+            }],
+        }],
+    };
+    let mut store = Store::open(data.path()).unwrap();
+    store.commit_batch(&batch, &Actor { login: "pli".into(), workstation: "test".into() }).unwrap();
+    drop(store);
+    std::fs::write(data.path().join(folder).join("000/courrier.pdf"), "%PDF-1.7 une autre lettre").unwrap();
+
+    let desk = Desk::open(settings(data.path(), false)).unwrap();
+    desk.sign_in("accueil", DEMO_PASSWORD).unwrap();
+    assert!(desk.integrity().unwrap_err().contains("réservé"), "the banner is the lead's");
+    desk.sign_out();
+    desk.sign_in("pilote", DEMO_PASSWORD).unwrap();
+    let status = integrity_when_done(&desk);
+    assert_eq!(status.problems.len(), 1, "{status:?}");
+    assert!(status.problems[0].contains("lot-test/000/courrier.pdf") && status.problems[0].contains("modifié"));
+    assert!(status.checked_at.is_some());
+}

@@ -18,6 +18,20 @@ pub struct Startup {
     pub demo_accounts: Vec<DemoAccount>,
 }
 
+/// The integrity check run at start in the background (database file, documents against
+/// their recorded SHA-256, history): what the lead's banner says.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+pub struct IntegrityStatus {
+    /// Still running (it does not hold the window up).
+    pub running: bool,
+    /// One plain French line per problem found; empty when all is sound.
+    pub problems: Vec<String>,
+    /// Documents checked against their recorded hash.
+    pub documents: usize,
+    /// When the check finished (RFC 3339, UTC).
+    pub checked_at: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct DemoAccount {
     pub login: String,
@@ -158,6 +172,7 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
         Startup,
         ScannerSettings,
         CaptureStatus,
+        IntegrityStatus,
         Me,
         PageView,
         BatchCheck,

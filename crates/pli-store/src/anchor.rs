@@ -14,7 +14,7 @@ use crate::{Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The key that seals anchors, beside the database, never in it.
 pub const KEY_FILE: &str = "history.key";
@@ -288,7 +288,7 @@ impl Store {
 }
 
 /// One line, one write, in append mode: two processes never interleave their lines.
-pub(crate) fn append_line(path: &PathBuf, anchor: &Anchor) -> Result<()> {
+pub(crate) fn append_line(path: &Path, anchor: &Anchor) -> Result<()> {
     let mut line = serde_json::to_string(anchor).map_err(|e| StoreError::Invalid(e.to_string()))?;
     line.push('\n');
     let mut options = std::fs::OpenOptions::new();

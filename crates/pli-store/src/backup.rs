@@ -68,7 +68,11 @@ fn is_empty_dir(dir: &Path) -> Result<bool> {
 fn copy_hashed(from: &Path, to: &Path) -> Result<(String, u64)> {
     use sha2::Digest;
     if let Some(parent) = to.parent() {
-        std::fs::create_dir_all(parent).map_err(io(parent))?;
+        let mut dirs = std::fs::DirBuilder::new();
+        dirs.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut dirs, 0o700);
+        dirs.create(parent).map_err(io(parent))?;
     }
     let mut src = std::fs::File::open(from).map_err(io(from))?;
     let mut dst = private_file(to)?;
@@ -242,6 +246,10 @@ fn attempt(data_dir: &Path, dest: &Path) -> Result<std::result::Result<Manifest,
         Some((event, hash)) => Some(Anchor::sealed(event, &hash, &key)),
         None => None,
     };
+    // The live folder's anchors name it too: an event the copy holds is committed there.
+    if let Some(a) = &history {
+        crate::anchor::append_line(&data_dir.join(ANCHOR_FILE), a)?;
+    }
     let manifest = Manifest {
         format: 1,
         created_at: crate::now_rfc3339(),

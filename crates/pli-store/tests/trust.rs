@@ -384,6 +384,12 @@ fn a_backup_taken_while_batches_commit_holds_exactly_what_its_database_records()
     let r = pli_store::backup::restore(last, &restored, true).unwrap();
     let aside = r.previous.unwrap();
     assert_eq!(std::fs::read_to_string(aside.join("autre.txt")).unwrap(), "déjà là", "set aside, not deleted");
+    #[cfg(unix)]
+    for sub in ["courriers", "courriers/lot-a", "courriers/lot-a/000"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(restored.join(sub)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{sub}: the mail room's only");
+    }
     let store = Store::open(&restored).unwrap();
     assert!(store.check_integrity(false).unwrap().is_sound());
     assert!(store.verify_history().unwrap().intact());
@@ -398,4 +404,20 @@ fn a_backup_taken_while_batches_commit_holds_exactly_what_its_database_records()
     let err = pli_store::backup::restore(last, &elsewhere, false).unwrap_err().to_string();
     assert!(err.contains(&victim.path) && err.contains("ne correspond pas au manifeste"), "{err}");
     assert!(!elsewhere.exists(), "nothing restored from a damaged backup");
+}
+
+#[test]
+fn a_backup_of_a_folder_never_anchored_leaves_it_verifiable() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut store = site(&data);
+    capture(&mut store, "lot-a", 1);
+    std::mem::forget(store); // a process that never closed its store: no anchor yet
+    assert!(!data.join(KEY_FILE).exists());
+    let manifest = pli_store::backup::backup(&data, &dir.path().join("sauvegarde")).unwrap();
+    let store = Store::open(&data).unwrap();
+    let report = store.verify_history().unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.anchors, 1, "the backup's head is anchored in the folder too");
+    assert_eq!(manifest.history.unwrap().event, report.last_event);
 }
