@@ -8,8 +8,8 @@ want=(
   pkg-config clang libclang-dev libtesseract-dev libleptonica-dev
   # OCR models: French, English, orientation detection
   tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd
-  # tests: independent PDF tools; fonts for the generated letters
-  poppler-utils fonts-dejavu-core fonts-liberation2
+  # tests: independent PDF tools; fonts for the generated letters; strace (durability order)
+  poppler-utils fonts-dejavu-core fonts-liberation2 strace
   # desktop: Tauri 2 on WebKitGTK, and its end-to-end tests
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev libssl-dev
   webkit2gtk-driver xvfb xauth xdg-utils
@@ -18,7 +18,7 @@ want=(
 command -v npm >/dev/null || want+=(nodejs npm)
 if [ "${1:-}" = "--core" ]; then
   # Without the desktop: enough for the library, the CLI and their tests.
-  want=("${want[@]:0:14}")
+  want=("${want[@]:0:15}")
 fi
 
 missing=()
