@@ -9,9 +9,12 @@
 mod letter;
 pub mod real_scans;
 pub mod render;
+pub mod scan;
 
 pub use letter::{Letter, MONTHS, make_letter};
-use render::Fonts;
+pub use render::Fonts;
+pub use render::ForeignCode;
+pub use scan::{Condition, Scan};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -38,7 +41,7 @@ impl Rng {
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
-    fn uniform(&mut self, lo: f32, hi: f32) -> f32 {
+    pub fn uniform(&mut self, lo: f32, hi: f32) -> f32 {
         lo + (hi - lo) * (self.next() % 10_000) as f32 / 10_000.0
     }
 }
@@ -78,6 +81,14 @@ pub struct BatchSpec {
     pub noise: u8,
     /// JPEG quality of the written pages.
     pub jpeg_quality: u8,
+    /// Resolution of every page (300, or 200 as some scanners are set).
+    pub dpi: u32,
+    /// Separator sheets as sites print them (a title, the code at a random size and
+    /// place, a few lines of text), scanned under this condition; `None`: a plain sheet
+    /// with the code and a label, scanned straight.
+    pub sheet_scan: Option<Condition>,
+    /// Chance that a letter's first page carries a code that is not a separator.
+    pub foreign_codes: f64,
 }
 
 impl Default for BatchSpec {
@@ -96,6 +107,9 @@ impl Default for BatchSpec {
             max_skew: 0.8,
             noise: 6,
             jpeg_quality: 82,
+            dpi: 300,
+            sheet_scan: None,
+            foreign_codes: 0.0,
         }
     }
 }
@@ -104,9 +118,17 @@ impl Default for BatchSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "role", rename_all = "lowercase")]
 pub enum PageRole {
-    Separator { payload: String },
+    Separator {
+        payload: String,
+    },
     Blank,
-    Content { letter: usize, page_in_letter: usize },
+    Content {
+        letter: usize,
+        page_in_letter: usize,
+        /// A code on the page that is not a separator.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        foreign_code: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -152,9 +174,24 @@ impl GroundTruth {
 
 /// One page to render, planned ahead so the truth is known before any pixel is drawn.
 enum Planned {
-    Separator { payload: String, label: String },
-    Blank { front: Option<(Vec<String>, usize, f32)>, paper: u8 },
-    Content { lines: Vec<String>, font: usize, size: f32, paper: u8, rotation: u32, skew: f32 },
+    Separator {
+        payload: String,
+        label: String,
+        text: render::SheetText,
+    },
+    Blank {
+        front: Option<(Vec<String>, usize, f32)>,
+        paper: u8,
+    },
+    Content {
+        lines: Vec<String>,
+        font: usize,
+        size: f32,
+        paper: u8,
+        rotation: u32,
+        skew: f32,
+        foreign: Option<(ForeignCode, String)>,
+    },
 }
 
 /// Plans the batch: the ground truth and, for each page, what to draw.
@@ -178,7 +215,12 @@ fn plan(spec: &BatchSpec, fonts: &Fonts) -> (GroundTruth, Vec<Planned>) {
                 role: PageRole::Separator { payload: payload.clone() },
                 rotation: 0,
             });
-            planned.push(Planned::Separator { payload: payload.clone(), label: label.trim().to_string() });
+            // Drawn only for such sheets, so that other batches stay as they were.
+            let text = match spec.sheet_scan {
+                Some(_) => sheet_text(&mut rng, direction.as_deref()),
+                None => render::SheetText { title: String::new(), lines: Vec::new() },
+            };
+            planned.push(Planned::Separator { payload: payload.clone(), label: label.trim().to_string(), text });
             if rng.chance(spec.blank_backs) {
                 truth.pages.push(PageTruth { index: planned.len(), role: PageRole::Blank, rotation: 0 });
                 planned.push(Planned::Blank { front: None, paper: 246 });
@@ -201,6 +243,10 @@ fn plan(spec: &BatchSpec, fonts: &Fonts) -> (GroundTruth, Vec<Planned>) {
             reference: letter.reference.clone(),
         };
         let mut texts = Vec::new();
+        let mut foreign = (spec.foreign_codes > 0.0 && rng.chance(spec.foreign_codes)).then(|| {
+            let kind = *rng.pick(&ForeignCode::ALL);
+            (kind, kind.payload(&mut rng))
+        });
         for (p, lines) in letter.pages.iter().enumerate() {
             let lines = render::wrap(fonts, font, size, lines);
             let rotation = if rng.chance(spec.upside_down) {
@@ -211,11 +257,17 @@ fn plan(spec: &BatchSpec, fonts: &Fonts) -> (GroundTruth, Vec<Planned>) {
                 0
             };
             let index = planned.len();
-            truth.pages.push(PageTruth { index, role: PageRole::Content { letter: n, page_in_letter: p }, rotation });
+            let foreign = foreign.take();
+            let role = PageRole::Content {
+                letter: n,
+                page_in_letter: p,
+                foreign_code: foreign.as_ref().map(|(_, payload)| payload.clone()),
+            };
+            truth.pages.push(PageTruth { index, role, rotation });
             letter_truth.pages.push(index);
             texts.push(lines.iter().map(|l| l.as_str()).collect::<Vec<_>>().join("\n"));
             let skew = rng.uniform(-spec.max_skew, spec.max_skew);
-            planned.push(Planned::Content { lines: lines.clone(), font, size, paper, rotation, skew });
+            planned.push(Planned::Content { lines: lines.clone(), font, size, paper, rotation, skew, foreign });
             if rng.chance(spec.blank_backs) {
                 let index = planned.len();
                 truth.pages.push(PageTruth { index, role: PageRole::Blank, rotation: 0 });
@@ -239,12 +291,26 @@ fn plan(spec: &BatchSpec, fonts: &Fonts) -> (GroundTruth, Vec<Planned>) {
 /// Renders a planned page: grey pixels as the scanner would deliver them.
 fn draw(page: &Planned, fonts: &Fonts, spec: &BatchSpec, rng: &mut Rng) -> anyhow::Result<image::GrayImage> {
     let mut img = match page {
-        Planned::Separator { payload, label } => render::separator_page(fonts, payload, spec.symbology, label)?,
+        Planned::Separator { payload, text, .. } if let Some(condition) = spec.sheet_scan => {
+            let drawn = render::separator_sheet(fonts, payload, spec.symbology, text, rng)?;
+            // The batch's resolution and JPEG quality are the writer's.
+            let scan = Scan { dpi: 300, jpeg_quality: 100, ..condition.draw(rng) };
+            let img = scan.apply(&drawn, rng);
+            return Ok(at_dpi(img, spec.dpi));
+        }
+        Planned::Separator { payload, label, .. } => render::separator_page(fonts, payload, spec.symbology, label)?,
         Planned::Blank { front, paper } => {
             render::blank_back(fonts, front.as_ref().map(|(l, f, s)| (l.as_slice(), *f, *s)), *paper)
         }
-        Planned::Content { lines, font, size, paper, rotation, skew } => {
-            let img = render::text_page(fonts, *font, *size, lines, *paper, 25);
+        Planned::Content { lines, font, size, paper, rotation, skew, foreign } => {
+            let img = match foreign {
+                Some((kind, payload)) => {
+                    let mut img = render::letter_with_code(fonts, *font, *size, lines, *kind, payload, rng)?;
+                    scan::levels(&mut img, *paper, 25);
+                    img
+                }
+                None => render::text_page(fonts, *font, *size, lines, *paper, 25),
+            };
             let img = if skew.abs() > 0.01 { render::skew(&img, *skew, *paper) } else { img };
             match rotation {
                 90 => image::imageops::rotate90(&img),
@@ -256,7 +322,42 @@ fn draw(page: &Planned, fonts: &Fonts, spec: &BatchSpec, rng: &mut Rng) -> anyho
     };
     let specks = if matches!(page, Planned::Blank { .. }) { 12 } else { 4 };
     render::noise(&mut img, rng, spec.noise, specks);
-    Ok(img)
+    Ok(at_dpi(img, spec.dpi))
+}
+
+/// A page drawn at 300 dpi, resampled to `dpi`.
+fn at_dpi(img: image::GrayImage, dpi: u32) -> image::GrayImage {
+    if dpi == 300 {
+        return img;
+    }
+    let (w, h) = (img.width() * dpi / 300, img.height() * dpi / 300);
+    image::imageops::resize(&img, w, h, image::imageops::FilterType::Triangle)
+}
+
+/// What a site prints on a separator sheet besides its code, drawn at random.
+fn sheet_text(rng: &mut Rng, direction: Option<&str>) -> render::SheetText {
+    let name = direction.unwrap_or("");
+    let title = match rng.below(4) {
+        0 => "SÉPARATEUR".to_string(),
+        1 => format!("SÉPARATEUR {name}").trim().to_string(),
+        2 => "Feuille de séparation".to_string(),
+        _ => format!("Courrier entrant — {}", if name.is_empty() { "tri" } else { name }),
+    };
+    let all = [
+        "Placer cette feuille devant le premier feuillet de chaque courrier.",
+        "Ne pas agrafer, ne pas plier.",
+        "Service du courrier — numérisation des plis entrants",
+        "Imprimer sur papier de couleur pour la repérer dans la pile.",
+        "Cette page ne sera pas conservée dans le courrier.",
+    ];
+    let mut lines = Vec::new();
+    if let Some(d) = direction {
+        lines.push(format!("Direction destinataire : {d}"));
+    }
+    for _ in 0..1 + rng.below(3) {
+        lines.push(rng.pick(&all).to_string());
+    }
+    render::SheetText { title, lines }
 }
 
 /// Renders every page in order, calling `sink` with each; returns the truth.
@@ -273,10 +374,10 @@ pub fn generate(
     Ok(truth)
 }
 
-fn jpeg(img: &image::GrayImage, quality: u8) -> anyhow::Result<Vec<u8>> {
+fn jpeg(img: &image::GrayImage, quality: u8, dpi: u32) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality);
-    encoder.set_pixel_density(image::codecs::jpeg::PixelDensity::dpi(300));
+    encoder.set_pixel_density(image::codecs::jpeg::PixelDensity::dpi(dpi as u16));
     encoder.encode_image(img)?;
     Ok(out)
 }
@@ -298,7 +399,10 @@ pub fn write_batch(spec: &BatchSpec, format: Format, out: &Path) -> anyhow::Resu
         Format::Folder => {
             std::fs::create_dir_all(out)?;
             generate(spec, |i, img| {
-                Ok(std::fs::write(out.join(format!("page-{:04}.jpg", i + 1)), jpeg(&img, spec.jpeg_quality)?)?)
+                Ok(std::fs::write(
+                    out.join(format!("page-{:04}.jpg", i + 1)),
+                    jpeg(&img, spec.jpeg_quality, spec.dpi)?,
+                )?)
             })?
         }
     };
@@ -310,7 +414,7 @@ pub fn write_batch(spec: &BatchSpec, format: Format, out: &Path) -> anyhow::Resu
     Ok(truth)
 }
 
-/// A PDF of one JPEG image per page, A4 at 300 dpi, as scanners write them.
+/// A PDF of one JPEG image per page, A4 at the batch's resolution, as scanners write them.
 fn write_pdf(spec: &BatchSpec, out: &Path) -> anyhow::Result<GroundTruth> {
     use lopdf::{Document, Object, Stream, dictionary};
     let mut doc = Document::with_version("1.4");
@@ -323,10 +427,11 @@ fn write_pdf(spec: &BatchSpec, out: &Path) -> anyhow::Result<GroundTruth> {
                 "Type" => "XObject", "Subtype" => "Image", "Width" => w as i64, "Height" => h as i64,
                 "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8, "Filter" => "DCTDecode",
             },
-            jpeg(&img, spec.jpeg_quality)?,
+            jpeg(&img, spec.jpeg_quality, spec.dpi)?,
         );
         let image_id = doc.add_object(image);
-        let (wpt, hpt) = (w as f32 * 72.0 / 300.0, h as f32 * 72.0 / 300.0);
+        let dpi = spec.dpi as f32;
+        let (wpt, hpt) = (w as f32 * 72.0 / dpi, h as f32 * 72.0 / dpi);
         let content = format!("q {wpt} 0 0 {hpt} 0 0 cm /Im0 Do Q");
         let content_id = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
         let page = doc.add_object(dictionary! {
@@ -355,11 +460,62 @@ fn write_tiff(spec: &BatchSpec, out: &Path) -> anyhow::Result<GroundTruth> {
     let mut encoder = TiffEncoder::new(file)?.with_compression(Compression::Lzw);
     let truth = generate(spec, |_, img| {
         let mut page = encoder.new_image::<Gray8>(img.width(), img.height())?;
-        page.resolution(ResolutionUnit::Inch, Rational { n: 300, d: 1 });
+        page.resolution(ResolutionUnit::Inch, Rational { n: spec.dpi, d: 1 });
         page.write_data(img.as_raw())?;
         Ok(())
     })?;
     Ok(truth)
+}
+
+/// One page for separator recall tests: drawn, then scanned under a [`Condition`].
+#[derive(Debug, Clone)]
+pub struct SamplePage {
+    pub image: image::GrayImage,
+    pub scan: Scan,
+    /// What its code carries.
+    pub payload: String,
+}
+
+/// A Pli separator payload with a direction drawn at random (or none), as `symbology` can carry it.
+pub fn pli_payload(rng: &mut Rng, symbology: Symbology) -> String {
+    let sep = if symbology == Symbology::Code39 { "/" } else { ":" };
+    match *rng.pick(&["", "DRH", "DAF", "DOS", "DGS", "DSI", "DOS-PA", "DRH-PAIE", "CAB"]) {
+        "" => "PLI-SEP".to_string(),
+        d => format!("PLI-SEP{sep}{d}"),
+    }
+}
+
+/// A separator sheet (a title, the code, a few lines) carrying `payload`, scanned under `condition`.
+pub fn separator_sample(
+    fonts: &Fonts,
+    payload: &str,
+    symbology: Symbology,
+    condition: Condition,
+    rng: &mut Rng,
+) -> anyhow::Result<SamplePage> {
+    let direction = payload.rsplit([':', '/', '_']).next().filter(|d| *d != payload);
+    let text = sheet_text(rng, direction);
+    let drawn = render::separator_sheet(fonts, payload, symbology, &text, rng)?;
+    let scan = condition.draw(rng);
+    Ok(SamplePage { image: scan.apply(&drawn, rng), scan, payload: payload.to_string() })
+}
+
+/// A page of a letter carrying a code that is not a separator, scanned under `condition`.
+pub fn foreign_sample(
+    fonts: &Fonts,
+    kind: ForeignCode,
+    condition: Condition,
+    rng: &mut Rng,
+) -> anyhow::Result<SamplePage> {
+    let lines = 20 + rng.below(10) as usize;
+    let letter = make_letter(rng, 1, lines);
+    let font = rng.below(fonts.len() as u64) as usize;
+    let size = 44.0 + rng.below(5) as f32;
+    let lines = render::wrap(fonts, font, size, &letter.pages[0]);
+    let payload = kind.payload(rng);
+    let drawn = render::letter_with_code(fonts, font, size, &lines, kind, &payload, rng)?;
+    let scan = condition.draw(rng);
+    Ok(SamplePage { image: scan.apply(&drawn, rng), scan, payload })
 }
 
 /// Character error rate: edit distance over characters, after collapsing runs of

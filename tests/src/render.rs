@@ -20,8 +20,12 @@ pub const FONT_PATHS: &[&str] = &[
     "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
 ];
 
+/// The bold face of separator sheets' titles (fonts-dejavu-core).
+const BOLD_PATH: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+
 pub struct Fonts {
     fonts: Vec<FontVec>,
+    bold: FontVec,
 }
 
 impl Fonts {
@@ -32,7 +36,9 @@ impl Fonts {
                 .map_err(|e| anyhow::anyhow!("{path}: {e} (paquets fonts-dejavu-core et fonts-liberation2)"))?;
             fonts.push(FontVec::try_from_vec(bytes)?);
         }
-        Ok(Fonts { fonts })
+        let bold =
+            std::fs::read(BOLD_PATH).map_err(|e| anyhow::anyhow!("{BOLD_PATH}: {e} (paquet fonts-dejavu-core)"))?;
+        Ok(Fonts { fonts, bold: FontVec::try_from_vec(bold)? })
     }
 
     pub fn len(&self) -> usize {
@@ -198,4 +204,188 @@ pub fn noise(img: &mut GrayImage, rng: &mut Rng, amplitude: u8, specks: usize) {
             }
         }
     }
+}
+
+fn format_of(symbology: Symbology) -> BarcodeFormat {
+    match symbology {
+        Symbology::Qr => BarcodeFormat::QR_CODE,
+        Symbology::DataMatrix => BarcodeFormat::DATA_MATRIX,
+        Symbology::Code128 => BarcodeFormat::CODE_128,
+        Symbology::Code39 => BarcodeFormat::CODE_39,
+    }
+}
+
+/// Whether a symbology is a row of bars (1D) rather than a matrix (2D).
+pub fn is_linear(symbology: Symbology) -> bool {
+    matches!(symbology, Symbology::Code128 | Symbology::Code39)
+}
+
+/// Draws a code in black with its top-left corner at (x, y): `module` pixels per module
+/// (the narrow bar of a 1D code), a 1D code `bar_height` pixels tall. Returns its size.
+pub fn draw_code(
+    img: &mut GrayImage,
+    payload: &str,
+    symbology: Symbology,
+    (x, y): (u32, u32),
+    module: u32,
+    bar_height: u32,
+) -> anyhow::Result<(u32, u32)> {
+    let format = format_of(symbology);
+    // The smallest matrix: one pixel per module.
+    let matrix = MultiFormatWriter
+        .encode(payload, &format, 1, 1)
+        .map_err(|e| anyhow::anyhow!("code {format:?} impossible pour « {payload} » : {e}"))?;
+    let (mw, mh) = (matrix.width(), matrix.height());
+    let (w, h) = (mw * module, if is_linear(symbology) { bar_height } else { mh * module });
+    for dy in 0..h {
+        let my = if is_linear(symbology) { 0 } else { dy / module };
+        for dx in 0..w {
+            if matrix.get(dx / module, my) && x + dx < img.width() && y + dy < img.height() {
+                img.put_pixel(x + dx, y + dy, Luma([0]));
+            }
+        }
+    }
+    Ok((w, h))
+}
+
+/// Text in black, bold if asked, centred on the page when `x` is `None`.
+pub fn draw_line(img: &mut GrayImage, fonts: &Fonts, bold: bool, size: f32, x: Option<f32>, baseline: f32, text: &str) {
+    let font = if bold { &fonts.bold } else { &fonts.fonts[1] };
+    let x = x.unwrap_or_else(|| ((img.width() as f32 - text_width(font, size, text)) / 2.0).max(40.0));
+    draw_text(img, font, size, x, baseline, text, 0);
+}
+
+/// What is printed on a separator sheet besides its code.
+#[derive(Debug, Clone)]
+pub struct SheetText {
+    pub title: String,
+    pub lines: Vec<String>,
+}
+
+/// A separator sheet as sites print them, black on white at 300 dpi: a title line, the
+/// code (its size, module and place drawn at random within what sheets use), the payload
+/// spelt out under a 1D code, and a few lines of instructions.
+pub fn separator_sheet(
+    fonts: &Fonts,
+    payload: &str,
+    symbology: Symbology,
+    text: &SheetText,
+    rng: &mut Rng,
+) -> anyhow::Result<GrayImage> {
+    let mut img = crate::scan::white_page();
+    let title_size = 80.0 + rng.below(50) as f32;
+    let mut baseline = 300.0 + rng.below(300) as f32;
+    draw_line(&mut img, fonts, true, title_size, None, baseline, &text.title);
+    baseline += title_size * 0.6;
+    // 1D: narrow bar 0.25–0.5 mm, 1.2–2.5 cm tall; 2D: module 0.8–1.6 mm.
+    let (module, bar_height) = if is_linear(symbology) {
+        (3 + rng.below(4) as u32, 140 + rng.below(160) as u32)
+    } else {
+        (10 + rng.below(9) as u32, 0)
+    };
+    let top = baseline as u32 + 150 + rng.below(500) as u32;
+    // Measure, then place: centred or towards either side.
+    let (w, _) = draw_code(&mut crate::scan::white_page(), payload, symbology, (0, 0), module, bar_height)?;
+    let free = PAGE_W.saturating_sub(w + 2 * 200);
+    let x = 200 + rng.below(free as u64 + 1) as u32;
+    let (_, h) = draw_code(&mut img, payload, symbology, (x, top), module, bar_height)?;
+    baseline = (top + h) as f32 + 80.0;
+    if is_linear(symbology) {
+        draw_line(&mut img, fonts, false, 42.0, Some(x as f32 + 40.0), baseline, payload);
+        baseline += 60.0;
+    }
+    baseline += 120.0 + rng.below(200) as f32;
+    let size = 40.0 + rng.below(14) as f32;
+    for line in &text.lines {
+        draw_line(&mut img, fonts, false, size, Some(MARGIN as f32), baseline, line);
+        baseline += size * 1.6;
+    }
+    Ok(img)
+}
+
+/// A code that is not a separator, as letters carry them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ForeignCode {
+    /// A registered-mail or parcel tracking number in Code 128, at the top right.
+    Tracking,
+    /// A web address in a QR code, at the bottom.
+    UrlQr,
+    /// A franking DataMatrix (as La Poste prints them), at the top right.
+    PostalDataMatrix,
+    /// A bare upper-case word in Code 128 (a label, a service name): what a bare-id
+    /// separator pattern could mistake for a sheet.
+    BareWord,
+}
+
+impl ForeignCode {
+    pub const ALL: [ForeignCode; 4] =
+        [ForeignCode::Tracking, ForeignCode::UrlQr, ForeignCode::PostalDataMatrix, ForeignCode::BareWord];
+
+    /// A payload of this kind, drawn at random.
+    pub fn payload(self, rng: &mut Rng) -> String {
+        let digits =
+            |rng: &mut Rng, n: usize| (0..n).map(|_| char::from(b'0' + rng.below(10) as u8)).collect::<String>();
+        match self {
+            ForeignCode::Tracking => {
+                let prefix = rng.pick(&["1A", "1K", "2C", "6A", "8R", "RK", "LL"]);
+                format!("{prefix}{}", digits(rng, 11))
+            }
+            ForeignCode::UrlQr => {
+                let site = rng.pick(&[
+                    "https://www.service-public.fr/particuliers/vosdroits/F",
+                    "https://www.laposte.fr/outils/suivre-vos-envois?code=",
+                    "https://mairie-colmar.fr/demarches?dossier=",
+                ]);
+                format!("{site}{}", digits(rng, 5))
+            }
+            ForeignCode::PostalDataMatrix => format!("DM01FRA{}LP{}", digits(rng, 12), digits(rng, 16)),
+            ForeignCode::BareWord => {
+                rng.pick(&["DGS", "COLIS", "URGENT", "LRAR", "DRH", "ARCHIVES", "SERVICE-COURRIER"]).to_string()
+            }
+        }
+    }
+
+    fn symbology(self) -> Symbology {
+        match self {
+            ForeignCode::Tracking | ForeignCode::BareWord => Symbology::Code128,
+            ForeignCode::UrlQr => Symbology::Qr,
+            ForeignCode::PostalDataMatrix => Symbology::DataMatrix,
+        }
+    }
+}
+
+/// A page of text (black on white, 300 dpi) carrying a code that is not a separator.
+pub fn letter_with_code(
+    fonts: &Fonts,
+    font: usize,
+    size: f32,
+    lines: &[String],
+    kind: ForeignCode,
+    payload: &str,
+    rng: &mut Rng,
+) -> anyhow::Result<GrayImage> {
+    let mut img = text_page(fonts, font, size, lines, 255, 0);
+    let symbology = kind.symbology();
+    let (module, bar_height) = match symbology {
+        Symbology::Code128 => (3 + rng.below(3) as u32, 90 + rng.below(60) as u32),
+        _ => (6 + rng.below(3) as u32, 0),
+    };
+    let (w, h) = draw_code(&mut crate::scan::white_page(), payload, symbology, (0, 0), module, bar_height)?;
+    let (x, y) = match kind {
+        // Above the text block, in the top margin.
+        ForeignCode::Tracking | ForeignCode::BareWord | ForeignCode::PostalDataMatrix => {
+            let x = PAGE_W.saturating_sub(w + 100 + rng.below(400) as u32).max(MARGIN);
+            (x, 15 + rng.below(235u64.saturating_sub(h as u64).max(1)) as u32)
+        }
+        ForeignCode::UrlQr => (PAGE_W - w - 150 - rng.below(600) as u32, PAGE_H - h - 120 - rng.below(150) as u32),
+    };
+    // A white label under the code, as stickers and printed blocks have.
+    for yy in y.saturating_sub(10)..(y + h + 10).min(PAGE_H) {
+        for xx in x.saturating_sub(30)..(x + w + 30).min(PAGE_W) {
+            img.put_pixel(xx, yy, Luma([255]));
+        }
+    }
+    draw_code(&mut img, payload, symbology, (x, y), module, bar_height)?;
+    Ok(img)
 }

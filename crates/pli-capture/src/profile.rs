@@ -139,6 +139,9 @@ pub struct Separator {
     pub precedes_first_letter: bool,
     /// Payloads recognised besides Pli's own `PLI-SEP[:CODE]`.
     pub patterns: Vec<PayloadPattern>,
+    /// Another tool's ids for the sheets (a pattern's `entity` group) mapped to Pli
+    /// direction codes, e.g. Maarch's `"DGS" = "DIR-GEN"`.
+    pub directions: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Separator {
@@ -147,6 +150,7 @@ impl Default for Separator {
             symbologies: vec![Symbology::Qr, Symbology::Code128, Symbology::Code39, Symbology::DataMatrix],
             precedes_first_letter: true,
             patterns: Vec::new(),
+            directions: Default::default(),
         }
     }
 }
@@ -161,12 +165,21 @@ pub enum Symbology {
 }
 
 /// A separator payload pattern: a regular expression over the whole payload; a named
-/// group `direction` pre-routes the courrier to that direction code.
+/// group `direction` pre-routes the courrier to that direction code, a named group
+/// `entity` to the direction `[separator.directions]` maps it to.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PayloadPattern {
     #[serde(deserialize_with = "anchored_regex")]
     pub regex: Regex,
+    /// Only entities listed in `[separator.directions]` match: for a bare id, which any
+    /// label on a letter could carry.
+    #[serde(default)]
+    pub known_only: bool,
+    /// Only on a page that looks like a separator sheet (little of it inked), never on a
+    /// page of text: for a bare id, which a tracking label on a letter could carry.
+    #[serde(default)]
+    pub sheet_only: bool,
 }
 
 fn anchored_regex<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Regex, D::Error> {
@@ -207,6 +220,14 @@ impl Profile {
         }
         if self.ocr.languages.trim().is_empty() {
             return Err("ocr.languages : vide".into());
+        }
+        for (entity, direction) in &self.separator.directions {
+            if !pli_core::separator::is_direction_code(direction) {
+                return Err(format!(
+                    "separator.directions : « {entity} » = « {direction} » n'est pas un code de direction \
+                     (lettres, chiffres, - ou _)"
+                ));
+            }
         }
         if self.input.poll_seconds == 0 {
             return Err("input.poll_seconds : au moins 1 seconde".into());
