@@ -54,7 +54,7 @@ fn zlib(data: &[u8]) -> Vec<u8> {
 /// A pattern of dark blocks on light paper and a slow gradient: large features, so that
 /// a renderer's half-pixel placement does not count as a difference.
 fn level(x: u32, y: u32) -> u8 {
-    if (x / 30 + y / 30) % 3 == 0 {
+    if (x / 30 + y / 30).is_multiple_of(3) {
         25
     } else if y >= 60 {
         (x * 2) as u8
