@@ -194,8 +194,10 @@ pub(crate) fn local_anchors(data_dir: &Path) -> Result<(Vec<NamedAnchor>, Vec<St
     let mut problems = Vec::new();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let source = format!("{ANCHOR_FILE}, ligne {}", i + 1);
+        // A line cut by a crash while it was appended carries no anchor: removing a line
+        // is no worse, and that is what anchors kept elsewhere are for.
         let Ok(anchor) = serde_json::from_str::<Anchor>(line) else {
-            problems.push(format!("{source} : ancre illisible"));
+            tracing::warn!("{source} : ancre illisible, ignorée");
             continue;
         };
         match &key {
@@ -296,7 +298,17 @@ pub(crate) fn append_line(path: &Path, anchor: &Anchor) -> Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut f = options.open(path).map_err(io_err(path))?;
+    // After a line cut short (a crash while appending), start on a line of its own.
+    if !ends_with_newline(path) {
+        line.insert(0, '\n');
+    }
     f.write_all(line.as_bytes()).and_then(|_| f.sync_data()).map_err(io_err(path))
+}
+
+fn ends_with_newline(path: &Path) -> bool {
+    let Ok(mut f) = std::fs::File::open(path) else { return true };
+    let mut last = [b'\n'];
+    f.seek(SeekFrom::End(-1)).and_then(|_| f.read_exact(&mut last)).map_or(true, |_| last[0] == b'\n')
 }
 
 /// Anchored when the store is closed, so that every command and every session of the

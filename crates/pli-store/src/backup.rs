@@ -242,10 +242,7 @@ fn attempt(data_dir: &Path, dest: &Path) -> Result<std::result::Result<Manifest,
         return Ok(Err(missing));
     }
 
-    let history = match head {
-        Some((event, hash)) => Some(Anchor::sealed(event, &hash, &key)),
-        None => None,
-    };
+    let history = head.map(|(event, hash)| Anchor::sealed(event, &hash, &key));
     // The live folder's anchors name it too: an event the copy holds is committed there.
     if let Some(a) = &history {
         crate::anchor::append_line(&data_dir.join(ANCHOR_FILE), a)?;

@@ -113,7 +113,8 @@ fn reseal_from(db: &rusqlite::Connection, from: i64) {
             |r| r.get(0),
         )
         .unwrap();
-    let rows: Vec<(i64, String, String, String, String, Option<i64>, String)> = db
+    type Row = (i64, String, String, String, String, Option<i64>, String);
+    let rows: Vec<Row> = db
         .prepare("SELECT id, at, actor, workstation, kind, courrier_id, data FROM event WHERE id >= ?1 ORDER BY id")
         .unwrap()
         .query_map([from], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
@@ -156,6 +157,21 @@ fn a_clean_folder_passes_and_its_head_is_anchored_with_a_private_key() {
         let mode = std::fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "the key is its owner's only");
     }
+    // A line being appended (no newline yet), as a backup may copy it, is not a problem.
+    let mut f = std::fs::OpenOptions::new().append(true).open(dir.path().join(ANCHOR_FILE)).unwrap();
+    std::io::Write::write_all(&mut f, b"{\"event\":99,\"ha").unwrap();
+    assert!(store.verify_history().unwrap().intact());
+    drop(f);
+    // Nor once the next anchor follows it, on a line of its own.
+    drop(store);
+    let mut store = Store::open(dir.path()).unwrap();
+    capture(&mut store, "lot-b", 1);
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    let report = store.verify_history().unwrap();
+    assert!(report.intact() && report.anchors == 2, "{report:?}");
+    let text = std::fs::read_to_string(dir.path().join(ANCHOR_FILE)).unwrap();
+    assert!(text.lines().last().unwrap().starts_with("{\"event\""), "{text}");
     // The key is not in the database.
     let key = std::fs::read_to_string(dir.path().join(KEY_FILE)).unwrap();
     let db = std::fs::read(dir.path().join("pli.sqlite3")).unwrap();
