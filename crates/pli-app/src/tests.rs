@@ -305,8 +305,13 @@ fn the_lead_moves_the_scanner_folder_and_capture_follows() {
     assert_eq!(before.folder, data.path().join("scanner").display().to_string());
     assert!(before.running && !before.imposed && before.problem.is_none());
 
-    let elsewhere = data.path().join("numerisation");
+    let other = tempfile::tempdir().unwrap();
+    let elsewhere = other.path().join("numerisation");
     let bad = ScannerSettings { folder: elsewhere.display().to_string(), profile: "inconnu".into() };
+    // Never Pli's own documents: the watcher would take them for batches.
+    let inside =
+        ScannerSettings { folder: data.path().join("courriers").display().to_string(), profile: "generic-pdf".into() };
+    assert!(desk.set_scanner(&inside).unwrap_err().contains("se recouvrent"));
     assert!(desk.set_scanner(&bad).unwrap_err().contains("inconnu"));
     let relative = ScannerSettings { folder: "scans".into(), profile: "generic-pdf".into() };
     assert!(desk.set_scanner(&relative).unwrap_err().contains("chemin complet"));
