@@ -148,7 +148,8 @@ impl SeparatorReader {
             return PageCodes::default();
         }
         // The code's region at full resolution, upright: bars read across whatever the skew.
-        if let Some(r) = code_region(small) {
+        let region = code_region(small);
+        if let Some(r) = region {
             let upright = upright_crop(full, factor, r.bounds, r.skew);
             let passes = [
                 Pass { img: &upright, try_harder: true, formats: all, global: false },
@@ -158,8 +159,12 @@ impl SeparatorReader {
                 return codes;
             }
         }
-        // The whole finer copy, contrast stretched (matrix codes are found at any angle).
-        let stretched = stretch_contrast(finer);
+        // The whole finer copy, contrast stretched and upright (the densest edges may have
+        // been another pattern's, such as a Patch-T sheet's thick bars).
+        let stretched = match region {
+            Some(r) if r.skew.abs() >= 1.0 => straighten(&stretch_contrast(finer), r.skew),
+            _ => stretch_contrast(finer),
+        };
         let mut hard = vec![
             Pass { img: &stretched, try_harder: true, formats: all, global: false },
             Pass { img: &stretched, try_harder: true, formats: all, global: true },
