@@ -3,7 +3,7 @@
 //! `pli-testgen --out lot.pdf --format pdf --letters 10 --seed 7`
 
 use clap::Parser;
-use pli_testkit::{BatchSpec, Format, Symbology, write_batch};
+use pli_testkit::{BatchSpec, Condition, Format, Symbology, write_batch};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -42,6 +42,16 @@ struct Args {
     /// Sensor noise amplitude on every pixel (grey levels).
     #[arg(long, default_value_t = 6)]
     noise: u8,
+    /// Resolution of every page (300 or 200).
+    #[arg(long, default_value_t = 300)]
+    dpi: u32,
+    /// Separator sheets with a title and text, scanned under this condition: clean,
+    /// tinted, low-contrast, noisy, skewed, jpeg, 200dpi, mixed.
+    #[arg(long)]
+    sheet_scan: Option<String>,
+    /// Chance that a letter's first page carries a code that is not a separator.
+    #[arg(long, default_value_t = 0.0)]
+    foreign_codes: f64,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -59,6 +69,17 @@ fn main() -> anyhow::Result<()> {
         first_separator: !a.no_first_separator,
         jpeg_quality: a.jpeg_quality,
         noise: a.noise,
+        dpi: a.dpi,
+        sheet_scan: match &a.sheet_scan {
+            Some(name) => Some(
+                Condition::ALL
+                    .into_iter()
+                    .find(|c| c.name() == name)
+                    .ok_or_else(|| anyhow::anyhow!("--sheet-scan : condition « {name} » inconnue"))?,
+            ),
+            None => None,
+        },
+        foreign_codes: a.foreign_codes,
         ..BatchSpec::default()
     };
     let truth = write_batch(&spec, a.format, &a.out)?;
