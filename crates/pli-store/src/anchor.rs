@@ -11,8 +11,9 @@
 //! elsewhere (backups, exports) are the answer to both.
 
 use crate::{Result, Store, StoreError};
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
@@ -43,34 +44,27 @@ impl Anchor {
 
     /// Sealed with `key`.
     pub fn sealed(event: i64, hash: &str, key: &[u8]) -> Anchor {
-        let mac = hex::encode(hmac_sha256(key, Anchor::message(event, hash).as_bytes()));
+        let mut mac = hmac_sha256(key);
+        mac.update(Anchor::message(event, hash).as_bytes());
+        let mac = hex::encode(mac.finalize().into_bytes());
         Anchor { event, hash: hash.to_string(), at: crate::now_rfc3339(), mac: Some(mac) }
     }
 
     /// Whether its seal was made with `key` (false when it has none).
     pub fn seal_matches(&self, key: &[u8]) -> bool {
         let Some(mac) = &self.mac else { return false };
-        let expected = hex::encode(hmac_sha256(key, Anchor::message(self.event, &self.hash).as_bytes()));
+        let Ok(mac) = hex::decode(mac) else { return false };
+        let mut expected = hmac_sha256(key);
+        expected.update(Anchor::message(self.event, &self.hash).as_bytes());
         // Constant time: the comparison does not tell how much of a forged seal was right.
-        mac.len() == expected.len() && mac.bytes().zip(expected.bytes()).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0
+        expected.verify_slice(&mac).is_ok()
     }
 }
 
-/// HMAC-SHA256 (RFC 2104) over the `sha2` already used for the chain.
-pub(crate) fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(block.map(|b| b ^ 0x36));
-    inner.update(message);
-    let mut outer = Sha256::new();
-    outer.update(block.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
+/// HMAC-SHA256 of `message` under `key`.
+fn hmac_sha256(key: &[u8]) -> Hmac<Sha256> {
+    // HMAC takes keys of any length: this cannot fail.
+    Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts any key length")
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
@@ -329,10 +323,16 @@ mod tests {
     #[test]
     fn hmac_matches_rfc_4231() {
         // Test cases 1 and 6 of RFC 4231 (a short key, and a key longer than a block).
-        let mac = hmac_sha256(&[0x0b; 20], b"Hi There");
-        assert_eq!(hex::encode(mac), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
-        let mac = hmac_sha256(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First");
-        assert_eq!(hex::encode(mac), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+        let hmac = |key: &[u8], message: &[u8]| {
+            let mut mac = hmac_sha256(key);
+            mac.update(message);
+            hex::encode(mac.finalize().into_bytes())
+        };
+        assert_eq!(hmac(&[0x0b; 20], b"Hi There"), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+        assert_eq!(
+            hmac(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First"),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
     }
 
     #[test]

@@ -517,6 +517,11 @@ impl Watcher {
                 let batch = intake.batch_id.unwrap_or_default();
                 let courriers = self.store.courriers_of_batch(batch)?.len();
                 tracing::info!(file = %intake.source_path, batch, courriers, archive = %dest.display(), "lot intégré et archivé");
+                // A watcher runs for weeks: anchor the history's head at every batch, not
+                // only when it stops, so a cut-off tail is caught by `pli history verify`.
+                if let Err(e) = self.store.anchor_history() {
+                    tracing::warn!("ancre de l'historique non écrite : {e}");
+                }
                 WatchEvent::BatchDone { path, batch, courriers, archived_to: dest }
             }
         };
