@@ -28,6 +28,12 @@ fn traced(data: &Path, args: &[&str]) -> Option<Vec<Call>> {
         eprintln!("NOTICE: strace absent (scripts/install-deps.sh installs it): durability order not checked");
         return None;
     }
+    // A sandbox may forbid tracing (ptrace) altogether: say so rather than fail on it.
+    let probe = Command::new("strace").args(["-qq", "-e", "trace=none", "true"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("NOTICE: strace cannot trace here (ptrace refused): durability order not checked");
+        return None;
+    }
     let trace = data.parent().unwrap().join(format!("trace-{}.txt", args[0]));
     let out = Command::new("strace")
         .args([
