@@ -163,7 +163,6 @@ fn real_patch_t_sheets_are_read() {
 
 /// The same sheet scanned about 16° askew (colour and 1-bit).
 #[test]
-#[ignore = "known miss: the 16° real scan is judged a page of text (its thick Patch-T bars ink half its 8 mm squares), so it gets no hard look"]
 fn a_real_patch_t_sheet_scanned_askew_is_read() {
     read_real(&[("skewed.jpg", Some("PATCHT")), ("skewed_bw.png", Some("PATCHT"))]);
 }
