@@ -48,7 +48,6 @@ fn qr_sheets_are_all_found_on_hard_scans() {
 }
 
 #[test]
-#[ignore = "known miss: 1 of 24 (mixed: ink 94 on paper 191, noise 23, 14° skew, JPEG 60, 200 dpi)"]
 fn datamatrix_sheets_are_all_found_on_hard_scans() {
     recall(Symbology::DataMatrix);
 }
@@ -168,7 +167,6 @@ fn a_real_patch_t_sheet_scanned_askew_is_read() {
 }
 
 #[test]
-#[ignore = "known miss: the first Code 39 sheet of this 200 dpi batch (written again as JPEG 82) is not found"]
 fn a_hard_batch_is_split_exactly_by_the_pipeline() {
     use pli_capture::pipeline::Capture;
     use pli_core::capture::Actor;
