@@ -56,9 +56,10 @@ fn traced(data: &Path, args: &[&str]) -> Option<Vec<Call>> {
         text.lines()
             .filter_map(|line| {
                 // "<pid> name(args) = result", or the start of a call another thread interrupted.
-                let line = line
-                    .split_once(' ')
-                    .map_or(line, |(pid, rest)| if pid.chars().all(|c| c.is_ascii_digit()) { rest } else { line });
+                // strace pads the pid to five columns: "9065  fsync(…" has two spaces.
+                let line = line.split_once(' ').map_or(line, |(pid, rest)| {
+                    if pid.chars().all(|c| c.is_ascii_digit()) { rest.trim_start() } else { line }
+                });
                 let (name, rest) = line.split_once('(')?;
                 if !name.chars().all(|c| c.is_ascii_alphanumeric()) || line.contains("= -1") {
                     return None;
