@@ -3,22 +3,9 @@
 //! say why.
 
 use pli_testkit::{BatchSpec, Format, write_batch};
-use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Output};
 
-fn pli(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pli")).env("PLI_DATA", data).args(args).output().unwrap()
-}
-
-fn ok(data: &Path, args: &[&str]) -> Vec<Value> {
-    let out = pli(data, args);
-    assert!(out.status.success(), "pli {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
+mod common;
+use common::{ok, pli};
 
 #[test]
 fn dropped_pages_are_listed_and_one_is_put_back_from_the_command_line() {
