@@ -59,7 +59,7 @@ impl Store {
             return Err(Refusal::NotAllowed { action: "remettre une page écartée dans", why }.into());
         }
         let f = match courrier {
-            Some(id) => facts(&self.conn, id).map_err(self.sql())?.ok_or(StoreError::Refused(Refusal::NotVisible))?,
+            Some(id) => facts(self.conn(), id).map_err(self.sql())?.ok_or(StoreError::Refused(Refusal::NotVisible))?,
             None => new_courrier_facts(),
         };
         pli_core::workflow::next_state(&s.viewer, &f, Action::Register)?;
@@ -72,7 +72,7 @@ impl Store {
     pub fn dropped_pages(&self, s: &Session, batch: i64) -> Result<Vec<DroppedPage>> {
         self.may_correct_split(s, None)?;
         self.batch_source(batch)?;
-        self.conn
+        self.conn()
             .prepare(
                 "SELECT source_index, detail, kept_pdf, kept_thumbnail FROM batch_page
                  WHERE batch_id = ?1 AND role = 'blank' ORDER BY source_index",
@@ -98,7 +98,7 @@ impl Store {
     /// the separator before it.
     fn default_place(&self, batch: i64, index: usize) -> Result<(Option<Place>, Option<String>)> {
         let pages: Vec<(usize, String, Option<String>, Option<Place>)> = self
-            .conn
+            .conn()
             .prepare(
                 "SELECT b.source_index, b.role, b.detail,
                         (SELECT p.courrier_id FROM courrier_page p JOIN courrier c ON c.id = p.courrier_id
@@ -157,13 +157,13 @@ impl Store {
     ) -> Result<Restored> {
         let page = || format!("la page {} du lot n° {batch}", index + 1);
         let folder: String = self
-            .conn
+            .conn()
             .query_row("SELECT folder FROM batch WHERE id = ?1", [batch], |r| r.get(0))
             .optional()
             .map_err(self.sql())?
             .ok_or_else(|| StoreError::NotFound(format!("lot n° {batch} introuvable")))?;
         let row: Option<(String, Option<String>)> = self
-            .conn
+            .conn()
             .query_row(
                 "SELECT role, kept_pdf FROM batch_page WHERE batch_id = ?1 AND source_index = ?2",
                 params![batch, index as i64],
@@ -188,7 +188,7 @@ impl Store {
             Some(id) => {
                 self.may_correct_split(s, Some(id))?;
                 let of: Option<i64> = self
-                    .conn
+                    .conn()
                     .query_row("SELECT batch_id FROM courrier WHERE id = ?1", [id], |r| r.get(0))
                     .map_err(self.sql())?;
                 if of != Some(batch) {
@@ -277,7 +277,7 @@ impl Store {
     }
 
     fn pdf_referenced(&self, file: &str) -> Result<bool> {
-        self.conn
+        self.conn()
             .query_row("SELECT EXISTS (SELECT 1 FROM courrier WHERE pdf_path = ?1)", [file], |r| r.get(0))
             .map_err(self.sql())
     }

@@ -111,14 +111,19 @@ pub(crate) fn batch_folders(conn: &Connection) -> rusqlite::Result<Vec<String>> 
 /// Records the hash of every file of a batch's folder, inside the transaction that
 /// commits the batch. A folder that is not there (a store driven without capture)
 /// records nothing; a file that cannot be read is left to the integrity check.
-pub(crate) fn record_batch_files(tx: &rusqlite::Transaction<'_>, folder: &str, now: &str) -> rusqlite::Result<()> {
-    let Some(data_dir) = tx.path().and_then(|p| Path::new(p).parent()).map(Path::to_path_buf) else { return Ok(()) };
-    let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO document_hash (path, sha256, size, recorded_at) VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    for file in files_under(&data_dir, folder) {
+pub(crate) fn record_batch_files(
+    q: &mut crate::db::Q<'_>,
+    data_dir: &Path,
+    folder: &str,
+    now: &str,
+) -> crate::Result<()> {
+    for file in files_under(data_dir, folder) {
         if let Ok((sha, size)) = sha256_file(&data_dir.join(&file)) {
-            insert.execute(params![file, sha, size as i64, now])?;
+            q.exec(
+                "INSERT INTO document_hash (path, sha256, size, recorded_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO NOTHING",
+                crate::db::params![file, sha, size, now],
+            )?;
         }
     }
     Ok(())
@@ -133,7 +138,7 @@ impl Store {
         let mut report = IntegrityReport::default();
         let pragma = if full { "integrity_check" } else { "quick_check" };
         let lines: Vec<String> = self
-            .conn
+            .conn()
             .prepare(&format!("PRAGMA {pragma}"))
             .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
             .map_err(self.sql())?;
@@ -145,13 +150,13 @@ impl Store {
         }
 
         let recorded: BTreeMap<String, (String, i64)> = self
-            .conn
+            .conn()
             .prepare("SELECT path, sha256, size FROM document_hash")
             .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?.collect())
             .map_err(self.sql())?;
-        let referenced = referenced_documents(&self.conn).map_err(self.sql())?;
+        let referenced = referenced_documents(self.conn()).map_err(self.sql())?;
         let mut on_disk: BTreeSet<String> = BTreeSet::new();
-        for folder in batch_folders(&self.conn).map_err(self.sql())? {
+        for folder in batch_folders(self.conn()).map_err(self.sql())? {
             on_disk.extend(files_under(self.data_dir(), &folder));
         }
         let mut forget = Vec::new();
@@ -198,7 +203,7 @@ impl Store {
         }
         if !record.is_empty() || !forget.is_empty() {
             let now = crate::now_rfc3339();
-            let tx = self.conn.unchecked_transaction().map_err(self.sql())?;
+            let tx = self.conn().unchecked_transaction().map_err(self.sql())?;
             for (path, sha, size) in &record {
                 tx.execute(
                     "INSERT OR IGNORE INTO document_hash (path, sha256, size, recorded_at) VALUES (?1, ?2, ?3, ?4)",

@@ -84,7 +84,7 @@ impl Store {
     pub fn intake_begin(&mut self, profile: &str, source_path: &str, content_hash: &str) -> Result<Intake> {
         let now = now_rfc3339();
         let id = self
-            .conn
+            .conn()
             .query_row(
                 "INSERT INTO intake (profile, source_path, content_hash, state, seen_at, updated_at)
                  VALUES (?1, ?2, ?3, 'ingesting', ?4, ?4) RETURNING id",
@@ -96,14 +96,14 @@ impl Store {
     }
 
     pub fn intake(&self, id: i64) -> Result<Intake> {
-        self.conn
+        self.conn()
             .query_row(&format!("SELECT {COLUMNS} FROM intake WHERE id = ?1"), [id], intake_from)
             .map_err(|e| self.sql_err(e))
     }
 
     /// The unsettled row of the batch at this path, if any: work a previous run left unfinished.
     pub fn unsettled_intake_at(&self, source_path: &str) -> Result<Option<Intake>> {
-        self.conn
+        self.conn()
             .query_row(
                 &format!(
                     "SELECT {COLUMNS} FROM intake WHERE moved_to IS NULL AND source_path = ?1 ORDER BY id LIMIT 1"
@@ -118,7 +118,7 @@ impl Store {
     /// The latest rows, newest first (the capture screen).
     pub fn recent_intakes(&self, limit: usize) -> Result<Vec<Intake>> {
         let mut stmt = self
-            .conn
+            .conn()
             .prepare(&format!("SELECT {COLUMNS} FROM intake ORDER BY id DESC LIMIT ?1"))
             .map_err(|e| self.sql_err(e))?;
         stmt.query_map([limit as i64], intake_from)
@@ -129,7 +129,7 @@ impl Store {
     /// Every unsettled row, oldest first.
     pub fn unsettled_intakes(&self) -> Result<Vec<Intake>> {
         let mut stmt = self
-            .conn
+            .conn()
             .prepare(&format!("SELECT {COLUMNS} FROM intake WHERE moved_to IS NULL ORDER BY id"))
             .map_err(|e| self.sql_err(e))?;
         stmt.query_map([], intake_from)
@@ -140,7 +140,7 @@ impl Store {
     /// At start-up: captures found running were interrupted by a crash; they go back
     /// to `seen`, counted, so that a batch that keeps crashing Pli can be set aside.
     pub fn intake_mark_interrupted(&mut self) -> Result<usize> {
-        self.conn
+        self.conn()
             .execute(
                 "UPDATE intake SET state = 'seen', interrupted = interrupted + 1, updated_at = ?1
                  WHERE state = 'ingesting' AND moved_to IS NULL",
@@ -160,7 +160,7 @@ impl Store {
     }
 
     fn update_intake(&mut self, sql: &str, id: i64, text: Option<&str>) -> Result<()> {
-        self.conn.execute(sql, params![id, text, now_rfc3339()]).map_err(|e| self.sql_err(e))?;
+        self.conn().execute(sql, params![id, text, now_rfc3339()]).map_err(|e| self.sql_err(e))?;
         Ok(())
     }
 
@@ -168,17 +168,15 @@ impl Store {
     /// courriers exist and the journal says so, or neither.
     pub fn commit_batch_for_intake(&mut self, batch: &NewBatch, actor: &Actor, intake: i64) -> Result<CommittedBatch> {
         let now = now_rfc3339();
-        let path = self.db_path.clone();
-        let sql = |source| StoreError::Sqlite { path: path.clone(), source };
-        let tx = self.conn.transaction().map_err(sql)?;
-        let committed = crate::insert_batch(&tx, batch, actor, &now).map_err(sql)?;
-        tx.execute(
-            "UPDATE intake SET state = 'done', batch_id = ?2, error = NULL, updated_at = ?3 WHERE id = ?1",
-            params![intake, committed.batch_id, now],
-        )
-        .map_err(sql)?;
-        tx.commit().map_err(sql)?;
-        Ok(committed)
+        let data_dir = self.data_dir.clone();
+        self.write(|q| {
+            let committed = crate::insert_batch(q, &data_dir, batch, actor, &now)?;
+            q.exec(
+                "UPDATE intake SET state = 'done', batch_id = ?2, error = NULL, updated_at = ?3 WHERE id = ?1",
+                crate::db::params![intake, committed.batch_id, now],
+            )?;
+            Ok(committed)
+        })
     }
 
     /// The bytes were already ingested as `known_batch`: journalled with its event.
@@ -220,7 +218,7 @@ impl Store {
         let path = self.db_path.clone();
         let err = |source| StoreError::Sqlite { path: path.clone(), source };
         let now = now_rfc3339();
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn_mut().transaction().map_err(err)?;
         tx.execute(sql, args).map_err(err)?;
         let source: String =
             tx.query_row("SELECT source_path FROM intake WHERE id = ?1", [id], |r| r.get(0)).map_err(err)?;
@@ -239,7 +237,7 @@ impl Store {
     /// Courriers made from a batch, in batch order.
     pub fn courriers_of_batch(&self, batch_id: i64) -> Result<Vec<i64>> {
         let mut stmt = self
-            .conn
+            .conn()
             .prepare("SELECT id FROM courrier WHERE batch_id = ?1 ORDER BY seq_in_batch")
             .map_err(|e| self.sql_err(e))?;
         stmt.query_map([batch_id], |r| r.get(0))
@@ -252,7 +250,7 @@ impl Store {
     pub fn orphan_document_folders(&self) -> Result<Vec<std::path::PathBuf>> {
         let dir = self.data_dir.join(pli_core::capture::COURRIERS_DIR);
         let entries = std::fs::read_dir(&dir).map_err(|source| StoreError::Io { path: dir.clone(), source })?;
-        let mut known = self.conn.prepare("SELECT 1 FROM batch WHERE folder = ?1").map_err(|e| self.sql_err(e))?;
+        let mut known = self.conn().prepare("SELECT 1 FROM batch WHERE folder = ?1").map_err(|e| self.sql_err(e))?;
         let mut orphans = Vec::new();
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();

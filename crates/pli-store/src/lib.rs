@@ -1,16 +1,21 @@
-//! Pli's store on SQLite: one database file (WAL, foreign keys on, versioned
-//! migrations) beside a folder of documents (searchable PDFs, thumbnails, text).
-//! Every change of state is written with its event in one transaction.
+//! Pli's store: the registry on one of two engines — SQLite, one file in the data folder
+//! (WAL, foreign keys on, versioned migrations), or PostgreSQL, an agency's shared
+//! database — beside a folder of documents (searchable PDFs, thumbnails, text). The
+//! SQL is written once (`db`); every change of state is written with its event in one
+//! transaction.
 
+use db::params;
 use pli_core::capture::{Actor, BatchStore, COURRIERS_DIR, CommittedBatch, KnownBatch, NewBatch};
 use pli_core::{EventKind, NewEvent};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 use rusqlite_migration::{M, Migrations};
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub mod anchor;
 pub mod backup;
+pub mod db;
 pub mod dropped;
 pub mod integrity;
 pub mod journal;
@@ -31,6 +36,8 @@ pub use search::{SearchHit, fts_query};
 pub enum StoreError {
     #[error("base de données « {path} » : {source}")]
     Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("base PostgreSQL « {url} » : {source}")]
+    Postgres { url: String, source: postgres::Error },
     #[error("base de données « {path} » : migration impossible ({source})")]
     Migration { path: PathBuf, source: rusqlite_migration::Error },
     #[error("dossier de données « {path} » : {source}")]
@@ -44,6 +51,39 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// Acted on meanwhile by someone else: the caller may look again and retry.
+    #[error("{0}")]
+    Conflict(String),
+    /// The store's own fault (a column not as the code expects it).
+    #[error("erreur interne du registre : {0}")]
+    Internal(String),
+}
+
+/// What kind of failure, for the edges (the desktop, the HTTP API) to map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    Refused,
+    NotFound,
+    Invalid,
+    Conflict,
+    Internal,
+}
+
+impl StoreError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            StoreError::Refused(_) => ErrorKind::Refused,
+            StoreError::NotFound(_) => ErrorKind::NotFound,
+            StoreError::Invalid(_) | StoreError::Sheet { .. } => ErrorKind::Invalid,
+            StoreError::Conflict(_) => ErrorKind::Conflict,
+            StoreError::Sqlite { .. }
+            | StoreError::Postgres { .. }
+            | StoreError::Migration { .. }
+            | StoreError::Io { .. }
+            | StoreError::Internal(_) => ErrorKind::Internal,
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -114,7 +154,7 @@ fn chain_existing_events(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::
     let mut prev = pli_core::event::GENESIS_HASH.to_string();
     for e in rows {
         let hash = e.seal(&prev);
-        tx.execute("UPDATE event SET prev_hash = ?1, hash = ?2 WHERE id = ?3", params![prev, hash, e.id])?;
+        tx.execute("UPDATE event SET prev_hash = ?1, hash = ?2 WHERE id = ?3", rusqlite::params![prev, hash, e.id])?;
         prev = hash;
     }
     tx.execute_batch(
@@ -124,9 +164,9 @@ fn chain_existing_events(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::
     Ok(())
 }
 
-/// The data folder: `pli.sqlite3` and `courriers/` beside it.
+/// The registry and the data folder (`courriers/`, and `pli.sqlite3` on SQLite).
 pub struct Store {
-    conn: Connection,
+    db: db::Engine,
     data_dir: PathBuf,
     db_path: PathBuf,
     /// The direction model and the last routing event it learned from.
@@ -158,7 +198,36 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "OFF").map_err(sql)?;
         migrations().to_latest(&mut conn).map_err(|source| StoreError::Migration { path: db_path.clone(), source })?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
-        Ok(Store { conn, data_dir: data_dir.to_path_buf(), db_path, direction_model: Default::default() })
+        let db = db::Engine::Sqlite { conn, path: db_path.clone() };
+        Ok(Store { db, data_dir: data_dir.to_path_buf(), db_path, direction_model: Default::default() })
+    }
+
+    /// Reads in one session (see `db::Engine::read`).
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut db::Q<'_>) -> Result<T>) -> Result<T> {
+        self.db.read(f)
+    }
+
+    /// Writes in one transaction, all or nothing (see `db::Engine::write`).
+    pub(crate) fn write<T>(&mut self, f: impl FnOnce(&mut db::Q<'_>) -> Result<T>) -> Result<T> {
+        self.db.write(f)
+    }
+
+    /// Which engine holds the registry.
+    pub fn dialect(&self) -> db::Dialect {
+        self.db.dialect()
+    }
+
+    /// Transitional: SQLite's connection for the modules not yet written against `db::Q`.
+    fn conn(&self) -> &Connection {
+        self.db.sqlite().expect("module not yet ported to PostgreSQL")
+    }
+
+    /// Transitional, as `conn`.
+    fn conn_mut(&mut self) -> &mut Connection {
+        match &mut self.db {
+            db::Engine::Sqlite { conn, .. } => conn,
+            db::Engine::Postgres(_) => panic!("module not yet ported to PostgreSQL"),
+        }
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -176,13 +245,13 @@ impl Store {
 
     /// Number of courriers stored.
     pub fn courrier_count(&self) -> Result<i64> {
-        self.conn.query_row("SELECT count(*) FROM courrier", [], |r| r.get(0)).map_err(|e| self.sql_err(e))
+        self.conn().query_row("SELECT count(*) FROM courrier", [], |r| r.get(0)).map_err(|e| self.sql_err(e))
     }
 
     /// Events of a courrier, oldest first, as (kind, data JSON).
     pub fn courrier_events(&self, courrier: i64) -> Result<Vec<(String, serde_json::Value)>> {
         let mut stmt = self
-            .conn
+            .conn()
             .prepare("SELECT kind, data FROM event WHERE courrier_id = ?1 ORDER BY id")
             .map_err(|e| self.sql_err(e))?;
         let rows = stmt
@@ -197,7 +266,7 @@ impl Store {
 
     /// The underlying connection, for the store's own modules and tests.
     pub fn connection(&self) -> &Connection {
-        &self.conn
+        self.conn()
     }
 }
 
@@ -206,7 +275,7 @@ impl BatchStore for Store {
 
     /// The batch already stored with these bytes, if any.
     fn batch_by_hash(&self, content_hash: &str) -> Result<Option<KnownBatch>> {
-        self.conn
+        self.conn()
             .query_row(
                 "SELECT id, source_path, ingested_at FROM batch WHERE content_hash = ?1 ORDER BY id LIMIT 1",
                 [content_hash],
@@ -222,62 +291,49 @@ impl BatchStore for Store {
         // Capture wrote the documents with the process's umask: the mail room's only.
         private::tighten_tree(&self.data_dir.join(&batch.folder))
             .map_err(|source| StoreError::Io { path: self.data_dir.join(&batch.folder), source })?;
-        let tx = self.conn.transaction().map_err(|e| StoreError::Sqlite { path: self.db_path.clone(), source: e })?;
-        let committed = insert_batch(&tx, batch, actor, &now)
-            .and_then(|c| tx.commit().map(|_| c))
-            .map_err(|e| StoreError::Sqlite { path: self.db_path.clone(), source: e })?;
-        Ok(committed)
+        let data_dir = self.data_dir.clone();
+        self.write(|q| insert_batch(q, &data_dir, batch, actor, &now))
     }
 }
 
 pub(crate) fn insert_batch(
-    tx: &Transaction<'_>,
+    q: &mut db::Q<'_>,
+    data_dir: &Path,
     batch: &NewBatch,
     actor: &Actor,
     now: &str,
-) -> rusqlite::Result<CommittedBatch> {
-    tx.execute(
+) -> Result<CommittedBatch> {
+    let batch_id = q.insert(
         "INSERT INTO batch (source_path, content_hash, profile, page_count, folder, ingested_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![batch.source_path, batch.content_hash, batch.profile, batch.pages.len() as i64, batch.folder, now],
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+        params![batch.source_path, batch.content_hash, batch.profile, batch.pages.len(), batch.folder, now],
     )?;
-    let batch_id = tx.last_insert_rowid();
-    {
-        let mut page =
-            tx.prepare("INSERT INTO batch_page (batch_id, source_index, role, detail, kept_pdf, kept_thumbnail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-        for p in &batch.pages {
-            let (pdf, thumbnail) = p.kept.as_ref().map(|k| (&k.pdf_path, &k.thumbnail_path)).unzip();
-            page.execute(params![batch_id, p.source_index as i64, p.role.as_str(), p.detail, pdf, thumbnail])?;
-        }
+    for p in &batch.pages {
+        let (pdf, thumbnail) = p.kept.as_ref().map(|k| (&k.pdf_path, &k.thumbnail_path)).unzip();
+        q.exec(
+            "INSERT INTO batch_page (batch_id, source_index, role, detail, kept_pdf, kept_thumbnail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![batch_id, p.source_index, p.role.as_str(), p.detail, pdf, thumbnail],
+        )?;
     }
-    crate::integrity::record_batch_files(tx, &batch.folder, now)?;
+    crate::integrity::record_batch_files(q, data_dir, &batch.folder, now)?;
     let mut courrier_ids = Vec::with_capacity(batch.courriers.len());
     for (seq, c) in batch.courriers.iter().enumerate() {
-        tx.execute(
+        let id = q.insert(
             "INSERT INTO courrier (batch_id, seq_in_batch, separator, direction_hint, pdf_path, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![batch_id, seq as i64, c.separator, c.direction, c.pdf_path, now],
-        )?;
-        let id = tx.last_insert_rowid();
-        let mut page = tx.prepare_cached(
-            "INSERT INTO courrier_page (courrier_id, position, source_index, rotation, ocr_confidence, thumbnail_path, text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+            params![batch_id, seq, c.separator, c.direction, c.pdf_path, now],
         )?;
         for (pos, p) in c.pages.iter().enumerate() {
-            page.execute(params![
-                id,
-                pos as i64,
-                p.source_index as i64,
-                p.rotation_degrees,
-                p.ocr_confidence,
-                p.thumbnail_path,
-                p.text
-            ])?;
+            q.exec(
+                "INSERT INTO courrier_page (courrier_id, position, source_index, rotation, ocr_confidence, thumbnail_path, text)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id, pos, p.source_index, p.rotation_degrees, p.ocr_confidence, p.thumbnail_path, p.text],
+            )?;
         }
-        tx.execute("INSERT INTO courrier_text (rowid, text) VALUES (?1, ?2)", params![id, c.text])?;
+        q.exec("INSERT INTO courrier_text (rowid, text) VALUES (?1, ?2)", params![id, c.text])?;
         let pages: Vec<usize> = c.pages.iter().map(|p| p.source_index).collect();
-        insert_event(
-            tx,
+        append_event(
+            q,
             now,
             &NewEvent {
                 actor: actor.login.clone(),
@@ -289,8 +345,8 @@ pub(crate) fn insert_batch(
         )?;
         courrier_ids.push(id);
     }
-    insert_event(
-        tx,
+    append_event(
+        q,
         now,
         &NewEvent {
             actor: actor.login.clone(),
@@ -306,13 +362,15 @@ pub(crate) fn insert_batch(
     Ok(CommittedBatch { batch_id, courrier_ids })
 }
 
-/// Appends an event, sealed with the previous one's hash. Inside a write transaction,
-/// so no other event can slip in between reading the last hash and writing this one.
-pub(crate) fn insert_event(tx: &Transaction<'_>, now: &str, e: &NewEvent) -> rusqlite::Result<i64> {
-    let (last_id, prev): (i64, Option<String>) = tx
-        .query_row("SELECT id, hash FROM event ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
-        .unwrap_or((0, None));
+/// Appends an event, sealed with the previous one's hash. Inside a write transaction
+/// (serialised on both engines), so no other event can slip in between reading the last
+/// hash and writing this one.
+pub(crate) fn append_event(q: &mut db::Q<'_>, now: &str, e: &NewEvent) -> Result<i64> {
+    let last = q.opt("SELECT id, hash FROM event ORDER BY id DESC LIMIT 1", params![])?;
+    let (last_id, prev): (i64, Option<String>) = match last {
+        Some(r) => (r.get(0)?, r.get(1)?),
+        None => (0, None),
+    };
     let prev = prev.unwrap_or_else(|| pli_core::event::GENESIS_HASH.to_string());
     let id = last_id + 1;
     let data = e.data.to_string();
@@ -327,12 +385,21 @@ pub(crate) fn insert_event(tx: &Transaction<'_>, now: &str, e: &NewEvent) -> rus
         data: &data,
     };
     let hash = pli_core::event::chain_hash(&prev, &fields);
-    tx.prepare_cached(
+    q.exec(
         "INSERT INTO event (id, at, actor, workstation, kind, courrier_id, data, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![id, now, e.actor, e.workstation, kind, e.courrier, data, prev, hash])?;
+        params![id, now, e.actor, e.workstation, kind, e.courrier, data, prev, hash],
+    )?;
     Ok(id)
+}
+
+/// Transitional: `append_event` for the modules that still hold a rusqlite transaction.
+pub(crate) fn insert_event(tx: &Transaction<'_>, now: &str, e: &NewEvent) -> rusqlite::Result<i64> {
+    let path = Path::new("");
+    append_event(&mut db::Q::over_sqlite(tx, path), now, e).map_err(|e| match e {
+        StoreError::Sqlite { source, .. } => source,
+        other => rusqlite::Error::ToSqlConversionFailure(Box::new(other)),
+    })
 }
 
 pub(crate) fn now_rfc3339() -> String {

@@ -225,7 +225,7 @@ impl Store {
         };
         let path = self.db_path.clone();
         let sql = |e: rusqlite::Error| StoreError::Sqlite { path: path.clone(), source: e };
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
+        let tx = self.conn_mut().transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
         let author = match by {
             By::Owner(actor) => actor.clone(),
             By::Lead(s, what) => {
@@ -378,7 +378,7 @@ impl Store {
     /// The rows of the three sheets (directions, users, types), as text in their columns.
     fn organisation_rows(&self) -> Result<(Rows, Rows, Rows)> {
         let q = |sql: &str, cols: usize| -> Result<Rows> {
-            let mut stmt = self.conn.prepare(sql).map_err(|e| self.sql_err(e))?;
+            let mut stmt = self.conn().prepare(sql).map_err(|e| self.sql_err(e))?;
             stmt.query_map([], |r| {
                 (0..cols).map(|i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default)).collect()
             })
@@ -480,19 +480,19 @@ impl Store {
     /// An active user and their roles.
     pub fn viewer(&self, login: &str) -> Result<Viewer> {
         let user_id: i64 = self
-            .conn
+            .conn()
             .query_row("SELECT id FROM app_user WHERE login = ?1 AND active = 1", [login], |r| r.get(0))
             .optional()
             .map_err(|e| self.sql_err(e))?
             .ok_or_else(|| StoreError::NotFound(format!("utilisateur « {login} » inconnu ou inactif")))?;
-        let grants = grants_of(&self.conn, user_id).map_err(|e| self.sql_err(e))?;
+        let grants = grants_of(self.conn(), user_id).map_err(|e| self.sql_err(e))?;
         Ok(Viewer { user_id, login: login.to_string(), grants })
     }
 
     /// The session as the database has it now: refused once its user is deactivated,
     /// with the roles they hold now (a role removed is gone at the very next call).
     pub fn current(&self, s: &Session) -> Result<Session> {
-        current_session(&self.conn, s)
+        current_session(self.conn(), s)
     }
 
     /// Checks a password and records the sign-in (the connected-users metric), with
@@ -514,7 +514,7 @@ impl Store {
         let sql = self.sql();
         let now = time::OffsetDateTime::now_utc();
         let locked_until: Option<String> = self
-            .conn
+            .conn()
             .query_row("SELECT locked_until FROM sign_in_attempt WHERE login = ?1", [login], |r| r.get(0))
             .optional()
             .map_err(&sql)?
@@ -527,7 +527,7 @@ impl Store {
             )));
         }
         let stored: Option<String> = self
-            .conn
+            .conn()
             .query_row("SELECT password_hash FROM app_user WHERE login = ?1 AND active = 1", [login], |r| r.get(0))
             .optional()
             .map_err(&sql)?
@@ -610,7 +610,7 @@ impl Store {
 
     /// Whether a demo account can still sign in.
     pub fn has_demo_accounts(&self) -> Result<bool> {
-        self.conn
+        self.conn()
             .query_row("SELECT EXISTS (SELECT 1 FROM app_user WHERE demo = 1 AND active = 1)", [], |r| r.get(0))
             .map_err(|e| self.sql_err(e))
     }
@@ -621,7 +621,7 @@ impl Store {
         let mut marked = 0;
         for login in logins {
             let hash: Option<String> = self
-                .conn
+                .conn()
                 .query_row(
                     "SELECT password_hash FROM app_user WHERE login = ?1 AND active = 1 AND demo = 0",
                     [login],
@@ -631,7 +631,7 @@ impl Store {
                 .map_err(|e| self.sql_err(e))?
                 .flatten();
             if hash.is_some_and(|h| password_matches(password, &h)) {
-                self.conn
+                self.conn()
                     .execute("UPDATE app_user SET demo = 1 WHERE login = ?1", [login])
                     .map_err(|e| self.sql_err(e))?;
                 marked += 1;
@@ -642,7 +642,7 @@ impl Store {
 
     /// Whether any user can sign in at all (an empty data folder has none).
     pub fn has_accounts(&self) -> Result<bool> {
-        self.conn
+        self.conn()
             .query_row("SELECT EXISTS (SELECT 1 FROM app_user WHERE active = 1)", [], |r| r.get(0))
             .map_err(|e| self.sql_err(e))
     }

@@ -315,7 +315,7 @@ fn direction_id(tx: &rusqlite::Connection, code: &str) -> Result<i64> {
 impl Store {
     pub(crate) fn write_tx(&mut self) -> Result<Transaction<'_>> {
         let path = self.db_path.clone();
-        self.conn
+        self.conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|source| StoreError::Sqlite { path, source })
     }
@@ -328,7 +328,7 @@ impl Store {
     /// Facts of a courrier the session may see; refused alike whether it does not exist
     /// or is not visible, so that ids reveal nothing.
     fn visible_facts(&self, s: &Session, id: i64) -> Result<CourrierFacts> {
-        let f = facts(&self.conn, id).map_err(self.sql())?.ok_or_else(refused_invisible)?;
+        let f = facts(self.conn(), id).map_err(self.sql())?.ok_or_else(refused_invisible)?;
         if !s.viewer.can_read(&f) {
             return Err(refused_invisible());
         }
@@ -342,7 +342,7 @@ impl Store {
         let today = iso(today());
         let sql = self.sql();
         let mut view = self
-            .conn
+            .conn()
             .query_row(
                 "SELECT c.id, c.state, c.chrono, c.batch_id,
                         (SELECT count(*) FROM courrier_page p WHERE p.courrier_id = c.id), c.pdf_path, c.separator,
@@ -397,7 +397,7 @@ impl Store {
             )
             .map_err(&sql)?;
         view.copies = self
-            .conn
+            .conn()
             .prepare("SELECT d.code FROM courrier_copy cc JOIN direction d ON d.id = cc.direction_id WHERE cc.courrier_id = ?1 ORDER BY d.code")
             .and_then(|mut st| st.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>())
             .map_err(&sql)?;
@@ -409,14 +409,14 @@ impl Store {
         self.visible_facts(&self.current(s)?, id)?;
         let sql = self.sql();
         let pdf: Option<String> =
-            self.conn.query_row("SELECT pdf_path FROM courrier WHERE id = ?1", [id], |r| r.get(0)).map_err(&sql)?;
+            self.conn().query_row("SELECT pdf_path FROM courrier WHERE id = ?1", [id], |r| r.get(0)).map_err(&sql)?;
         let thumbnails: Vec<String> = self
-            .conn
+            .conn()
             .prepare("SELECT thumbnail_path FROM courrier_page WHERE courrier_id = ?1 ORDER BY position")
             .and_then(|mut st| st.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>())
             .map_err(&sql)?;
         let text: String = self
-            .conn
+            .conn()
             .query_row("SELECT text FROM courrier_text WHERE rowid = ?1", [id], |r| r.get(0))
             .optional()
             .map_err(&sql)?
@@ -437,7 +437,7 @@ impl Store {
     pub fn history(&self, s: &Session, id: i64) -> Result<Vec<HistoryEntry>> {
         let s = &self.current(s)?;
         self.visible_facts(s, id)?;
-        self.conn
+        self.conn()
             .prepare("SELECT id, at, actor, workstation, kind, data FROM event WHERE courrier_id = ?1 ORDER BY id")
             .and_then(|mut st| {
                 st.query_map([id], |r| {
@@ -491,7 +491,7 @@ impl Store {
             visible_sql(&s.viewer.visibility())
         );
         let blank = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
-        self.conn
+        self.conn()
             .prepare(&sql)
             .and_then(|mut st| {
                 st.query_map(
@@ -529,7 +529,7 @@ impl Store {
     pub fn pages(&self, s: &Session, id: i64) -> Result<Vec<StoredPage>> {
         let s = &self.current(s)?;
         self.visible_facts(s, id)?;
-        self.conn
+        self.conn()
             .prepare(
                 "SELECT p.position, p.source_index, p.rotation, p.thumbnail_path, c.pdf_path
                  FROM courrier_page p JOIN courrier c ON c.id = p.courrier_id
@@ -558,12 +558,12 @@ impl Store {
             "SELECT c.id FROM courrier c WHERE c.state = 'to_qualify' AND c.id > ?1 AND {} ORDER BY c.id LIMIT 1",
             visible_sql(&s.viewer.visibility())
         );
-        self.conn.query_row(&sql, [after.unwrap_or(0)], |r| r.get(0)).optional().map_err(self.sql())
+        self.conn().query_row(&sql, [after.unwrap_or(0)], |r| r.get(0)).optional().map_err(self.sql())
     }
 
     /// Where a batch was taken from (the scanner's file or folder).
     pub fn batch_source(&self, batch: i64) -> Result<String> {
-        self.conn
+        self.conn()
             .query_row("SELECT source_path FROM batch WHERE id = ?1", [batch], |r| r.get(0))
             .optional()
             .map_err(self.sql())?
@@ -578,14 +578,14 @@ impl Store {
              ORDER BY (SELECT min(p.source_index) FROM courrier_page p WHERE p.courrier_id = c.id), c.id",
             visible_sql(&s.viewer.visibility())
         );
-        self.conn.prepare(&sql).and_then(|mut st| st.query_map([batch], |r| r.get(0))?.collect()).map_err(self.sql())
+        self.conn().prepare(&sql).and_then(|mut st| st.query_map([batch], |r| r.get(0))?.collect()).map_err(self.sql())
     }
 
     /// Ids of every courrier this session may see (for tests and exports).
     pub fn visible_ids(&self, s: &Session) -> Result<Vec<i64>> {
         let s = &self.current(s)?;
         let sql = format!("SELECT c.id FROM courrier c WHERE {} ORDER BY c.id", visible_sql(&s.viewer.visibility()));
-        self.conn.prepare(&sql).and_then(|mut st| st.query_map([], |r| r.get(0))?.collect()).map_err(self.sql())
+        self.conn().prepare(&sql).and_then(|mut st| st.query_map([], |r| r.get(0))?.collect()).map_err(self.sql())
     }
 
     /// Saves the qualification form without registering (a draft the next operator finds).
@@ -769,7 +769,7 @@ impl Store {
         let mut out = Vec::new();
         for (role, name, filter) in self.basket_definitions(s)? {
             let count: i64 = self
-                .conn
+                .conn()
                 .query_row(&format!("SELECT count(*) FROM courrier c WHERE {}", basket_sql(s, &filter)), [], |r| {
                     r.get(0)
                 })
@@ -794,7 +794,7 @@ impl Store {
             basket_sql(s, &filter)
         );
         let today = iso(today());
-        self.conn
+        self.conn()
             .prepare(&sql)
             .and_then(|mut st| {
                 st.query_map([], |r| {
@@ -821,7 +821,7 @@ impl Store {
     fn basket_definitions(&self, s: &Session) -> Result<Vec<(String, String, BasketFilter)>> {
         let roles: Vec<&str> = s.viewer.grants.iter().map(|g| g.role.as_str()).collect();
         let mut stmt =
-            self.conn.prepare("SELECT role, name, filter FROM basket ORDER BY role, position").map_err(self.sql())?;
+            self.conn().prepare("SELECT role, name, filter FROM basket ORDER BY role, position").map_err(self.sql())?;
         let rows = stmt
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
@@ -844,17 +844,17 @@ impl Store {
         self.visible_facts(s, id)?;
         let sql = self.sql();
         let text: String = self
-            .conn
+            .conn()
             .query_row("SELECT text FROM courrier_text WHERE rowid = ?1", [id], |r| r.get(0))
             .optional()
             .map_err(&sql)?
             .unwrap_or_default();
         let hint: Option<String> = self
-            .conn
+            .conn()
             .query_row("SELECT direction_hint FROM courrier WHERE id = ?1", [id], |r| r.get(0))
             .map_err(&sql)?;
         let contacts: Vec<KnownContact> = self
-            .conn
+            .conn()
             .prepare("SELECT id, name FROM contact")
             .and_then(|mut st| st.query_map([], |r| Ok(KnownContact { id: r.get(0)?, name: r.get(1)? }))?.collect())
             .map_err(&sql)?;
@@ -890,7 +890,7 @@ impl Store {
         // The newest routing event, read from the end of the log back: routing is
         // frequent, so this stops early even over millions of events.
         let latest: i64 = self
-            .conn
+            .conn()
             .query_row(&format!("SELECT id FROM event WHERE kind IN {ROUTING} ORDER BY id DESC LIMIT 1"), [], |r| {
                 r.get(0)
             })
@@ -898,7 +898,7 @@ impl Store {
             .map_err(self.sql())?
             .unwrap_or(0);
         let learned_texts = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> Result<Vec<(String, String)>> {
-            self.conn
+            self.conn()
                 .prepare(sql)
                 .and_then(|mut st| st.query_map(params, |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
                 .map_err(self.sql())
@@ -911,7 +911,7 @@ impl Store {
             Some((at, model)) => {
                 // What happened since, by rowid from there: short between two calls.
                 let changes: Vec<(String, Option<i64>)> = self
-                    .conn
+                    .conn()
                     .prepare(&format!(
                         "SELECT kind, courrier_id FROM event WHERE id > ?1 AND id <= ?2 AND kind IN {ROUTING}"
                     ))
@@ -998,7 +998,7 @@ impl Store {
             sql.push_str(&format!(" AND instr(match_key, ?{}) > 0", i + 1));
         }
         sql.push_str(&format!(" ORDER BY name LIMIT {limit}"));
-        self.conn
+        self.conn()
             .prepare(&sql)
             .and_then(|mut st| {
                 st.query_map(rusqlite::params_from_iter(words.iter()), |r| {
@@ -1038,7 +1038,7 @@ impl Store {
         }
         let mut check = crate::anchor::AnchorCheck::new(anchors);
         let sql = format!("SELECT {}, prev_hash, hash FROM event ORDER BY id", crate::STORED_EVENT_COLUMNS);
-        let mut stmt = self.conn.prepare(&sql).map_err(self.sql())?;
+        let mut stmt = self.conn().prepare(&sql).map_err(self.sql())?;
         let mut rows = stmt.query([]).map_err(self.sql())?;
         let mut expected_prev = pli_core::event::GENESIS_HASH.to_string();
         let mut last_id = 0i64;
@@ -1077,7 +1077,7 @@ impl Store {
         drop(rows);
         let checked = check.checked;
         anchor_problems.extend(check.finish(last_id));
-        let record_problems = crate::replay::check_records(&self.conn).map_err(self.sql())?;
+        let record_problems = crate::replay::check_records(self.conn()).map_err(self.sql())?;
         let head = if broken.is_none() { expected_prev } else { String::new() };
         Ok(ChainReport {
             events,

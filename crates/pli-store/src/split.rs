@@ -15,11 +15,11 @@ impl Store {
     /// The pages of a courrier as the correction sees them.
     pub(crate) fn page_refs(&self, id: i64) -> Result<Vec<PageRef>> {
         let pdf: Option<String> = self
-            .conn
+            .conn()
             .query_row("SELECT pdf_path FROM courrier WHERE id = ?1", [id], |r| r.get(0))
             .map_err(self.sql())?;
         let pdf = pdf.unwrap_or_default();
-        self.conn
+        self.conn()
             .prepare("SELECT source_index, rotation, thumbnail_path, text, position FROM courrier_page WHERE courrier_id = ?1 ORDER BY position")
             .and_then(|mut st| {
                 st.query_map([id], |r| {
@@ -44,8 +44,9 @@ impl Store {
         // Only the mail room, only before registration, only visible courriers.
         let s = &self.current(s)?;
         for id in edit.courriers() {
-            let f =
-                facts(&self.conn, id).map_err(self.sql())?.ok_or(StoreError::Refused(pli_core::Refusal::NotVisible))?;
+            let f = facts(self.conn(), id)
+                .map_err(self.sql())?
+                .ok_or(StoreError::Refused(pli_core::Refusal::NotVisible))?;
             pli_core::workflow::next_state(&s.viewer, &f, Action::Register)?;
         }
         let mut current = std::collections::HashMap::new();
@@ -65,7 +66,7 @@ impl Store {
         };
         let folder_of = |id: i64| -> Result<String> {
             let pdf: Option<String> = self
-                .conn
+                .conn()
                 .query_row("SELECT pdf_path FROM courrier WHERE id = ?1", [id], |r| r.get(0))
                 .map_err(self.sql())?;
             let pdf =
@@ -140,7 +141,7 @@ impl Store {
     }
 
     fn file_referenced(&self, file: &str) -> Result<bool> {
-        self.conn
+        self.conn()
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM courrier WHERE pdf_path = ?1) OR EXISTS (SELECT 1 FROM courrier_page WHERE thumbnail_path = ?1)",
                 [file],

@@ -146,7 +146,7 @@ impl Store {
         if wanted.len() > 10_000 {
             let quarter_before = start - jiff::SignedDuration::from_hours(24 * 92);
             let mut stmt = self
-                .conn
+                .conn()
                 .prepare(
                     "SELECT courrier_id, at, data FROM event
                      WHERE at >= ?1 AND at < ?2 AND kind = 'courrier_registered' ORDER BY id",
@@ -167,7 +167,7 @@ impl Store {
         }
         {
             let mut first = self
-                .conn
+                .conn()
                 .prepare_cached(
                     "SELECT at, data FROM event WHERE courrier_id = ?1 AND kind = 'courrier_registered' ORDER BY id LIMIT 1",
                 )
@@ -181,7 +181,7 @@ impl Store {
             }
         }
         let types: HashMap<String, TypeInfo> = self
-            .conn
+            .conn()
             .prepare("SELECT code, deadline_days, undelivered FROM document_type")
             .and_then(|mut st| {
                 st.query_map([], |r| Ok((r.get(0)?, TypeInfo { deadline_days: r.get(1)?, undelivered: r.get(2)? })))?
@@ -209,7 +209,7 @@ impl Store {
         let middle = start + jiff::SignedDuration::from_secs((end.as_second() - start.as_second()) / 2);
         if !parallel || end.as_second() - start.as_second() < 14 * 86_400 {
             // Short: not worth a thread.
-            return read(&self.conn, start, end);
+            return read(self.conn(), start, end);
         }
         let (first, second) = std::thread::scope(|scope| {
             let later = scope.spawn(|| -> Result<Vec<StatEvent>> {
@@ -217,7 +217,7 @@ impl Store {
                     .map_err(|source| StoreError::Sqlite { path: db.clone(), source })?;
                 read(&conn, middle, end)
             });
-            let earlier = read(&self.conn, start, middle);
+            let earlier = read(self.conn(), start, middle);
             (earlier, later.join().expect("the reading thread does not panic"))
         });
         let mut events = first?;
@@ -230,7 +230,7 @@ impl Store {
     /// crossed (and at `at`) once they are settled.
     fn open_at(&self, at: Timestamp, tz: &TimeZone) -> Result<HashMap<i64, String>> {
         let checkpoint: Option<(String, String)> = self
-            .conn
+            .conn()
             .query_row(
                 "SELECT at, open FROM stats_checkpoint WHERE at <= ?1 ORDER BY at DESC LIMIT 1",
                 [rfc3339(at)],
@@ -249,7 +249,7 @@ impl Store {
         let save = |when: Timestamp, open: &HashMap<i64, String>| -> Result<()> {
             if when <= settled {
                 let json = serde_json::to_string(open).unwrap_or_default();
-                self.conn
+                self.conn()
                     .execute(
                         "INSERT OR IGNORE INTO stats_checkpoint (at, open) VALUES (?1, ?2)",
                         params![rfc3339(when), json],
@@ -263,7 +263,7 @@ impl Store {
             "SELECT id, at, actor, kind, courrier_id, data FROM event
              WHERE at >= ?1 AND at < ?2 AND kind IN ({BACKLOG_KINDS}) ORDER BY at, id"
         );
-        let mut stmt = self.conn.prepare(&sql).map_err(self.sql())?;
+        let mut stmt = self.conn().prepare(&sql).map_err(self.sql())?;
         let rows = stmt.query_map([since, rfc3339(at)], event_from).map_err(self.sql())?;
         for row in rows {
             let e = stat_event(row.map_err(self.sql())?)?;
