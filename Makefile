@@ -8,6 +8,9 @@ endif
 CARGO ?= cargo
 PLI_DATA ?= $(HOME)/.local/share/pli
 DEMO := assets/demo/lot-demo.pdf
+# The conformance suite runs on PostgreSQL too: a throwaway cluster on loopback for the
+# duration of the tests (Debian's pg_virtualenv; works as root, which initdb alone refuses).
+PG := pg_virtualenv -v 15
 
 .PHONY: all deps ui run run-headless test bench e2e bindings clean-demo
 
@@ -43,14 +46,14 @@ run-headless: deps
 	./target/release/pli --data "$(PLI_DATA)" search "objet"
 
 # Every test: the front end's (Vitest), then the workspace's (unit, whole-pipeline, real
-# samples, PDF checks, the desktop's services) and the desktop driven in a real WebKit
+# samples, PDF checks, the desktop's services, the registry on SQLite and PostgreSQL) and the desktop driven in a real WebKit
 # webview (Xvfb, WebKitWebDriver, tauri-driver; screenshots in target/e2e/).
 test: deps ui
 	@command -v cargo-nextest >/dev/null || $(CARGO) install --locked cargo-nextest
 	@command -v tauri-driver >/dev/null || $(CARGO) install --locked tauri-driver
 	cd ui && npm test
 	$(CARGO) fmt --check
-	$(CARGO) nextest run --no-fail-fast
+	$(PG) $(CARGO) nextest run --no-fail-fast
 	$(CARGO) test --doc
 
 # The WebKit scenario alone (screenshots in target/e2e/).

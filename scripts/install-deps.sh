@@ -3,23 +3,26 @@
 # Idempotent: only missing packages are installed; sudo only when not root; never prompts.
 set -euo pipefail
 
-want=(
+core=(
   # build: tesseract crate (bindgen) and leptonica
   pkg-config clang libclang-dev libtesseract-dev libleptonica-dev
   # OCR models: French, English, orientation detection
   tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd
   # tests: independent PDF tools; fonts for the generated letters; strace (durability order)
   poppler-utils fonts-dejavu-core fonts-liberation2 strace
+  # the shared registry: PostgreSQL 15 (with unaccent), and pg_virtualenv for throwaway test clusters
+  postgresql-15 postgresql-common
+)
+desktop=(
   # desktop: Tauri 2 on WebKitGTK, and its end-to-end tests
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev libssl-dev
   webkit2gtk-driver xvfb xauth xdg-utils
 )
 # The window's front end is built with Node.js and npm (the machine's own when present).
-command -v npm >/dev/null || want+=(nodejs npm)
-if [ "${1:-}" = "--core" ]; then
-  # Without the desktop: enough for the library, the CLI and their tests.
-  want=("${want[@]:0:15}")
-fi
+command -v npm >/dev/null || desktop+=(nodejs npm)
+want=("${core[@]}")
+# Without --core, the desktop too (--core: enough for the library, the CLI and their tests).
+[ "${1:-}" = "--core" ] || want+=("${desktop[@]}")
 
 missing=()
 for p in "${want[@]}"; do

@@ -300,6 +300,25 @@ impl Engine {
     }
 }
 
+/// PostgreSQL's own words (its `Display` says only "db error").
+pub fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_string(),
+        },
+        None => {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(s) = source {
+                text.push_str(&format!(" : {s}"));
+                source = s.source();
+            }
+            text
+        }
+    }
+}
+
 pub(crate) fn pg_err(shown: &str, source: postgres::Error) -> StoreError {
     StoreError::Postgres { url: shown.to_string(), source }
 }

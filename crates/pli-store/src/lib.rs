@@ -20,12 +20,15 @@ pub mod dropped;
 pub mod integrity;
 pub mod journal;
 pub mod org;
+mod pg;
 mod private;
 pub mod registry;
 mod replay;
 pub mod search;
 mod split;
 pub mod stats;
+#[doc(hidden)]
+pub mod testing;
 pub use journal::{Intake, IntakeState};
 pub use org::{ImportReport, Sheet};
 pub use registry::{CourrierView, HistoryEntry, Session};
@@ -36,7 +39,7 @@ pub use search::{SearchHit, fts_query};
 pub enum StoreError {
     #[error("base de données « {path} » : {source}")]
     Sqlite { path: PathBuf, source: rusqlite::Error },
-    #[error("base PostgreSQL « {url} » : {source}")]
+    #[error("base PostgreSQL « {url} » : {}", db::pg_message(source))]
     Postgres { url: String, source: postgres::Error },
     #[error("base de données « {path} » : migration impossible ({source})")]
     Migration { path: PathBuf, source: rusqlite_migration::Error },
@@ -174,6 +177,27 @@ pub struct Store {
 }
 
 impl Store {
+    /// Opens the registry named by `database` (a `postgres://` URL), or without one the data
+    /// folder's own SQLite file; the documents are in `data_dir` either way.
+    pub fn open_with(data_dir: &Path, database: Option<&str>) -> Result<Store> {
+        match database.map(str::trim).filter(|d| !d.is_empty()) {
+            None => Store::open(data_dir),
+            Some(url) => Store::open_postgres(data_dir, url),
+        }
+    }
+
+    /// Opens (creating its schema if needed) the shared registry at `url`, with the
+    /// documents in `data_dir`.
+    pub fn open_postgres(data_dir: &Path, url: &str) -> Result<Store> {
+        let io = |source| StoreError::Io { path: data_dir.to_path_buf(), source };
+        let courriers = data_dir.join(COURRIERS_DIR);
+        private::create_dir_all(&courriers).map_err(io)?;
+        let pg = pg::connect(url)?;
+        let db_path = PathBuf::from(&pg.shown);
+        let db = db::Engine::Postgres(std::sync::Mutex::new(pg));
+        Ok(Store { db, data_dir: data_dir.to_path_buf(), db_path, direction_model: Default::default() })
+    }
+
     /// Opens (creating if needed) the store in `data_dir` and brings its schema up to date.
     pub fn open(data_dir: &Path) -> Result<Store> {
         let io = |source| StoreError::Io { path: data_dir.to_path_buf(), source };
@@ -212,6 +236,12 @@ impl Store {
         self.db.write(f)
     }
 
+    /// Where the registry is, for messages: the SQLite file, or the PostgreSQL URL without
+    /// its password.
+    pub fn location(&self) -> String {
+        self.db_path.display().to_string()
+    }
+
     /// Which engine holds the registry.
     pub fn dialect(&self) -> db::Dialect {
         self.db.dialect()
@@ -245,23 +275,19 @@ impl Store {
 
     /// Number of courriers stored.
     pub fn courrier_count(&self) -> Result<i64> {
-        self.conn().query_row("SELECT count(*) FROM courrier", [], |r| r.get(0)).map_err(|e| self.sql_err(e))
+        self.read(|q| q.one("SELECT count(*) FROM courrier", params![]))
     }
 
     /// Events of a courrier, oldest first, as (kind, data JSON).
     pub fn courrier_events(&self, courrier: i64) -> Result<Vec<(String, serde_json::Value)>> {
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT kind, data FROM event WHERE courrier_id = ?1 ORDER BY id")
-            .map_err(|e| self.sql_err(e))?;
-        let rows = stmt
-            .query_map([courrier], |r| {
+        let rows = self
+            .read(|q| q.rows("SELECT kind, data FROM event WHERE courrier_id = ?1 ORDER BY id", params![courrier]))?;
+        rows.iter()
+            .map(|r| {
                 let data: String = r.get(1)?;
-                Ok((r.get::<_, String>(0)?, serde_json::from_str(&data).unwrap_or(serde_json::Value::Null)))
+                Ok((r.get(0)?, serde_json::from_str(&data).unwrap_or(serde_json::Value::Null)))
             })
-            .and_then(|rows| rows.collect::<std::result::Result<Vec<_>, _>>())
-            .map_err(|e| self.sql_err(e))?;
-        Ok(rows)
+            .collect()
     }
 
     /// The underlying connection, for the store's own modules and tests.
@@ -275,14 +301,13 @@ impl BatchStore for Store {
 
     /// The batch already stored with these bytes, if any.
     fn batch_by_hash(&self, content_hash: &str) -> Result<Option<KnownBatch>> {
-        self.conn()
-            .query_row(
+        let row = self.read(|q| {
+            q.opt(
                 "SELECT id, source_path, ingested_at FROM batch WHERE content_hash = ?1 ORDER BY id LIMIT 1",
-                [content_hash],
-                |r| Ok(KnownBatch { batch_id: r.get(0)?, source_path: r.get(1)?, ingested_at: r.get(2)? }),
+                params![content_hash],
             )
-            .optional()
-            .map_err(|e| self.sql_err(e))
+        })?;
+        row.map(|r| Ok(KnownBatch { batch_id: r.get(0)?, source_path: r.get(1)?, ingested_at: r.get(2)? })).transpose()
     }
 
     /// Records a batch, its pages, its courriers, their text and their events, all or nothing.
