@@ -330,6 +330,7 @@ impl Desk {
             }
         });
         let settings = WatcherSettings {
+            database: None,
             workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
             actor,
             until_idle: false,

@@ -2,7 +2,6 @@
 //! `pli_store::backup`, `integrity` and the history's anchors.
 
 use anyhow::Result;
-use pli_store::Store;
 use pli_store::anchor::{NamedAnchor, anchors_in};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,8 +11,8 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
     Ok(())
 }
 
-pub fn backup(data: &Path, dest: &Path, json: bool) -> Result<ExitCode> {
-    let manifest = pli_store::backup::backup(data, dest)?;
+pub fn backup(place: &crate::Place, dest: &Path, json: bool) -> Result<ExitCode> {
+    let manifest = pli_store::backup::backup(&place.data, dest)?;
     if json {
         print_json(&serde_json::json!({
             "dest": dest, "files": manifest.files.len(), "courriers": manifest.courriers, "history": manifest.history,
@@ -53,8 +52,8 @@ pub fn restore(src: &Path, data: &Path, force: bool, json: bool) -> Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn check(data: &Path, full: bool, json: bool) -> Result<ExitCode> {
-    let store = Store::open(data)?;
+pub fn check(place: &crate::Place, full: bool, json: bool) -> Result<ExitCode> {
+    let store = place.open()?;
     let report = store.check_integrity(full)?;
     if json {
         print_json(&report)?;
@@ -71,14 +70,14 @@ pub fn check(data: &Path, full: bool, json: bool) -> Result<ExitCode> {
     Ok(if report.is_sound() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
-pub fn verify_history(data: &Path, anchors: &[PathBuf], json: bool) -> Result<ExitCode> {
+pub fn verify_history(place: &crate::Place, anchors: &[PathBuf], json: bool) -> Result<ExitCode> {
     let mut external = Vec::new();
     for file in anchors {
         for (i, anchor) in anchors_in(file)?.into_iter().enumerate() {
             external.push(NamedAnchor { anchor, source: format!("{}, ancre {}", file.display(), i + 1) });
         }
     }
-    let store = Store::open(data)?;
+    let store = place.open()?;
     let report = store.verify_history_against(&external)?;
     if json {
         print_json(&report)?;

@@ -5,7 +5,6 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 use pli_capture::profile::{DEFAULT_PROFILE, Profile};
 use pli_store::{Session, Store};
-use std::path::Path;
 use std::process::ExitCode;
 
 #[derive(Subcommand)]
@@ -37,8 +36,8 @@ pub enum BatchCommand {
     },
 }
 
-pub fn run(data: &Path, command: BatchCommand) -> Result<ExitCode> {
-    let mut store = Store::open(data)?;
+pub fn run(place: &crate::Place, command: BatchCommand) -> Result<ExitCode> {
+    let mut store = place.open()?;
     let session = |store: &Store, login: &str| -> Result<Session> {
         Ok(Session { viewer: store.viewer(login)?, workstation: crate::hostname() })
     };
@@ -64,7 +63,7 @@ pub fn run(data: &Path, command: BatchCommand) -> Result<ExitCode> {
             let s = session(&store, &login)?;
             let page = from_one("les pages", page)?;
             let at = at.map(|a| from_one("les positions", a)).transpose()?;
-            let profile = Profile::find(&profile, Some(&data.join("scanner-profiles")))?;
+            let profile = Profile::find(&profile, Some(&place.data.join("scanner-profiles")))?;
             let reader = pli_capture::restore::KeptPageReader::new(&profile);
             let r = store.restore_dropped_page(&s, batch, page, into, at, &reader, &pli_capture::pdf::Composer)?;
             if json {

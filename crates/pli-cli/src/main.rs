@@ -23,6 +23,10 @@ struct Cli {
     /// Data folder (database and documents). Default: the user's data folder.
     #[arg(long, global = true, env = "PLI_DATA")]
     data: Option<PathBuf>,
+    /// Shared registry on PostgreSQL (`postgres://user:password@host/base`); the documents
+    /// stay in --data. Default: the data folder's own SQLite file.
+    #[arg(long, global = true, env = "PLI_DATABASE", hide_env_values = true)]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -190,14 +194,29 @@ fn main() -> ExitCode {
     }
 }
 
+/// Where Pli keeps its things: the data folder (documents, and the SQLite file by
+/// default) and, when shared, the PostgreSQL registry.
+pub struct Place {
+    pub data: PathBuf,
+    pub database: Option<String>,
+}
+
+impl Place {
+    pub fn open(&self) -> Result<Store> {
+        Ok(Store::open_with(&self.data, self.database.as_deref())?)
+    }
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
+    let place = |data: Option<PathBuf>| -> Result<Place> {
+        Ok(Place { data: data_dir(data)?, database: cli.database.clone() })
+    };
     match cli.command {
         Command::Ingest { profile, workers, json, stats, paths } => {
-            let data = data_dir(cli.data)?;
-            ingest(&data, &profile, workers, json, stats, &paths)
+            ingest(&place(cli.data)?, &profile, workers, json, stats, &paths)
         }
         Command::Search { query, limit, json, login } => {
-            let store = Store::open(&data_dir(cli.data)?)?;
+            let store = place(cli.data)?.open()?;
             let hits = match login {
                 Some(login) => {
                     let s = pli_store::Session { viewer: store.viewer(&login)?, workstation: hostname() };
@@ -225,30 +244,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Watch { profiles, workers, json, until_idle } => {
-            let data = data_dir(cli.data)?;
-            watch::run(&data, &profiles, workers, json, until_idle)
+            watch::run(&place(cli.data)?, &profiles, workers, json, until_idle)
         }
-        Command::Org(c) => registry::org(&data_dir(cli.data)?, c),
-        Command::Contact(c) => registry::contact(&data_dir(cli.data)?, c),
-        Command::Batch(c) => batch::run(&data_dir(cli.data)?, c),
-        Command::Courrier(c) => registry::courrier(&data_dir(cli.data)?, c),
+        Command::Org(c) => registry::org(&place(cli.data)?, c),
+        Command::Contact(c) => registry::contact(&place(cli.data)?, c),
+        Command::Batch(c) => batch::run(&place(cli.data)?, c),
+        Command::Courrier(c) => registry::courrier(&place(cli.data)?, c),
         Command::Baskets { login, basket, json } => {
-            registry::baskets(&data_dir(cli.data)?, &login, basket.as_deref(), json)
+            registry::baskets(&place(cli.data)?, &login, basket.as_deref(), json)
         }
         Command::History(HistoryCommand::Verify { anchors, json }) => {
-            backup::verify_history(&data_dir(cli.data)?, &anchors, json)
+            backup::verify_history(&place(cli.data)?, &anchors, json)
         }
-        Command::Backup { dest, json } => backup::backup(&data_dir(cli.data)?, &dest, json),
+        Command::Backup { dest, json } => backup::backup(&place(cli.data)?, &dest, json),
         Command::Restore { src, data, force, json } => backup::restore(&src, &data, force, json),
-        Command::Check { full, json } => backup::check(&data_dir(cli.data)?, full, json),
-        Command::Stats { week, from, to, format, out } => registry::stats(
-            &data_dir(cli.data)?,
-            week.as_deref(),
-            from.as_deref(),
-            to.as_deref(),
-            format,
-            out.as_deref(),
-        ),
+        Command::Check { full, json } => backup::check(&place(cli.data)?, full, json),
+        Command::Stats { week, from, to, format, out } => {
+            registry::stats(&place(cli.data)?, week.as_deref(), from.as_deref(), to.as_deref(), format, out.as_deref())
+        }
         Command::Profiles => {
             for (name, _) in BUILT_IN {
                 let p = Profile::find(name, None)?;
@@ -269,7 +282,7 @@ fn data_dir(given: Option<PathBuf>) -> Result<PathBuf> {
 }
 
 fn ingest(
-    data: &Path,
+    place: &Place,
     profile: &str,
     workers: Option<usize>,
     json: bool,
@@ -279,8 +292,8 @@ fn ingest(
     if stats {
         watch_memory();
     }
-    let mut store = Store::open(data)?;
-    let profile = Profile::find(profile, Some(&data.join("scanner-profiles")))?;
+    let mut store = place.open()?;
+    let profile = Profile::find(profile, Some(&place.data.join("scanner-profiles")))?;
     let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     let capture = Capture::new(profile, workers);
     let actor = Actor { login: whoami(), workstation: hostname() };
@@ -306,7 +319,7 @@ fn ingest(
             Progress::PageRecognised { .. } => bar.inc(1),
             Progress::CourrierWritten { .. } => {}
         };
-        let result = capture.ingest(&mut store, data, path, &actor, &progress);
+        let result = capture.ingest(&mut store, &place.data, path, &actor, &progress);
         bar.finish_and_clear();
         match result {
             Ok(report) => {

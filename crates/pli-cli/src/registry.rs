@@ -305,8 +305,8 @@ fn chrono_format() -> Result<ChronoFormat> {
     }
 }
 
-pub fn org(data: &Path, command: OrgCommand) -> Result<ExitCode> {
-    let mut store = Store::open(data)?;
+pub fn org(place: &crate::Place, command: OrgCommand) -> Result<ExitCode> {
+    let mut store = place.open()?;
     match command {
         OrgCommand::Import { directions, users, document_types, json } => {
             let read = |p: Option<PathBuf>| -> Result<Option<Sheet>> {
@@ -356,8 +356,8 @@ pub fn org(data: &Path, command: OrgCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn contact(data: &Path, command: ContactCommand) -> Result<ExitCode> {
-    let mut store = Store::open(data)?;
+pub fn contact(place: &crate::Place, command: ContactCommand) -> Result<ExitCode> {
+    let mut store = place.open()?;
     match command {
         ContactCommand::Add { login, name, organisation, address, postcode, city, email, json } => {
             let s = session(&store, &login)?;
@@ -396,8 +396,8 @@ pub fn contact(data: &Path, command: ContactCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn courrier(data: &Path, command: CourrierCommand) -> Result<ExitCode> {
-    let mut store = Store::open(data)?;
+pub fn courrier(place: &crate::Place, command: CourrierCommand) -> Result<ExitCode> {
+    let mut store = place.open()?;
     match command {
         CourrierCommand::Show { id, login, json } => {
             let s = session(&store, &login)?;
@@ -509,8 +509,8 @@ fn accept_suggestions(store: &Store, s: &Session, id: i64, mut q: Qualification)
     Ok(q)
 }
 
-pub fn baskets(data: &Path, login: &str, basket: Option<&str>, json: bool) -> Result<ExitCode> {
-    let store = Store::open(data)?;
+pub fn baskets(place: &crate::Place, login: &str, basket: Option<&str>, json: bool) -> Result<ExitCode> {
+    let store = place.open()?;
     let s = session(&store, login)?;
     match basket {
         None => {
@@ -545,7 +545,7 @@ pub enum StatsFormat {
 }
 
 pub fn stats(
-    data: &Path,
+    place: &crate::Place,
     week: Option<&str>,
     from: Option<&str>,
     to: Option<&str>,
@@ -569,7 +569,7 @@ pub fn stats(
     if first > last {
         bail!("période vide : {first} est après {last}");
     }
-    let store = Store::open(data)?;
+    let store = place.open()?;
     let report = store.activity_report(first, last, &settings)?;
     // The history's head goes with every export: an anchor kept elsewhere.
     let head = store.anchor_history()?;

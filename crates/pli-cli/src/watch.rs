@@ -15,7 +15,14 @@ use tracing_subscriber::prelude::*;
 /// Daily log files kept under `<data>/logs/`.
 const LOG_FILES_KEPT: usize = 14;
 
-pub fn run(data: &Path, profiles: &[String], workers: Option<usize>, json: bool, until_idle: bool) -> Result<ExitCode> {
+pub fn run(
+    place: &crate::Place,
+    profiles: &[String],
+    workers: Option<usize>,
+    json: bool,
+    until_idle: bool,
+) -> Result<ExitCode> {
+    let data = place.data.as_path();
     init_logs(data)?;
     let inboxes = profiles
         .iter()
@@ -46,6 +53,7 @@ pub fn run(data: &Path, profiles: &[String], workers: Option<usize>, json: bool,
     .context("installation du gestionnaire de Ctrl-C / SIGTERM")?;
 
     let settings = WatcherSettings {
+        database: place.database.clone(),
         workers: workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
         actor: ActorSource::fixed(Actor { login: crate::whoami(), workstation: crate::hostname() }),
         until_idle,

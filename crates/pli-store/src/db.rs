@@ -174,7 +174,7 @@ impl Row {
 /// The open database of a store.
 pub(crate) enum Engine {
     Sqlite { conn: rusqlite::Connection, path: PathBuf },
-    Postgres(std::sync::Mutex<Pg>),
+    Postgres(Box<std::sync::Mutex<Pg>>),
 }
 
 /// A PostgreSQL connection and the statements it has prepared.

@@ -7,7 +7,7 @@
 use db::params;
 use pli_core::capture::{Actor, BatchStore, COURRIERS_DIR, CommittedBatch, KnownBatch, NewBatch};
 use pli_core::{EventKind, NewEvent};
-use rusqlite::{Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, Transaction};
 use rusqlite_migration::{M, Migrations};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -194,7 +194,7 @@ impl Store {
         private::create_dir_all(&courriers).map_err(io)?;
         let pg = pg::connect(url)?;
         let db_path = PathBuf::from(&pg.shown);
-        let db = db::Engine::Postgres(std::sync::Mutex::new(pg));
+        let db = db::Engine::Postgres(Box::new(std::sync::Mutex::new(pg)));
         Ok(Store { db, data_dir: data_dir.to_path_buf(), db_path, direction_model: Default::default() })
     }
 

@@ -147,6 +147,8 @@ pub struct WatcherSettings {
     pub actor: ActorSource,
     /// Return once every folder is empty instead of watching on.
     pub until_idle: bool,
+    /// The shared registry (`postgres://…`); none: the data folder's SQLite file.
+    pub database: Option<String>,
 }
 
 struct Watched {
@@ -195,7 +197,7 @@ impl Watcher {
         stop: Arc<AtomicBool>,
         publish: impl Fn(WatchEvent) + Send + Sync + 'static,
     ) -> Result<Watcher, WatchError> {
-        let store = Store::open(data_dir)?;
+        let store = Store::open_with(data_dir, settings.database.as_deref())?;
         let io = |path: &Path| {
             let path = path.to_path_buf();
             move |source| WatchError::Io { path, source }

@@ -24,6 +24,7 @@ fn the_history_is_anchored_at_every_batch_while_the_watcher_runs() {
     )
     .unwrap();
     let settings = WatcherSettings {
+        database: None,
         workers: 1,
         actor: ActorSource::fixed(Actor { login: "test".into(), workstation: "poste".into() }),
         until_idle: true,

@@ -48,6 +48,7 @@ fn run(site: &Site, when: fn(&WatchEvent) -> bool) -> Vec<WatchEvent> {
     .unwrap();
     let inbox = Inbox::new(profile, Some(site.inbox.clone()), &site.data).unwrap();
     let settings = WatcherSettings {
+        database: None,
         workers: 1,
         actor: ActorSource::fixed(Actor { login: "test".into(), workstation: "poste".into() }),
         until_idle: true,
