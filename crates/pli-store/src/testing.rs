@@ -54,6 +54,9 @@ impl Site {
             None => {
                 let conn =
                     rusqlite::Connection::open(self.data_dir().join("pli.sqlite3")).map_err(|e| e.to_string())?;
+                if !sql.trim_start().to_ascii_uppercase().starts_with("SELECT") {
+                    return conn.execute_batch(sql).map(|_| Vec::new()).map_err(|e| e.to_string());
+                }
                 let mut stmt = conn.prepare(sql).map_err(|e| e.to_string())?;
                 let n = stmt.column_count();
                 let rows = stmt

@@ -1,11 +1,13 @@
-//! Qualification, registration, routing and access, through the store's public calls.
+//! Qualification, registration, routing and access, through the store's public calls:
+//! the conformance suite, every scenario on SQLite and on PostgreSQL.
 
 use pli_core::capture::{Actor, BatchPageRecord, BatchStore, NewBatch, NewCourrier, NewCourrierPage, PageRole};
 use pli_core::registration::{ChronoFormat, Qualification};
 use pli_core::{CourrierState, Refusal};
 use pli_store::org::{OrganisationSheets, Sheet};
 use pli_store::registry::{Act, NewContact};
-use pli_store::{Session, Store, StoreError};
+use pli_store::testing::{Engine, Site};
+use pli_store::{Session, Store, StoreError, on_both_engines};
 use std::collections::BTreeSet;
 use time::macros::date;
 
@@ -28,9 +30,9 @@ fn sheet(name: &str, text: &str) -> Option<Sheet> {
     Some(Sheet { name: name.into(), text: text.into() })
 }
 
-fn site() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path()).unwrap();
+fn open_site(engine: Engine) -> Option<(Site, Store)> {
+    let site = Site::new(engine)?;
+    let mut store = site.open();
     let sheets = OrganisationSheets {
         directions: sheet("directions.csv", DIRECTIONS),
         users: sheet("utilisateurs.csv", USERS),
@@ -38,7 +40,7 @@ fn site() -> (tempfile::TempDir, Store) {
     };
     let report = store.import_organisation(&sheets, &actor()).unwrap();
     assert_eq!((report.directions, report.users, report.document_types), (4, 5, 3));
-    (dir, store)
+    Some((site, store))
 }
 
 fn session(store: &Store, login: &str) -> Session {
@@ -47,8 +49,8 @@ fn session(store: &Store, login: &str) -> Session {
 
 /// Captured courriers with the given texts (no OCR: the text is given).
 fn capture(store: &mut Store, texts: &[&str]) -> Vec<i64> {
-    let n = store.connection().query_row("SELECT count(*) FROM batch", [], |r| r.get::<_, i64>(0)).unwrap();
-    let hash = format!("lot{n}");
+    static BATCHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let hash = format!("lot{}", BATCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     let batch = NewBatch {
         source_path: format!("/scan/{hash}.pdf"),
         content_hash: hash.clone(),
@@ -96,19 +98,11 @@ fn register(store: &mut Store, id: i64, q: Qualification) -> String {
 }
 
 fn events_of(store: &Store, id: i64) -> Vec<String> {
-    store
-        .connection()
-        .prepare("SELECT kind FROM event WHERE courrier_id = ?1 ORDER BY id")
-        .unwrap()
-        .query_map([id], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    store.courrier_events(id).unwrap().into_iter().map(|(kind, _)| kind).collect()
 }
 
-#[test]
-fn a_referent_never_sees_another_directions_courrier_through_any_call() {
-    let (_dir, mut store) = site();
+fn a_referent_never_sees_another_directions_courrier_through_any_call(engine: Engine) {
+    let Some((site, mut store)) = open_site(engine) else { return };
     let ids = capture(
         &mut store,
         &[
@@ -153,43 +147,39 @@ fn a_referent_never_sees_another_directions_courrier_through_any_call() {
         }
     }
     // Reading is an event; a refused read writes none.
-    let reads = |store: &Store| {
-        store
-            .connection()
-            .query_row("SELECT count(*) FROM event WHERE kind = 'courrier_read'", [], |r| r.get::<_, i64>(0))
-            .unwrap()
-    };
-    let before = reads(&store);
+    let reads = || site.count("SELECT count(*) FROM event WHERE kind = 'courrier_read'");
+    let before = reads();
     let rh = session(&store, "rh");
     store.content(&rh, ids[0]).unwrap();
     assert!(store.content(&rh, ids[1]).is_err());
-    assert_eq!(reads(&store), before + 1);
+    assert_eq!(reads(), before + 1);
 }
 
-#[test]
-fn chrono_numbers_are_unique_and_gapless_under_concurrent_registrations() {
-    let (dir, mut store) = site();
+fn chrono_numbers_are_unique_and_gapless_under_concurrent_registrations(engine: Engine) {
+    let Some((site, mut store)) = open_site(engine) else { return };
     let texts: Vec<String> = (0..60).map(|i| format!("lettre {i}")).collect();
     let ids = capture(&mut store, &texts.iter().map(String::as_str).collect::<Vec<_>>());
     drop(store);
     let chunks: Vec<Vec<i64>> = ids.chunks(15).map(<[i64]>::to_vec).collect();
-    let handles: Vec<_> = chunks
-        .into_iter()
-        .map(|chunk| {
-            let path = dir.path().to_path_buf();
-            std::thread::spawn(move || {
-                let mut store = Store::open(&path).unwrap();
-                let op = session(&store, "op");
-                chunk
-                    .into_iter()
-                    .map(|id| {
-                        store.register(&op, id, &form("DRH", &[], false), &ChronoFormat::default()).unwrap().chrono
-                    })
-                    .collect::<Vec<_>>()
+    let chronos: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                let site = &site;
+                scope.spawn(move || {
+                    let mut store = site.open();
+                    let op = session(&store, "op");
+                    chunk
+                        .into_iter()
+                        .map(|id| {
+                            store.register(&op, id, &form("DRH", &[], false), &ChronoFormat::default()).unwrap().chrono
+                        })
+                        .collect::<Vec<_>>()
+                })
             })
-        })
-        .collect();
-    let chronos: Vec<String> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
     let year = time::OffsetDateTime::now_utc().year();
     let mut seqs: Vec<u64> = chronos
         .iter()
@@ -203,17 +193,15 @@ fn chrono_numbers_are_unique_and_gapless_under_concurrent_registrations() {
     assert_eq!(seqs, (1..=60).collect::<Vec<u64>>(), "unique and without gaps");
 }
 
-#[test]
-fn each_action_writes_its_event_and_a_refused_one_writes_none() {
-    let (_dir, mut store) = site();
+fn each_action_writes_its_event_and_a_refused_one_writes_none(engine: Engine) {
+    let Some((site, mut store)) = open_site(engine) else { return };
     let id = capture(&mut store, &["réclamation d'un résident"])[0];
     let chrono = register(&mut store, id, form("DRH", &["DAF"], false));
     assert_eq!(events_of(&store, id), ["courrier_captured", "courrier_registered", "courrier_routed"]);
     let rh = session(&store, "rh");
     let af = session(&store, "af");
     let agent = session(&store, "agent");
-    let all_events =
-        |store: &Store| store.connection().query_row("SELECT count(*) FROM event", [], |r| r.get::<_, i64>(0)).unwrap();
+    let all_events = |_: &Store| site.count("SELECT count(*) FROM event");
 
     // Refused: wrong direction (copy only), wrong agent, missing reason.
     let n = all_events(&store);
@@ -271,9 +259,8 @@ fn each_action_writes_its_event_and_a_refused_one_writes_none() {
     assert_eq!(redirect.actor, "rh");
 }
 
-#[test]
-fn registration_needs_a_complete_form_and_keeps_a_draft() {
-    let (_dir, mut store) = site();
+fn registration_needs_a_complete_form_and_keeps_a_draft(engine: Engine) {
+    let Some((_site, mut store)) = open_site(engine) else { return };
     let id = capture(&mut store, &["texte"])[0];
     let op = session(&store, "op");
     let draft = Qualification { subject: Some("Demande d'agrément".into()), ..Qualification::default() };
@@ -303,9 +290,8 @@ fn registration_needs_a_complete_form_and_keeps_a_draft() {
     );
 }
 
-#[test]
-fn mail_received_on_paper_only_is_registered_without_pages() {
-    let (_dir, mut store) = site();
+fn mail_received_on_paper_only_is_registered_without_pages(engine: Engine) {
+    let Some((_site, mut store)) = open_site(engine) else { return };
     let op = session(&store, "op");
     let r =
         store.register_paper(&op, &form("DRH", &[], true), &ChronoFormat::new("P{year}-{seq:04}").unwrap()).unwrap();
@@ -317,67 +303,66 @@ fn mail_received_on_paper_only_is_registered_without_pages() {
     assert_eq!(store.basket(&rh, "À traiter").unwrap().len(), 1);
 }
 
-#[test]
-fn history_verify_names_the_event_altered_or_removed() {
-    let (dir, mut store) = site();
+/// Someone with write access to the database, past the append-only guard: its
+/// triggers dropped on SQLite, disabled on PostgreSQL.
+fn break_the_append_only_guard(site: &Site) {
+    let sql = match site.database_url() {
+        None => "DROP TRIGGER event_no_update; DROP TRIGGER event_no_delete;",
+        Some(_) => "ALTER TABLE event DISABLE TRIGGER USER",
+    };
+    site.raw(sql).unwrap();
+}
+
+fn history_verify_names_the_event_altered_or_removed(engine: Engine) {
+    let Some((site, mut store)) = open_site(engine) else { return };
     let ids = capture(&mut store, &["a", "b"]);
     register(&mut store, ids[0], form("DRH", &[], false));
     let report = store.verify_history().unwrap();
     assert!(report.broken.is_none(), "{report:?}");
     assert!(report.events >= 6);
     drop(store);
-    let db = dir.path().join("pli.sqlite3");
-    let by_hand = rusqlite::Connection::open(&db).unwrap();
-    by_hand.execute_batch("DROP TRIGGER event_no_update; DROP TRIGGER event_no_delete;").unwrap();
-    let target: i64 =
-        by_hand.query_row("SELECT id FROM event WHERE kind = 'courrier_registered'", [], |r| r.get(0)).unwrap();
-    by_hand.execute("UPDATE event SET actor = 'quelquun' WHERE id = ?1", [target]).unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    break_the_append_only_guard(&site);
+    let target: i64 = site.count("SELECT id FROM event WHERE kind = 'courrier_registered'");
+    site.raw(&format!("UPDATE event SET actor = 'quelquun' WHERE id = {target}")).unwrap();
+    let store = site.open();
     let broken = store.verify_history().unwrap().broken.unwrap();
     assert_eq!(broken.event, target, "{broken:?}");
     // Altered with its hash recomputed: the next event's link gives it away.
-    let (prev, at, actor, ws, kind, c, data): (String, String, String, String, String, Option<i64>, String) = by_hand
-        .query_row(
-            "SELECT prev_hash, at, actor, workstation, kind, courrier_id, data FROM event WHERE id = ?1",
-            [target],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
-        )
-        .unwrap();
+    let row = site
+        .raw(&format!(
+            "SELECT prev_hash, at, actor, workstation, kind, courrier_id, data FROM event WHERE id = {target}"
+        ))
+        .unwrap()
+        .remove(0);
     let resealed = pli_core::event::chain_hash(
-        &prev,
+        &row[0],
         &pli_core::event::SealedFields {
             id: target,
-            at: &at,
-            actor: &actor,
-            workstation: &ws,
-            kind: &kind,
-            courrier: c,
-            data: &data,
+            at: &row[1],
+            actor: &row[2],
+            workstation: &row[3],
+            kind: &row[4],
+            courrier: row[5].parse().ok(),
+            data: &row[6],
         },
     );
-    by_hand.execute("UPDATE event SET hash = ?1 WHERE id = ?2", rusqlite::params![resealed, target]).unwrap();
+    site.raw(&format!("UPDATE event SET hash = '{resealed}' WHERE id = {target}")).unwrap();
     assert_eq!(store.verify_history().unwrap().broken.unwrap().event, target);
     // Removed.
-    let dir2 = tempfile::tempdir().unwrap();
-    let (_d, mut store2) = site();
+    let Some((site2, mut store2)) = open_site(engine) else { return };
     let ids = capture(&mut store2, &["x"]);
     register(&mut store2, ids[0], form("DAF", &[], false));
-    let path2 = store2.data_dir().to_path_buf();
     drop(store2);
-    let by_hand = rusqlite::Connection::open(path2.join("pli.sqlite3")).unwrap();
-    by_hand.execute_batch("DROP TRIGGER event_no_delete;").unwrap();
-    let victim: i64 =
-        by_hand.query_row("SELECT id FROM event WHERE kind = 'courrier_registered'", [], |r| r.get(0)).unwrap();
-    by_hand.execute("DELETE FROM event WHERE id = ?1", [victim]).unwrap();
-    let broken = Store::open(&path2).unwrap().verify_history().unwrap().broken.unwrap();
+    break_the_append_only_guard(&site2);
+    let victim: i64 = site2.count("SELECT id FROM event WHERE kind = 'courrier_registered'");
+    site2.raw(&format!("DELETE FROM event WHERE id = {victim}")).unwrap();
+    let broken = site2.open().verify_history().unwrap().broken.unwrap();
     assert_eq!(broken.event, victim, "{broken:?}");
     assert!(broken.problem.contains("supprimé"), "{}", broken.problem);
-    drop(dir2);
 }
 
-#[test]
-fn the_organisation_goes_out_and_back_in_and_a_bad_row_names_its_line() {
-    let (_dir, mut store) = site();
+fn the_organisation_goes_out_and_back_in_and_a_bad_row_names_its_line(engine: Engine) {
+    let Some((site, mut store)) = open_site(engine) else { return };
     let (directions, users, types) = store.export_organisation().unwrap();
     assert!(
         directions.starts_with('\u{feff}') && directions.contains("DRH;Ressources humaines;DG;oui"),
@@ -396,9 +381,7 @@ fn the_organisation_goes_out_and_back_in_and_a_bad_row_names_its_line() {
     assert!(store.sign_in("op", "motdepasse1", "poste").is_ok(), "the password survived a re-import without one");
     assert!(store.sign_in("op", "mauvais", "poste").is_err());
 
-    let count = |store: &Store| {
-        store.connection().query_row("SELECT count(*) FROM app_user", [], |r| r.get::<_, i64>(0)).unwrap()
-    };
+    let count = |_: &Store| site.count("SELECT count(*) FROM app_user");
     let before = count(&store);
     let bad = "identifiant;nom;roles\nnouveau;Nouvel Agent;agent:DRH\nautre;Autre;chef:DRH\n";
     let err = store
@@ -424,9 +407,8 @@ fn the_organisation_goes_out_and_back_in_and_a_bad_row_names_its_line() {
     assert!(err.contains("couleur") && err.contains("ligne 1"), "{err}");
 }
 
-#[test]
-fn contacts_are_not_duplicated_and_are_found_as_you_type() {
-    let (_dir, mut store) = site();
+fn contacts_are_not_duplicated_and_are_found_as_you_type(engine: Engine) {
+    let Some((_site, mut store)) = open_site(engine) else { return };
     let op = session(&store, "op");
     let new = NewContact {
         organisation_kind: true,
@@ -457,9 +439,8 @@ fn contacts_are_not_duplicated_and_are_found_as_you_type() {
 /// The direction model kept between suggestions learns each new registration, and is
 /// learned again after a redirection: at every step it suggests what a model learned
 /// from scratch (a store just opened) suggests, with the same confidence.
-#[test]
-fn the_kept_direction_model_agrees_with_one_learned_from_scratch() {
-    let (dir, mut store) = site();
+fn the_kept_direction_model_agrees_with_one_learned_from_scratch(engine: Engine) {
+    let Some((site, mut store)) = open_site(engine) else { return };
     let words = |d: &str, i: usize| match d {
         "DRH" => format!("recrutement poste candidature agent contrat formation {i}"),
         "DAF" => format!("facture paiement budget mandat trésorerie avance {i}"),
@@ -473,7 +454,7 @@ fn the_kept_direction_model_agrees_with_one_learned_from_scratch() {
     let op = session(&store, "op");
     let agree = |store: &Store, step: &str| {
         let kept = store.suggestions(&op, probe).unwrap().main_direction;
-        let fresh = Store::open(dir.path()).unwrap().suggestions(&op, probe).unwrap().main_direction;
+        let fresh = site.open().suggestions(&op, probe).unwrap().main_direction;
         assert_eq!(kept, fresh, "{step}");
         kept
     };
@@ -491,3 +472,15 @@ fn the_kept_direction_model_agrees_with_one_learned_from_scratch() {
     let after = agree(&store, "after two redirections");
     assert_ne!(before, after, "the redirections changed the suggestion");
 }
+
+on_both_engines!(
+    a_referent_never_sees_another_directions_courrier_through_any_call,
+    chrono_numbers_are_unique_and_gapless_under_concurrent_registrations,
+    each_action_writes_its_event_and_a_refused_one_writes_none,
+    registration_needs_a_complete_form_and_keeps_a_draft,
+    mail_received_on_paper_only_is_registered_without_pages,
+    the_organisation_goes_out_and_back_in_and_a_bad_row_names_its_line,
+    contacts_are_not_duplicated_and_are_found_as_you_type,
+    the_kept_direction_model_agrees_with_one_learned_from_scratch,
+    history_verify_names_the_event_altered_or_removed,
+);
