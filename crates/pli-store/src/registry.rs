@@ -306,9 +306,10 @@ fn column<T: FromValue>(rows: Vec<Row>) -> Result<Vec<T>> {
     rows.iter().map(|r| r.get(0)).collect()
 }
 
-/// The session re-read inside this transaction.
+/// The session as the database has it now (inside the caller's transaction when it
+/// changes things): see `org::current_session`.
 // transitional: `org::current_session` still takes SQLite's connection; the lead
-// connects it to `Q` at merge.
+// connects it to `Q` at merge (every call of this module goes through here).
 fn current_in(q: &mut Q<'_>, s: &Session) -> Result<Session> {
     match q.sqlite() {
         Some(conn) => crate::org::current_session(conn, s),
@@ -408,7 +409,7 @@ impl Store {
 
     /// A courrier's record.
     pub fn courrier(&self, s: &Session, id: i64) -> Result<CourrierView> {
-        let s = &self.current(s)?;
+        let s = &self.read(|q| current_in(q, s))?;
         let today = iso(today());
         self.read(|q| {
             visible_facts(q, s, id)?;
@@ -471,7 +472,7 @@ impl Store {
 
     /// The PDF, thumbnails and text of a courrier; reading is recorded.
     pub fn content(&mut self, s: &Session, id: i64) -> Result<Content> {
-        let current = &self.current(s)?;
+        let current = &self.read(|q| current_in(q, s))?;
         let (pdf, thumbnails, text) = self.read(|q| {
             visible_facts(q, current, id)?;
             let pdf: Option<String> = q.one("SELECT pdf_path FROM courrier WHERE id = ?1", params![id])?;
@@ -494,7 +495,7 @@ impl Store {
 
     /// A courrier's history, oldest first.
     pub fn history(&self, s: &Session, id: i64) -> Result<Vec<HistoryEntry>> {
-        let s = &self.current(s)?;
+        let s = &self.read(|q| current_in(q, s))?;
         self.read(|q| {
             visible_facts(q, s, id)?;
             q.rows(
@@ -538,12 +539,14 @@ impl Store {
         filters: &SearchFilters,
         limit: usize,
     ) -> Result<Vec<SearchResult>> {
-        let s = &self.current(s)?;
+        let s = &self.read(|q| current_in(q, s))?;
         let visible = visible_sql(&s.viewer.visibility());
-        const FILTERS: &str =
-            "(?3 IS NULL OR d.code = ?3) AND (?4 IS NULL OR dt.code = ?4) AND (?5 IS NULL OR c.state = ?5)
-               AND (?6 IS NULL OR coalesce(c.arrival_date, substr(c.created_at, 1, 10)) >= ?6)
-               AND (?7 IS NULL OR coalesce(c.arrival_date, substr(c.created_at, 1, 10)) <= ?7)";
+        // `CAST(? AS TEXT) IS NULL`: PostgreSQL cannot type a parameter from `? IS NULL`.
+        const FILTERS: &str = "(CAST(?3 AS TEXT) IS NULL OR d.code = ?3)
+               AND (CAST(?4 AS TEXT) IS NULL OR dt.code = ?4)
+               AND (CAST(?5 AS TEXT) IS NULL OR c.state = ?5)
+               AND (CAST(?6 AS TEXT) IS NULL OR coalesce(c.arrival_date, substr(c.created_at, 1, 10)) >= ?6)
+               AND (CAST(?7 AS TEXT) IS NULL OR coalesce(c.arrival_date, substr(c.created_at, 1, 10)) <= ?7)";
         const JOINS: &str = "FROM courrier_text t JOIN courrier c ON c.id = t.rowid
              LEFT JOIN contact ct ON ct.id = c.sender_id
              LEFT JOIN direction d ON d.id = c.main_direction_id
@@ -617,7 +620,7 @@ impl Store {
     /// A courrier's pages, in order; reading them is not an event (the viewer shows
     /// images the reader was already allowed to open).
     pub fn pages(&self, s: &Session, id: i64) -> Result<Vec<StoredPage>> {
-        let s = &self.current(s)?;
+        let s = &self.read(|q| current_in(q, s))?;
         self.read(|q| {
             visible_facts(q, s, id)?;
             q.rows(
@@ -643,7 +646,7 @@ impl Store {
     /// The next courrier of the mail room's queue after `after` (oldest first, returned
     /// ones included), or the first when `after` is none.
     pub fn next_to_qualify(&self, s: &Session, after: Option<i64>) -> Result<Option<i64>> {
-        let s = &self.current(s)?;
+        let s = &self.read(|q| current_in(q, s))?;
         let sql = format!(
             "SELECT c.id FROM courrier c WHERE c.state = 'to_qualify' AND c.id > ?1 AND {} ORDER BY c.id LIMIT 1",
             visible_sql(&s.viewer.visibility())
@@ -661,7 +664,7 @@ impl Store {
 
     /// The live courriers of a batch, in scan order (split corrections included).
     pub fn batch_courriers(&self, s: &Session, batch: i64) -> Result<Vec<i64>> {
-        let s = &self.current(s)?;
+        let s = &self.read(|q| current_in(q, s))?;
         let sql = format!(
             "SELECT c.id FROM courrier c WHERE c.batch_id = ?1 AND {}
              ORDER BY (SELECT min(p.source_index) FROM courrier_page p WHERE p.courrier_id = c.id), c.id",
@@ -672,7 +675,7 @@ impl Store {
 
     /// Ids of every courrier this session may see (for tests and exports).
     pub fn visible_ids(&self, s: &Session) -> Result<Vec<i64>> {
-        let s = &self.current(s)?;
+        let s = &self.read(|q| current_in(q, s))?;
         let sql = format!("SELECT c.id FROM courrier c WHERE {} ORDER BY c.id", visible_sql(&s.viewer.visibility()));
         self.read(|q| column(q.rows(&sql, params![])?))
     }
@@ -845,7 +848,7 @@ impl Store {
 
     /// The baskets of the session's roles, with their counts.
     pub fn baskets(&self, s: &Session) -> Result<Vec<BasketCount>> {
-        let s = &self.current(s)?;
+        let s = &self.read(|q| current_in(q, s))?;
         self.read(|q| {
             let mut out = Vec::new();
             for (role, name, filter) in basket_definitions(q, s)? {
@@ -859,7 +862,7 @@ impl Store {
 
     /// The courriers of one basket, most urgent first.
     pub fn basket(&self, s: &Session, name: &str) -> Result<Vec<CourrierSummary>> {
-        let s = &self.current(s)?;
+        let s = &self.read(|q| current_in(q, s))?;
         let today = iso(today());
         self.read(|q| {
             let (_, _, filter) = basket_definitions(q, s)?
@@ -896,7 +899,7 @@ impl Store {
 
     /// Suggestions for the form, read from the courrier's text.
     pub fn suggestions(&self, s: &Session, id: i64) -> Result<Suggestions> {
-        let s = &self.current(s)?;
+        let s = &self.read(|q| current_in(q, s))?;
         self.read(|q| {
             visible_facts(q, s, id)?;
             let text = courrier_text(q, id)?;
