@@ -726,10 +726,14 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("pas un mot de passe").unwrap_or_default())
 }
 
-/// The roles of a user.
+/// The roles of a user, by role then direction (the order SQLite gave through the
+/// unique index, now asked for on both engines).
 fn grants_of(q: &mut Q<'_>, user_id: i64) -> Result<Vec<Grant>> {
     let mut grants = Vec::new();
-    for r in q.rows("SELECT role, direction_id FROM user_role WHERE user_id = ?1", params![user_id])? {
+    for r in q.rows(
+        "SELECT role, direction_id FROM user_role WHERE user_id = ?1 ORDER BY role, direction_id NULLS FIRST",
+        params![user_id],
+    )? {
         // An unknown role name grants nothing rather than the least role.
         if let Some(role) = Role::parse(&r.get::<String>(0)?) {
             grants.push(Grant { role, direction: r.get(1)? });
