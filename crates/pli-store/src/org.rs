@@ -3,12 +3,12 @@
 //! semicolons and a UTF-8 BOM so that French Excel opens them right; commas are read
 //! too. A bad row is reported with its line, and nothing of the import is kept.
 
+use crate::db::{Q, Row, params};
 use crate::registry::Session;
-use crate::{Result, Store, StoreError, insert_event, now_rfc3339};
+use crate::{Result, Store, StoreError, append_event, now_rfc3339};
 use password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use pli_core::capture::Actor;
 use pli_core::{EventKind, Grant, NewEvent, Refusal, Role, Viewer};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -223,140 +223,137 @@ impl Store {
             }
             None => None,
         };
-        let path = self.db_path.clone();
-        let sql = |e: rusqlite::Error| StoreError::Sqlite { path: path.clone(), source: e };
-        let tx = self.conn_mut().transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
-        let author = match by {
-            By::Owner(actor) => actor.clone(),
-            By::Lead(s, what) => {
-                let s = current_session(&tx, s)?;
-                if !s.viewer.has(Role::Lead) {
-                    return Err(Refusal::LeadOnly(what).into());
+        self.write(|q| {
+            let author = match by {
+                By::Owner(actor) => actor.clone(),
+                By::Lead(s, what) => {
+                    let s = current_session_q(q, s)?;
+                    if !s.viewer.has(Role::Lead) {
+                        return Err(Refusal::LeadOnly(what).into());
+                    }
+                    Actor { login: s.viewer.login.clone(), workstation: s.workstation.clone() }
                 }
-                Actor { login: s.viewer.login.clone(), workstation: s.workstation.clone() }
+            };
+            let before = OrganisationState::read(q)?;
+            if kind == ImportKind::Real && users.is_some() {
+                q.exec("UPDATE app_user SET active = 0, password_hash = NULL WHERE demo = 1", params![])?;
             }
-        };
-        let before = OrganisationState::read(&tx).map_err(sql)?;
-        if kind == ImportKind::Real && users.is_some() {
-            tx.execute("UPDATE app_user SET active = 0, password_hash = NULL WHERE demo = 1", []).map_err(sql)?;
-        }
-        let mut report = ImportReport::default();
-        if let Some((sheet, rows)) = &directions {
-            report.directions = import_directions(&tx, sheet, rows).map_err(|e| e.into_store(&path))?;
-        }
-        if let Some((sheet, rows)) = &types {
-            for (line, row) in rows {
-                let code = required(row, "code", *line, sheet)?;
-                let name = required(row, "nom", *line, sheet)?;
-                let days: i64 = required(row, "delai_jours", *line, sheet)?.parse().map_err(|_| StoreError::Sheet {
-                    file: sheet.name.clone(),
-                    line: *line,
-                    message: "délai en jours : nombre entier attendu".into(),
-                })?;
-                let undelivered = row.get("npai").is_some_and(|v| !v.is_empty()) && yes(row.get("npai"), *line, sheet)?;
-                let active = yes(row.get("actif"), *line, sheet)?;
-                tx.execute(
-                    "INSERT INTO document_type (code, name, deadline_days, undelivered, active) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT(code) DO UPDATE SET name = ?2, deadline_days = ?3, undelivered = ?4, active = ?5",
-                    params![code, name, days, undelivered, active],
-                )
-                .map_err(sql)?;
-                report.document_types += 1;
+            let mut report = ImportReport::default();
+            if let Some((sheet, rows)) = &directions {
+                report.directions = import_directions(q, sheet, rows)?;
             }
-        }
-        if let Some((sheet, rows)) = &users {
-            for (line, row, hash) in rows {
-                let line = *line;
-                let login = required(row, "identifiant", line, sheet)?;
-                let name = required(row, "nom", line, sheet)?;
-                let active = yes(row.get("actif"), line, sheet)?;
-                let user_id: i64 = tx
-                    .query_row(
+            if let Some((sheet, rows)) = &types {
+                for (line, row) in rows {
+                    let code = required(row, "code", *line, sheet)?;
+                    let name = required(row, "nom", *line, sheet)?;
+                    let days: i64 =
+                        required(row, "delai_jours", *line, sheet)?.parse().map_err(|_| StoreError::Sheet {
+                            file: sheet.name.clone(),
+                            line: *line,
+                            message: "délai en jours : nombre entier attendu".into(),
+                        })?;
+                    let undelivered =
+                        row.get("npai").is_some_and(|v| !v.is_empty()) && yes(row.get("npai"), *line, sheet)?;
+                    let active = yes(row.get("actif"), *line, sheet)?;
+                    q.exec(
+                        "INSERT INTO document_type (code, name, deadline_days, undelivered, active) VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT (code) DO UPDATE SET name = excluded.name, deadline_days = excluded.deadline_days,
+                             undelivered = excluded.undelivered, active = excluded.active",
+                        params![code, name, days, undelivered, active],
+                    )?;
+                    report.document_types += 1;
+                }
+            }
+            if let Some((sheet, rows)) = &users {
+                for (line, row, hash) in rows {
+                    let line = *line;
+                    let login = required(row, "identifiant", line, sheet)?;
+                    let name = required(row, "nom", line, sheet)?;
+                    let active = yes(row.get("actif"), line, sheet)?;
+                    let user_id = q.insert(
                         "INSERT INTO app_user (login, display_name, active, demo) VALUES (?1, ?2, ?3, ?4)
-                         ON CONFLICT(login) DO UPDATE SET display_name = ?2, active = ?3, demo = ?4 RETURNING id",
+                         ON CONFLICT (login) DO UPDATE SET display_name = excluded.display_name,
+                             active = excluded.active, demo = excluded.demo RETURNING id",
                         params![login, name, active, kind == ImportKind::Demo],
-                        |r| r.get(0),
-                    )
-                    .map_err(sql)?;
-                if let Some(hash) = hash {
-                    tx.execute("UPDATE app_user SET password_hash = ?1 WHERE id = ?2", params![hash, user_id])
-                        .map_err(sql)?;
-                    // A new password lifts a sign-in lockout.
-                    tx.execute("DELETE FROM sign_in_attempt WHERE login = ?1", [login]).map_err(sql)?;
+                    )?;
+                    if let Some(hash) = hash {
+                        q.exec("UPDATE app_user SET password_hash = ?1 WHERE id = ?2", params![hash, user_id])?;
+                        // A new password lifts a sign-in lockout.
+                        q.exec("DELETE FROM sign_in_attempt WHERE login = ?1", params![login])?;
+                    }
+                    q.exec("DELETE FROM user_role WHERE user_id = ?1", params![user_id])?;
+                    for spec in row
+                        .get("roles")
+                        .map(String::as_str)
+                        .unwrap_or("")
+                        .split(['|', ','])
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                    {
+                        let bad = |message: String| StoreError::Sheet { file: sheet.name.clone(), line, message };
+                        let (role_name, direction) = match spec.split_once(':') {
+                            Some((r, d)) => (r, Some(d.trim())),
+                            None => (spec, None),
+                        };
+                        let role = Role::parse(role_name).ok_or_else(|| {
+                            bad(format!(
+                                "rôle inconnu « {role_name} » (opérateur, référent:DIRECTION, agent:DIRECTION, pilote)"
+                            ))
+                        })?;
+                        let direction_id: Option<i64> = match (role.needs_direction(), direction) {
+                            (true, Some(code)) => Some(
+                                q.opt("SELECT id FROM direction WHERE code = ?1", params![code])?
+                                    .ok_or_else(|| bad(format!("direction inconnue « {code} »")))?
+                                    .get(0)?,
+                            ),
+                            (true, None) => {
+                                return Err(bad(format!(
+                                    "le rôle « {role_name} » se donne pour une direction : {role_name}:CODE"
+                                )));
+                            }
+                            (false, Some(_)) => {
+                                return Err(bad(format!("le rôle « {role_name} » ne se donne pas pour une direction")));
+                            }
+                            (false, None) => None,
+                        };
+                        // The unique index is on an expression (no direction: 0), so no
+                        // conflict target: any duplicate of the sheet is skipped.
+                        q.exec(
+                            "INSERT INTO user_role (user_id, role, direction_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                            params![user_id, role.as_str(), direction_id],
+                        )?;
+                    }
+                    report.users += 1;
                 }
-                tx.execute("DELETE FROM user_role WHERE user_id = ?1", [user_id]).map_err(sql)?;
-                for spec in row
-                    .get("roles")
-                    .map(String::as_str)
-                    .unwrap_or("")
-                    .split(['|', ','])
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                {
-                    let bad = |message: String| StoreError::Sheet { file: sheet.name.clone(), line, message };
-                    let (role_name, direction) = match spec.split_once(':') {
-                        Some((r, d)) => (r, Some(d.trim())),
-                        None => (spec, None),
-                    };
-                    let role = Role::parse(role_name).ok_or_else(|| {
-                        bad(format!(
-                            "rôle inconnu « {role_name} » (opérateur, référent:DIRECTION, agent:DIRECTION, pilote)"
-                        ))
-                    })?;
-                    let direction_id = match (role.needs_direction(), direction) {
-                        (true, Some(code)) => Some(
-                            tx.query_row("SELECT id FROM direction WHERE code = ?1", [code], |r| r.get::<_, i64>(0))
-                                .optional()
-                                .map_err(sql)?
-                                .ok_or_else(|| bad(format!("direction inconnue « {code} »")))?,
-                        ),
-                        (true, None) => {
-                            return Err(bad(format!(
-                                "le rôle « {role_name} » se donne pour une direction : {role_name}:CODE"
-                            )));
-                        }
-                        (false, Some(_)) => {
-                            return Err(bad(format!("le rôle « {role_name} » ne se donne pas pour une direction")));
-                        }
-                        (false, None) => None,
-                    };
-                    tx.execute(
-                        "INSERT OR IGNORE INTO user_role (user_id, role, direction_id) VALUES (?1, ?2, ?3)",
-                        params![user_id, role.as_str(), direction_id],
-                    )
-                    .map_err(sql)?;
+            }
+            let now = now_rfc3339();
+            let after = OrganisationState::read(q)?;
+            for (kind, data) in before.changes_to(&after) {
+                let event = NewEvent {
+                    actor: author.login.clone(),
+                    workstation: author.workstation.clone(),
+                    kind,
+                    courrier: None,
+                    data,
+                };
+                append_event(q, &now, &event)?;
+            }
+            if kind != ImportKind::OneRow {
+                let mut data = serde_json::to_value(&report).expect("a report serialises");
+                if kind == ImportKind::Demo {
+                    data["demo"] = true.into();
                 }
-                report.users += 1;
+                let event = NewEvent {
+                    actor: author.login.clone(),
+                    workstation: author.workstation.clone(),
+                    kind: EventKind::OrganisationImported,
+                    courrier: None,
+                    data,
+                };
+                append_event(q, &now, &event)?;
             }
-        }
-        let now = now_rfc3339();
-        let after = OrganisationState::read(&tx).map_err(sql)?;
-        for (kind, data) in before.changes_to(&after) {
-            let event = NewEvent {
-                actor: author.login.clone(),
-                workstation: author.workstation.clone(),
-                kind,
-                courrier: None,
-                data,
-            };
-            insert_event(&tx, &now, &event).map_err(sql)?;
-        }
-        if kind != ImportKind::OneRow {
-            let mut data = serde_json::to_value(&report).expect("a report serialises");
-            if kind == ImportKind::Demo {
-                data["demo"] = true.into();
-            }
-            let event = NewEvent {
-                actor: author.login.clone(),
-                workstation: author.workstation.clone(),
-                kind: EventKind::OrganisationImported,
-                courrier: None,
-                data,
-            };
-            insert_event(&tx, &now, &event).map_err(sql)?;
-        }
-        tx.commit().map_err(sql)?;
-        Ok(report)
+            Ok(report)
+        })
     }
 
     /// The organisation as CSV sheets (directions, users with roles, document types),
@@ -376,36 +373,44 @@ impl Store {
     }
 
     /// The rows of the three sheets (directions, users, types), as text in their columns.
+    /// Sorted here, by code and login as bytes (SQLite's order): PostgreSQL's ORDER BY on
+    /// text follows the database's collation.
     fn organisation_rows(&self) -> Result<(Rows, Rows, Rows)> {
-        let q = |sql: &str, cols: usize| -> Result<Rows> {
-            let mut stmt = self.conn().prepare(sql).map_err(|e| self.sql_err(e))?;
-            stmt.query_map([], |r| {
-                (0..cols).map(|i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default)).collect()
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.sql_err(e))
-        };
-        let directions = q(
-            "SELECT d.code, d.name, p.code, CASE d.active WHEN 1 THEN 'oui' ELSE 'non' END
-             FROM direction d LEFT JOIN direction p ON p.id = d.parent_id ORDER BY d.code",
-            4,
-        )?;
-        let users = q(
-            "SELECT u.login, u.display_name,
-                    (SELECT group_concat(r.role || ifnull(':' || d.code, ''), '|') FROM
-                        (SELECT * FROM user_role WHERE user_id = u.id ORDER BY role, direction_id) r
-                        LEFT JOIN direction d ON d.id = r.direction_id),
-                    CASE u.active WHEN 1 THEN 'oui' ELSE 'non' END, ''
-             FROM app_user u ORDER BY u.login",
-            5,
-        )?;
-        let types = q(
-            "SELECT code, name, CAST(deadline_days AS TEXT), CASE undelivered WHEN 1 THEN 'oui' ELSE 'non' END,
-                    CASE active WHEN 1 THEN 'oui' ELSE 'non' END
-             FROM document_type ORDER BY code",
-            5,
-        )?;
-        Ok((directions, users, types))
+        let text = |r: &Row, i: usize| r.get::<Option<String>>(i).map(Option::unwrap_or_default);
+        // A flag reads « oui » when it is exactly 1, as the sheets write it.
+        let oui_non = |r: &Row, i: usize| r.get::<i64>(i).map(|v| yes_no(v == 1));
+        self.read(|q| {
+            let mut directions = q
+                .rows(
+                    "SELECT d.code, d.name, p.code, d.active
+                     FROM direction d LEFT JOIN direction p ON p.id = d.parent_id",
+                    params![],
+                )?
+                .iter()
+                .map(|r| Ok(vec![text(r, 0)?, text(r, 1)?, text(r, 2)?, oui_non(r, 3)?]))
+                .collect::<Result<Rows>>()?;
+            directions.sort_by(|a, b| a[0].cmp(&b[0]));
+            let roles = roles_by_user(q)?;
+            let mut users = q
+                .rows("SELECT id, login, display_name, active FROM app_user", params![])?
+                .iter()
+                .map(|r| {
+                    let id: i64 = r.get(0)?;
+                    let roles = roles.get(&id).map(|r| r.join("|")).unwrap_or_default();
+                    Ok(vec![text(r, 1)?, text(r, 2)?, roles, oui_non(r, 3)?, String::new()])
+                })
+                .collect::<Result<Rows>>()?;
+            users.sort_by(|a, b| a[0].cmp(&b[0]));
+            let mut types = q
+                .rows("SELECT code, name, deadline_days, undelivered, active FROM document_type", params![])?
+                .iter()
+                .map(|r| {
+                    Ok(vec![text(r, 0)?, text(r, 1)?, r.get::<i64>(2)?.to_string(), oui_non(r, 3)?, oui_non(r, 4)?])
+                })
+                .collect::<Result<Rows>>()?;
+            types.sort_by(|a, b| a[0].cmp(&b[0]));
+            Ok((directions, users, types))
+        })
     }
 
     /// Directions, document types and users (roles as `role:DIRECTION`, as in the sheet).
@@ -479,20 +484,20 @@ impl Store {
 
     /// An active user and their roles.
     pub fn viewer(&self, login: &str) -> Result<Viewer> {
-        let user_id: i64 = self
-            .conn()
-            .query_row("SELECT id FROM app_user WHERE login = ?1 AND active = 1", [login], |r| r.get(0))
-            .optional()
-            .map_err(|e| self.sql_err(e))?
-            .ok_or_else(|| StoreError::NotFound(format!("utilisateur « {login} » inconnu ou inactif")))?;
-        let grants = grants_of(self.conn(), user_id).map_err(|e| self.sql_err(e))?;
-        Ok(Viewer { user_id, login: login.to_string(), grants })
+        self.read(|q| {
+            let user_id: i64 = q
+                .opt("SELECT id FROM app_user WHERE login = ?1 AND active = 1", params![login])?
+                .ok_or_else(|| StoreError::NotFound(format!("utilisateur « {login} » inconnu ou inactif")))?
+                .get(0)?;
+            let grants = grants_of(q, user_id)?;
+            Ok(Viewer { user_id, login: login.to_string(), grants })
+        })
     }
 
     /// The session as the database has it now: refused once its user is deactivated,
     /// with the roles they hold now (a role removed is gone at the very next call).
     pub fn current(&self, s: &Session) -> Result<Session> {
-        current_session(self.conn(), s)
+        self.read(|q| current_session_q(q, s))
     }
 
     /// Checks a password and records the sign-in (the connected-users metric), with
@@ -511,14 +516,20 @@ impl Store {
         workstation: &str,
         policy: &SignInPolicy,
     ) -> Result<Viewer> {
-        let sql = self.sql();
         let now = time::OffsetDateTime::now_utc();
-        let locked_until: Option<String> = self
-            .conn()
-            .query_row("SELECT locked_until FROM sign_in_attempt WHERE login = ?1", [login], |r| r.get(0))
-            .optional()
-            .map_err(&sql)?
-            .flatten();
+        let (locked_until, stored) = self.read(|q| {
+            let locked_until: Option<String> =
+                match q.opt("SELECT locked_until FROM sign_in_attempt WHERE login = ?1", params![login])? {
+                    Some(r) => r.get(0)?,
+                    None => None,
+                };
+            let stored: Option<String> =
+                match q.opt("SELECT password_hash FROM app_user WHERE login = ?1 AND active = 1", params![login])? {
+                    Some(r) => r.get(0)?,
+                    None => None,
+                };
+            Ok((locked_until, stored))
+        })?;
         if let Some(until) = locked_until.as_deref().and_then(parse_rfc3339).filter(|u| *u > now) {
             let seconds = (until - now).whole_seconds().max(1);
             return Err(StoreError::Invalid(format!(
@@ -526,12 +537,6 @@ impl Store {
                 wait_in_words(seconds)
             )));
         }
-        let stored: Option<String> = self
-            .conn()
-            .query_row("SELECT password_hash FROM app_user WHERE login = ?1 AND active = 1", [login], |r| r.get(0))
-            .optional()
-            .map_err(&sql)?
-            .flatten();
         let matches = match &stored {
             Some(hash) => password_matches(password, hash),
             None => {
@@ -540,45 +545,49 @@ impl Store {
                 false
             }
         };
-        let tx = self.write_tx()?;
-        if !matches {
-            record_failure(&tx, login, workstation, policy)?;
-            tx.commit().map_err(&sql)?;
-            return Err(StoreError::Invalid("identifiant ou mot de passe incorrect".into()));
-        }
-        tx.execute("DELETE FROM sign_in_attempt WHERE login = ?1", [login]).map_err(&sql)?;
-        let user_id: i64 = tx
-            .query_row("SELECT id FROM app_user WHERE login = ?1 AND active = 1", [login], |r| r.get(0))
-            .map_err(&sql)?;
-        let viewer = Viewer { user_id, login: login.into(), grants: grants_of(&tx, user_id).map_err(&sql)? };
-        let event = NewEvent {
-            actor: login.into(),
-            workstation: workstation.into(),
-            kind: EventKind::UserSignedIn,
-            courrier: None,
-            data: serde_json::json!({}),
-        };
-        insert_event(&tx, &now_rfc3339(), &event).map_err(&sql)?;
-        tx.commit().map_err(&sql)?;
-        Ok(viewer)
+        let incorrect = || StoreError::Invalid("identifiant ou mot de passe incorrect".into());
+        // A failure is recorded (committed) and then refused: the closure returns Ok.
+        let viewer = self.write(|q| {
+            if !matches {
+                record_failure(q, login, workstation, policy)?;
+                return Ok(None);
+            }
+            q.exec("DELETE FROM sign_in_attempt WHERE login = ?1", params![login])?;
+            // Deactivated between the check and now: refused, nothing written.
+            let user_id: i64 = q
+                .opt("SELECT id FROM app_user WHERE login = ?1 AND active = 1", params![login])?
+                .ok_or_else(incorrect)?
+                .get(0)?;
+            let viewer = Viewer { user_id, login: login.into(), grants: grants_of(q, user_id)? };
+            let event = NewEvent {
+                actor: login.into(),
+                workstation: workstation.into(),
+                kind: EventKind::UserSignedIn,
+                courrier: None,
+                data: serde_json::json!({}),
+            };
+            append_event(q, &now_rfc3339(), &event)?;
+            Ok(Some(viewer))
+        })?;
+        viewer.ok_or_else(incorrect)
     }
 
     /// Lifts a sign-in lockout (the lead, or `pli org unlock` on the data folder).
     pub fn unlock_sign_in(&mut self, login: &str, actor: &Actor) -> Result<()> {
-        let sql = self.sql();
-        let tx = self.write_tx()?;
-        let n = tx.execute("DELETE FROM sign_in_attempt WHERE login = ?1", [login]).map_err(&sql)?;
-        if n > 0 {
-            let event = NewEvent {
-                actor: actor.login.clone(),
-                workstation: actor.workstation.clone(),
-                kind: EventKind::SignInUnlocked,
-                courrier: None,
-                data: serde_json::json!({ "login": login }),
-            };
-            insert_event(&tx, &now_rfc3339(), &event).map_err(&sql)?;
-        }
-        tx.commit().map_err(&sql)
+        self.write(|q| {
+            let n = q.exec("DELETE FROM sign_in_attempt WHERE login = ?1", params![login])?;
+            if n > 0 {
+                let event = NewEvent {
+                    actor: actor.login.clone(),
+                    workstation: actor.workstation.clone(),
+                    kind: EventKind::SignInUnlocked,
+                    courrier: None,
+                    data: serde_json::json!({ "login": login }),
+                };
+                append_event(q, &now_rfc3339(), &event)?;
+            }
+            Ok(())
+        })
     }
 
     /// Sets a user's password (argon2id), as `actor`; an event says so (never the
@@ -588,31 +597,27 @@ impl Store {
             return Err(StoreError::Invalid("mot de passe trop court : 8 caractères au moins".into()));
         }
         let hash = hash_password(password).map_err(StoreError::Invalid)?;
-        let sql = self.sql();
-        let tx = self.write_tx()?;
-        let n = tx
-            .execute("UPDATE app_user SET password_hash = ?1 WHERE login = ?2", params![hash, login])
-            .map_err(&sql)?;
-        if n == 0 {
-            return Err(StoreError::NotFound(format!("utilisateur « {login} » inconnu")));
-        }
-        tx.execute("DELETE FROM sign_in_attempt WHERE login = ?1", [login]).map_err(&sql)?;
-        let event = NewEvent {
-            actor: actor.login.clone(),
-            workstation: actor.workstation.clone(),
-            kind: EventKind::PasswordReset,
-            courrier: None,
-            data: serde_json::json!({ "login": login }),
-        };
-        insert_event(&tx, &now_rfc3339(), &event).map_err(&sql)?;
-        tx.commit().map_err(&sql)
+        self.write(|q| {
+            let n = q.exec("UPDATE app_user SET password_hash = ?1 WHERE login = ?2", params![hash, login])?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("utilisateur « {login} » inconnu")));
+            }
+            q.exec("DELETE FROM sign_in_attempt WHERE login = ?1", params![login])?;
+            let event = NewEvent {
+                actor: actor.login.clone(),
+                workstation: actor.workstation.clone(),
+                kind: EventKind::PasswordReset,
+                courrier: None,
+                data: serde_json::json!({ "login": login }),
+            };
+            append_event(q, &now_rfc3339(), &event)?;
+            Ok(())
+        })
     }
 
     /// Whether a demo account can still sign in.
     pub fn has_demo_accounts(&self) -> Result<bool> {
-        self.conn()
-            .query_row("SELECT EXISTS (SELECT 1 FROM app_user WHERE demo = 1 AND active = 1)", [], |r| r.get(0))
-            .map_err(|e| self.sql_err(e))
+        self.read(|q| q.one("SELECT EXISTS (SELECT 1 FROM app_user WHERE demo = 1 AND active = 1)", params![]))
     }
 
     /// Marks as demo accounts the active users among `logins` whose password is still
@@ -620,20 +625,17 @@ impl Store {
     pub fn mark_demo_accounts(&mut self, logins: &[String], password: &str) -> Result<usize> {
         let mut marked = 0;
         for login in logins {
-            let hash: Option<String> = self
-                .conn()
-                .query_row(
+            let hash: Option<String> = self.read(|q| {
+                match q.opt(
                     "SELECT password_hash FROM app_user WHERE login = ?1 AND active = 1 AND demo = 0",
-                    [login],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(|e| self.sql_err(e))?
-                .flatten();
+                    params![login],
+                )? {
+                    Some(r) => r.get(0),
+                    None => Ok(None),
+                }
+            })?;
             if hash.is_some_and(|h| password_matches(password, &h)) {
-                self.conn()
-                    .execute("UPDATE app_user SET demo = 1 WHERE login = ?1", [login])
-                    .map_err(|e| self.sql_err(e))?;
+                self.write(|q| q.exec("UPDATE app_user SET demo = 1 WHERE login = ?1", params![login]))?;
                 marked += 1;
             }
         }
@@ -642,9 +644,7 @@ impl Store {
 
     /// Whether any user can sign in at all (an empty data folder has none).
     pub fn has_accounts(&self) -> Result<bool> {
-        self.conn()
-            .query_row("SELECT EXISTS (SELECT 1 FROM app_user WHERE active = 1)", [], |r| r.get(0))
-            .map_err(|e| self.sql_err(e))
+        self.read(|q| q.one("SELECT EXISTS (SELECT 1 FROM app_user WHERE active = 1)", params![]))
     }
 }
 
@@ -677,25 +677,22 @@ impl SignInPolicy {
 
 /// Counts a failed sign-in for `login` and locks it when the policy says so (with an
 /// event: someone may be guessing).
-fn record_failure(tx: &Transaction<'_>, login: &str, workstation: &str, policy: &SignInPolicy) -> Result<()> {
-    let sql = crate::registry::db_err(tx);
+fn record_failure(q: &mut Q<'_>, login: &str, workstation: &str, policy: &SignInPolicy) -> Result<()> {
     let now = time::OffsetDateTime::now_utc();
     let at = now_rfc3339();
     // Attempts on logins nobody typed for a day are forgotten.
     let stale = format_rfc3339(now - time::Duration::days(1));
-    tx.execute("DELETE FROM sign_in_attempt WHERE last_failure < ?1", [&stale]).map_err(&sql)?;
-    let failures: u32 = tx
-        .query_row(
-            "INSERT INTO sign_in_attempt (login, failures, last_failure) VALUES (?1, 1, ?2)
-             ON CONFLICT(login) DO UPDATE SET failures = failures + 1, last_failure = ?2 RETURNING failures",
-            params![login, at],
-            |r| r.get(0),
-        )
-        .map_err(&sql)?;
+    q.exec("DELETE FROM sign_in_attempt WHERE last_failure < ?1", params![stale])?;
+    let failures: u32 = q.one(
+        "INSERT INTO sign_in_attempt (login, failures, last_failure) VALUES (?1, 1, ?2)
+         ON CONFLICT (login) DO UPDATE SET failures = sign_in_attempt.failures + 1,
+             last_failure = excluded.last_failure
+         RETURNING failures",
+        params![login, at],
+    )?;
     if let Some(lock) = policy.lock_after(failures) {
         let until = format_rfc3339(now + lock);
-        tx.execute("UPDATE sign_in_attempt SET locked_until = ?2 WHERE login = ?1", params![login, until])
-            .map_err(&sql)?;
+        q.exec("UPDATE sign_in_attempt SET locked_until = ?2 WHERE login = ?1", params![login, until])?;
         let event = NewEvent {
             actor: "pli".into(),
             workstation: workstation.into(),
@@ -703,7 +700,7 @@ fn record_failure(tx: &Transaction<'_>, login: &str, workstation: &str, policy: 
             courrier: None,
             data: serde_json::json!({ "login": login, "failures": failures, "until": until }),
         };
-        insert_event(tx, &at, &event).map_err(&sql)?;
+        append_event(q, &at, &event)?;
     }
     Ok(())
 }
@@ -729,29 +726,64 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("pas un mot de passe").unwrap_or_default())
 }
 
-/// The roles of a user.
-fn grants_of(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<Grant>> {
-    let mut stmt = conn.prepare_cached("SELECT role, direction_id FROM user_role WHERE user_id = ?1")?;
-    stmt.query_map([user_id], |r| {
+/// The roles of a user, by role then direction (the order SQLite gave through the
+/// unique index, now asked for on both engines).
+fn grants_of(q: &mut Q<'_>, user_id: i64) -> Result<Vec<Grant>> {
+    let mut grants = Vec::new();
+    for r in q.rows(
+        "SELECT role, direction_id FROM user_role WHERE user_id = ?1 ORDER BY role, direction_id NULLS FIRST",
+        params![user_id],
+    )? {
         // An unknown role name grants nothing rather than the least role.
-        let direction: Option<i64> = r.get(1)?;
-        Ok(Role::parse(&r.get::<_, String>(0)?).map(|role| Grant { role, direction }))
-    })?
-    .filter_map(|g| g.transpose())
-    .collect()
+        if let Some(role) = Role::parse(&r.get::<String>(0)?) {
+            grants.push(Grant { role, direction: r.get(1)? });
+        }
+    }
+    Ok(grants)
+}
+
+/// Every user's roles as in the users sheet (`role` or `role:DIRECTION`), ordered by
+/// role then direction id (none first), by user id. Joined here rather than with
+/// SQLite's `group_concat`, which PostgreSQL does not have.
+fn roles_by_user(q: &mut Q<'_>) -> Result<HashMap<i64, Vec<String>>> {
+    let mut rows = Vec::new();
+    for r in q.rows(
+        "SELECT r.user_id, r.role, r.direction_id, d.code
+         FROM user_role r LEFT JOIN direction d ON d.id = r.direction_id",
+        params![],
+    )? {
+        let (user, role, direction, code): (i64, String, Option<i64>, Option<String>) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        rows.push((user, role, direction, code));
+    }
+    rows.sort_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
+    let mut roles: HashMap<i64, Vec<String>> = HashMap::new();
+    for (user, role, _, code) in rows {
+        let spec = match code {
+            Some(code) => format!("{role}:{code}"),
+            None => role,
+        };
+        roles.entry(user).or_default().push(spec);
+    }
+    Ok(roles)
 }
 
 /// The session re-read from the database (inside the caller's transaction when it
 /// changes things): its user must still be active; their roles are those held now.
-pub(crate) fn current_session(conn: &Connection, s: &Session) -> Result<Session> {
-    let sql = crate::registry::db_err(conn);
-    let login: Option<String> = conn
-        .query_row("SELECT login FROM app_user WHERE id = ?1 AND active = 1", [s.viewer.user_id], |r| r.get(0))
-        .optional()
-        .map_err(&sql)?;
-    let Some(login) = login else { return Err(Refusal::SessionEnded.into()) };
-    let grants = grants_of(conn, s.viewer.user_id).map_err(&sql)?;
+pub(crate) fn current_session_q(q: &mut Q<'_>, s: &Session) -> Result<Session> {
+    let row = q.opt("SELECT login FROM app_user WHERE id = ?1 AND active = 1", params![s.viewer.user_id])?;
+    let Some(row) = row else { return Err(Refusal::SessionEnded.into()) };
+    let login: String = row.get(0)?;
+    let grants = grants_of(q, s.viewer.user_id)?;
     Ok(Session { viewer: Viewer { user_id: s.viewer.user_id, login, grants }, workstation: s.workstation.clone() })
+}
+
+/// Transitional: [`current_session_q`] for registry.rs and split.rs, which still hold
+/// a rusqlite transaction (the lead connects them to `current_session_q` and removes
+/// this).
+pub(crate) fn current_session(conn: &rusqlite::Connection, s: &Session) -> Result<Session> {
+    let path = std::path::PathBuf::from(conn.path().unwrap_or_default());
+    current_session_q(&mut Q::over_sqlite(conn, &path), s)
 }
 
 /// The organisation at one instant, to name what an import changed.
@@ -772,55 +804,40 @@ struct UserState {
 }
 
 impl OrganisationState {
-    fn read(conn: &Connection) -> rusqlite::Result<OrganisationState> {
+    fn read(q: &mut Q<'_>) -> Result<OrganisationState> {
         let mut directions = BTreeMap::new();
-        let mut stmt = conn.prepare(
+        for r in q.rows(
             "SELECT d.code, d.name, p.code, d.active FROM direction d LEFT JOIN direction p ON p.id = d.parent_id",
-        )?;
-        for row in stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                serde_json::json!({ "name": r.get::<_, String>(1)?, "parent": r.get::<_, Option<String>>(2)?,
-                                    "active": r.get::<_, bool>(3)? }),
-            ))
-        })? {
-            let (code, value) = row?;
-            directions.insert(code, value);
+            params![],
+        )? {
+            directions.insert(
+                r.get::<String>(0)?,
+                serde_json::json!({ "name": r.get::<String>(1)?, "parent": r.get::<Option<String>>(2)?,
+                                    "active": r.get::<bool>(3)? }),
+            );
         }
         let mut types = BTreeMap::new();
-        let mut stmt = conn.prepare("SELECT code, name, deadline_days, undelivered, active FROM document_type")?;
-        for row in stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                serde_json::json!({ "name": r.get::<_, String>(1)?, "deadline_days": r.get::<_, i64>(2)?,
-                                    "undelivered": r.get::<_, bool>(3)?, "active": r.get::<_, bool>(4)? }),
-            ))
-        })? {
-            let (code, value) = row?;
-            types.insert(code, value);
+        for r in q.rows("SELECT code, name, deadline_days, undelivered, active FROM document_type", params![])? {
+            types.insert(
+                r.get::<String>(0)?,
+                serde_json::json!({ "name": r.get::<String>(1)?, "deadline_days": r.get::<i64>(2)?,
+                                    "undelivered": r.get::<bool>(3)?, "active": r.get::<bool>(4)? }),
+            );
         }
+        let mut roles = roles_by_user(q)?;
         let mut users = BTreeMap::new();
-        let mut stmt = conn.prepare(
-            "SELECT u.login, u.display_name, u.active, u.demo, u.password_hash,
-                    (SELECT group_concat(r.role || ifnull(':' || d.code, ''), '|')
-                     FROM user_role r LEFT JOIN direction d ON d.id = r.direction_id WHERE r.user_id = u.id)
-             FROM app_user u",
-        )?;
-        for row in stmt.query_map([], |r| {
-            let roles: Option<String> = r.get(5)?;
-            Ok((
-                r.get::<_, String>(0)?,
+        for r in q.rows("SELECT id, login, display_name, active, demo, password_hash FROM app_user", params![])? {
+            let id: i64 = r.get(0)?;
+            users.insert(
+                r.get::<String>(1)?,
                 UserState {
-                    name: r.get(1)?,
-                    active: r.get(2)?,
-                    demo: r.get(3)?,
-                    password_hash: r.get(4)?,
-                    roles: roles.unwrap_or_default().split('|').filter(|s| !s.is_empty()).map(String::from).collect(),
+                    name: r.get(2)?,
+                    active: r.get(3)?,
+                    demo: r.get(4)?,
+                    password_hash: r.get(5)?,
+                    roles: roles.remove(&id).unwrap_or_default().into_iter().collect(),
                 },
-            ))
-        })? {
-            let (login, user) = row?;
-            users.insert(login, user);
+            );
         }
         Ok(OrganisationState { directions, types, users })
     }
@@ -877,47 +894,16 @@ impl OrganisationState {
     }
 }
 
-/// Errors inside the directions import, before the store's path is attached.
-enum DirectionsError {
-    Sql(rusqlite::Error),
-    Store(StoreError),
-}
-
-impl DirectionsError {
-    fn into_store(self, path: &std::path::Path) -> StoreError {
-        match self {
-            DirectionsError::Sql(source) => StoreError::Sqlite { path: path.to_path_buf(), source },
-            DirectionsError::Store(e) => e,
-        }
-    }
-}
-
-impl From<rusqlite::Error> for DirectionsError {
-    fn from(e: rusqlite::Error) -> Self {
-        DirectionsError::Sql(e)
-    }
-}
-
-impl From<StoreError> for DirectionsError {
-    fn from(e: StoreError) -> Self {
-        DirectionsError::Store(e)
-    }
-}
-
 /// Upserts directions, then links parents (a parent may come later in the sheet), then
 /// refuses cycles.
-fn import_directions(
-    tx: &Transaction<'_>,
-    sheet: &Sheet,
-    rows: &[(usize, HashMap<&'static str, String>)],
-) -> std::result::Result<usize, DirectionsError> {
+fn import_directions(q: &mut Q<'_>, sheet: &Sheet, rows: &[(usize, HashMap<&'static str, String>)]) -> Result<usize> {
     for (line, row) in rows {
         let code = required(row, "code", *line, sheet)?;
         let name = required(row, "nom", *line, sheet)?;
         let active = yes(row.get("actif"), *line, sheet)?;
-        tx.execute(
+        q.exec(
             "INSERT INTO direction (code, name, active) VALUES (?1, ?2, ?3)
-             ON CONFLICT(code) DO UPDATE SET name = ?2, active = ?3",
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, active = excluded.active",
             params![code, name, active],
         )?;
     }
@@ -926,17 +912,17 @@ fn import_directions(
         let parent = row.get("parent").filter(|p| !p.is_empty());
         let parent_id: Option<i64> = match parent {
             Some(p) => Some(
-                tx.query_row("SELECT id FROM direction WHERE code = ?1", [p], |r| r.get(0)).optional()?.ok_or_else(
-                    || StoreError::Sheet {
+                q.opt("SELECT id FROM direction WHERE code = ?1", params![p])?
+                    .ok_or_else(|| StoreError::Sheet {
                         file: sheet.name.clone(),
                         line: *line,
                         message: format!("direction parente inconnue « {p} »"),
-                    },
-                )?,
+                    })?
+                    .get(0)?,
             ),
             None => None,
         };
-        tx.execute("UPDATE direction SET parent_id = ?1 WHERE code = ?2", params![parent_id, code])?;
+        q.exec("UPDATE direction SET parent_id = ?1 WHERE code = ?2", params![parent_id, code])?;
     }
     for (line, row) in rows {
         let mut seen = vec![row["code"].clone()];
@@ -947,17 +933,16 @@ fn import_directions(
                     file: sheet.name.clone(),
                     line: *line,
                     message: format!("boucle dans l'arbre des directions : {} → {code}", seen.join(" → ")),
-                }
-                .into());
+                });
             }
             seen.push(code.clone());
-            current = tx
-                .query_row(
-                    "SELECT p.code FROM direction d JOIN direction p ON p.id = d.parent_id WHERE d.code = ?1",
-                    [&code],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            current = match q.opt(
+                "SELECT p.code FROM direction d JOIN direction p ON p.id = d.parent_id WHERE d.code = ?1",
+                params![code],
+            )? {
+                Some(r) => Some(r.get(0)?),
+                None => None,
+            };
         }
     }
     Ok(rows.len())
