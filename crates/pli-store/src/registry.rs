@@ -308,13 +308,8 @@ fn column<T: FromValue>(rows: Vec<Row>) -> Result<Vec<T>> {
 
 /// The session as the database has it now (inside the caller's transaction when it
 /// changes things): see `org::current_session`.
-// transitional: `org::current_session` still takes SQLite's connection; the lead
-// connects it to `Q` at merge (every call of this module goes through here).
 fn current_in(q: &mut Q<'_>, s: &Session) -> Result<Session> {
-    match q.sqlite() {
-        Some(conn) => crate::org::current_session(conn, s),
-        None => Err(StoreError::Internal("org::current_session n'est pas encore écrit pour PostgreSQL".into())),
-    }
+    crate::org::current_session_q(q, s)
 }
 
 /// What the access rules need of a courrier; none if it does not exist or was withdrawn.
