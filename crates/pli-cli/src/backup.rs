@@ -1,5 +1,5 @@
-//! `pli backup`, `pli restore`, `pli check` and `pli history verify`: printing over
-//! `pli_store::backup`, `integrity` and the history's anchors.
+//! `pli backup`, `pli restore`, `pli check`, `pli history verify` and `pli migrate`: printing over
+//! `pli_store::backup`, `integrity`, `migrate` and the history's anchors.
 
 use anyhow::Result;
 use pli_store::anchor::{NamedAnchor, anchors_in};
@@ -99,4 +99,35 @@ pub fn verify_history(place: &crate::Place, anchors: &[PathBuf], json: bool) -> 
         }
     }
     Ok(if report.intact() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// `pli migrate`: the workstation's registry into the shared database, then verified.
+pub fn migrate(from: &crate::Place, to: &str, to_data: Option<&Path>, json: bool) -> Result<ExitCode> {
+    let source = from.open()?;
+    let target_data = to_data.unwrap_or(&from.data);
+    let mut target = pli_store::Store::open_postgres(target_data, to)?;
+    let bar = indicatif::ProgressBar::new_spinner();
+    if json {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let report = pli_store::migrate::migrate(&source, &mut target, &|table, rows| {
+        bar.set_message(format!("{table} : {rows} ligne(s)"));
+        bar.tick();
+    })?;
+    bar.finish_and_clear();
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        let rows: i64 = report.rows.iter().map(|(_, n)| n).sum();
+        println!(
+            "{} : {rows} ligne(s), {} événement(s) (fin {}), {} document(s) vérifié(s), {} copié(s) — base « {} »",
+            if report.copied { "registre déplacé et vérifié" } else { "déjà déplacé : vérifié" },
+            report.events,
+            &report.head[..report.head.len().min(16)],
+            report.documents_checked,
+            report.documents_copied,
+            target.location(),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -142,6 +142,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Move this workstation's registry (--data: its SQLite file and documents) into a shared
+    /// PostgreSQL database, every row and event as it was, then verify it there (counts,
+    /// documents' hashes, the chain). Run again, it only verifies; interrupted, run it again.
+    Migrate {
+        /// The shared database: postgres://user:password@host/base.
+        #[arg(long)]
+        to: String,
+        /// The shared documents folder (default: the same data folder).
+        #[arg(long)]
+        to_data: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Activity figures per day and ISO week (Europe/Paris) from the event history.
     Stats {
         /// An ISO week, e.g. 2026-W48 (default: last week).
@@ -259,6 +272,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Backup { dest, json } => backup::backup(&place(cli.data)?, &dest, json),
         Command::Restore { src, data, force, json } => backup::restore(&src, &data, force, json),
         Command::Check { full, json } => backup::check(&place(cli.data)?, full, json),
+        Command::Migrate { to, to_data, json } => {
+            let from = place(cli.data)?;
+            if from.database.is_some() {
+                anyhow::bail!("pli migrate part du poste (--data, sa base SQLite) : retirez --database / PLI_DATABASE");
+            }
+            backup::migrate(&from, &to, to_data.as_deref(), json)
+        }
         Command::Stats { week, from, to, format, out } => {
             registry::stats(&place(cli.data)?, week.as_deref(), from.as_deref(), to.as_deref(), format, out.as_deref())
         }

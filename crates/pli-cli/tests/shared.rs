@@ -29,7 +29,8 @@ fn organisation(site: &Site, dir: &Path) {
         p.display().to_string()
     };
     let directions = write("directions.csv", "code;nom;parent\nDG;Direction générale;\nDRH;Ressources humaines;DG\n");
-    let users = write("utilisateurs.csv", "identifiant;nom;roles\nop;Opératrice;opérateur\nrh;Référent RH;référent:DRH\n");
+    let users =
+        write("utilisateurs.csv", "identifiant;nom;roles\nop;Opératrice;opérateur\nrh;Référent RH;référent:DRH\n");
     let types = write("types.csv", "code;nom;delai_jours\nCOUR;Courrier;30\n");
     ok(site, &["org", "import", "--directions", &directions, "--users", &users, "--types", &types, "--json"]);
 }

@@ -19,6 +19,7 @@ pub mod db;
 pub mod dropped;
 pub mod integrity;
 pub mod journal;
+pub mod migrate;
 pub mod org;
 mod pg;
 mod private;
