@@ -12,6 +12,13 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
 }
 
 pub fn backup(place: &crate::Place, dest: &Path, json: bool) -> Result<ExitCode> {
+    if place.database.is_some() {
+        anyhow::bail!(
+            "registre sur PostgreSQL : sauvegardez la base avec pg_dump (pg_dump -Fc … > pli.dump) et le dossier \
+             des documents « {} » avec vos outils habituels ; pli backup copie le registre d'un poste (SQLite)",
+            place.data.display()
+        );
+    }
     let manifest = pli_store::backup::backup(&place.data, dest)?;
     if json {
         print_json(&serde_json::json!({
