@@ -54,7 +54,7 @@ pub fn restore(src: &Path, data: &Path, force: bool, json: bool) -> Result<ExitC
 }
 
 pub fn check(data: &Path, full: bool, json: bool) -> Result<ExitCode> {
-    let store = Store::open(data)?;
+    let mut store = Store::open(data)?;
     let report = store.check_integrity(full)?;
     if json {
         print_json(&report)?;
