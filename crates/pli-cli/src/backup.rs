@@ -59,8 +59,13 @@ pub fn check(data: &Path, full: bool, json: bool) -> Result<ExitCode> {
     if json {
         print_json(&report)?;
     } else if report.is_sound() {
+        // On PostgreSQL the database's own storage is its server's to check.
+        let database = match store.dialect() {
+            pli_store::db::Dialect::Sqlite => "base de données saine",
+            pli_store::db::Dialect::Postgres => "base PostgreSQL (vérifiée par son serveur)",
+        };
         println!(
-            "rien à signaler : base de données saine, {} documents conformes ({} enregistrés pour la première fois), historique intact",
+            "rien à signaler : {database}, {} documents conformes ({} enregistrés pour la première fois), historique intact",
             report.documents, report.recorded
         );
     } else {
