@@ -1077,7 +1077,7 @@ impl Store {
         drop(rows);
         let checked = check.checked;
         anchor_problems.extend(check.finish(last_id));
-        let record_problems = crate::replay::check_records(self.conn()).map_err(self.sql())?;
+        let record_problems = crate::replay::check_records_sqlite(self.conn()).map_err(self.sql())?;
         let head = if broken.is_none() { expected_prev } else { String::new() };
         Ok(ChainReport {
             events,
