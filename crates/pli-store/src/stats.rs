@@ -247,10 +247,8 @@ fn events_between(q: &mut Q<'_>, start: Timestamp, end: Timestamp, parallel: Opt
 /// The checkpoints are a cache (derived data, idempotent inserts), written within the
 /// reading session: on SQLite each one commits alone, on PostgreSQL with the session.
 fn open_at(q: &mut Q<'_>, at: Timestamp, tz: &TimeZone) -> Result<HashMap<i64, String>> {
-    let checkpoint = q.opt(
-        "SELECT at, open FROM stats_checkpoint WHERE at <= ?1 ORDER BY at DESC LIMIT 1",
-        params![rfc3339(at)],
-    )?;
+    let checkpoint =
+        q.opt("SELECT at, open FROM stats_checkpoint WHERE at <= ?1 ORDER BY at DESC LIMIT 1", params![rfc3339(at)])?;
     let (since, mut open): (String, HashMap<i64, String>) = match checkpoint {
         Some(r) => (r.get(0)?, serde_json::from_str(&r.get::<String>(1)?).unwrap_or_default()),
         None => (String::new(), HashMap::new()),
