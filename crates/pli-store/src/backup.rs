@@ -207,7 +207,11 @@ fn attempt(src: &Connection, data_dir: &Path, dest: &Path) -> Result<std::result
     let key = crate::anchor::key(data_dir)?;
     // Anchors first: each names an event already committed, so all are in the copy
     // of the database made next.
-    for name in [KEY_FILE, ANCHOR_FILE].iter().chain(SETTINGS) {
+    let anchors = dest.join(ANCHOR_FILE);
+    if data_dir.join(ANCHOR_FILE).is_file() {
+        copy_hashed(&data_dir.join(ANCHOR_FILE), &anchors)?;
+    }
+    for name in [KEY_FILE].iter().chain(SETTINGS) {
         let from = data_dir.join(name);
         if from.is_file() {
             let (sha256, size) = copy_hashed(&from, &dest.join(name))?;
@@ -279,6 +283,16 @@ fn attempt(src: &Connection, data_dir: &Path, dest: &Path) -> Result<std::result
     if let Some(a) = &history {
         crate::anchor::append_line(&data_dir.join(ANCHOR_FILE), a)?;
     }
+    // And the backup's own, which go with its key: a folder never anchored before (the
+    // key made just now) restores with its head anchored, not with a key whose anchor
+    // file seems removed.
+    match &history {
+        Some(a) => crate::anchor::append_line(&anchors, a)?,
+        None if !anchors.is_file() => drop(private_file(&anchors)?),
+        None => {}
+    }
+    let (sha256, size) = sha256_file(&anchors).map_err(io(&anchors))?;
+    files.push(ManifestFile { path: ANCHOR_FILE.into(), sha256, size });
     let manifest = Manifest {
         format: 1,
         created_at: crate::now_rfc3339(),
@@ -494,5 +508,17 @@ mod tests {
         drop(store);
         let restored = restore(&dest, &dir.path().join("restauré"), false).unwrap();
         assert_eq!((restored.courriers, restored.head), (1, manifest.history));
+    }
+
+    #[test]
+    fn a_store_without_any_event_backs_up_and_restores() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("data")).unwrap();
+        let dest = dir.path().join("sauvegarde");
+        let manifest = store.backup(&dest).unwrap();
+        assert_eq!((manifest.history.as_ref(), manifest.courriers), (None, 0));
+        drop(store);
+        let restored = restore(&dest, &dir.path().join("restauré"), false).unwrap();
+        assert_eq!((restored.events, restored.head), (0, None));
     }
 }
