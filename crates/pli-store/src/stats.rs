@@ -73,6 +73,48 @@ fn stat_event(row: (i64, String, String, String, Option<i64>, String)) -> Result
     Ok(StatEvent { id, at, actor, kind, courrier, data })
 }
 
+/// Events read at a time: a long period is never held twice in memory (as rows, then
+/// as events).
+const PAGE: i64 = 50_000;
+
+/// The events of `[from, to)` (and `filter`), in time order then the chain's, a page at
+/// a time: each page starts after the last event of the one before (the same second
+/// again, with a greater id), so every page is a range of the `at` index.
+struct Pages {
+    sql: String,
+    after: (String, i64),
+    to: String,
+    size: i64,
+    done: bool,
+}
+
+impl Pages {
+    /// `column`: the sixth column read (`data`, or less); `filter`: ` AND …`.
+    fn new(column: &str, filter: &str, from: String, to: String) -> Pages {
+        Pages::sized(column, filter, from, to, PAGE)
+    }
+
+    fn sized(column: &str, filter: &str, from: String, to: String, size: i64) -> Pages {
+        let sql = format!(
+            "SELECT id, at, actor, kind, courrier_id, {column} FROM event
+             WHERE at >= ?1 AND at < ?2 AND (at > ?1 OR id > ?3){filter} ORDER BY at, id LIMIT ?4"
+        );
+        Pages { sql, after: (from, -1), to, size, done: false }
+    }
+
+    fn next(&mut self, q: &mut Q<'_>) -> Result<Option<Vec<crate::db::Row>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = q.rows(&self.sql, params![self.after.0, self.to, self.after.1, self.size])?;
+        self.done = page.len() < self.size as usize;
+        if let Some(last) = page.last() {
+            self.after = (last.get(1)?, last.get(0)?);
+        }
+        Ok((!page.is_empty()).then_some(page))
+    }
+}
+
 fn rfc3339(t: Timestamp) -> String {
     // Whole seconds, `Z`: the same shape as stored events, so text order is time order.
     format!("{}", t.strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -214,12 +256,16 @@ fn report_part(q: &mut Q<'_>, from: Date, to: Date, settings: &Settings, paralle
 /// same second). A long period on SQLite (`parallel`) is read by two connections, one
 /// per half, side by side.
 fn events_between(q: &mut Q<'_>, start: Timestamp, end: Timestamp, parallel: Option<&Path>) -> Result<Vec<StatEvent>> {
-    let sql = format!(
-        "SELECT id, at, actor, kind, courrier_id, CASE WHEN kind IN ({WITH_DATA}) THEN data ELSE '' END
-         FROM event WHERE at >= ?1 AND at < ?2 ORDER BY at, id"
-    );
+    let columns = format!("CASE WHEN kind IN ({WITH_DATA}) THEN data ELSE '' END");
     let read = |q: &mut Q<'_>, from: Timestamp, to: Timestamp| -> Result<Vec<StatEvent>> {
-        q.rows(&sql, params![rfc3339(from), rfc3339(to)])?.iter().map(|r| event_from(r).and_then(stat_event)).collect()
+        let mut events = Vec::new();
+        let mut pages = Pages::new(&columns, "", rfc3339(from), rfc3339(to));
+        while let Some(page) = pages.next(q)? {
+            for r in &page {
+                events.push(stat_event(event_from(r)?)?);
+            }
+        }
+        Ok(events)
     };
     let file = parallel.filter(|_| end.as_second() - start.as_second() >= 14 * 86_400);
     let Some(file) = file else {
@@ -268,44 +314,43 @@ fn open_at(q: &mut Q<'_>, at: Timestamp, tz: &TimeZone) -> Result<HashMap<i64, S
         Ok(())
     };
     let mut next_monday: Option<Timestamp> = None;
-    let sql = format!(
-        "SELECT id, at, actor, kind, courrier_id, data FROM event
-         WHERE at >= ?1 AND at < ?2 AND kind IN ({BACKLOG_KINDS}) ORDER BY at, id"
-    );
-    let rows = q.rows(&sql, params![since, rfc3339(at)])?;
-    for row in rows {
-        let e = stat_event(event_from(&row)?)?;
-        let monday_after = |t: Timestamp| -> Option<Timestamp> {
-            let d = t.to_zoned_datetime(tz.clone()).date();
-            let days = 7 - d.weekday().to_monday_zero_offset() as i64;
-            day_start(d.checked_add(jiff::Span::new().days(days)).ok()?, tz).ok()
-        };
-        let boundary = *next_monday.get_or_insert_with(|| monday_after(e.at).unwrap_or(at));
-        if e.at >= boundary {
-            save(q, boundary, &open)?;
-            next_monday = monday_after(e.at);
-        }
-        let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
-        let text = |k: &str| data.get(k).and_then(|v| v.as_str()).map(String::from);
-        let Some(c) = e.courrier else { continue };
-        match e.kind.as_str() {
-            "courrier_routed" => {
-                if let Some(d) = text("main_direction") {
-                    open.insert(c, d);
-                }
+    let filter = format!(" AND kind IN ({BACKLOG_KINDS})");
+    let mut pages = Pages::new("data", &filter, since, rfc3339(at));
+    while let Some(page) = pages.next(q)? {
+        for row in &page {
+            let e = stat_event(event_from(row)?)?;
+            let monday_after = |t: Timestamp| -> Option<Timestamp> {
+                let d = t.to_zoned_datetime(tz.clone()).date();
+                let days = 7 - d.weekday().to_monday_zero_offset() as i64;
+                day_start(d.checked_add(jiff::Span::new().days(days)).ok()?, tz).ok()
+            };
+            let boundary = *next_monday.get_or_insert_with(|| monday_after(e.at).unwrap_or(at));
+            if e.at >= boundary {
+                save(q, boundary, &open)?;
+                next_monday = monday_after(e.at);
             }
-            "courrier_redirected" => {
-                if let Some(d) = text("to_direction") {
-                    open.insert(c, d);
+            let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
+            let text = |k: &str| data.get(k).and_then(|v| v.as_str()).map(String::from);
+            let Some(c) = e.courrier else { continue };
+            match e.kind.as_str() {
+                "courrier_routed" => {
+                    if let Some(d) = text("main_direction") {
+                        open.insert(c, d);
+                    }
                 }
-            }
-            "courrier_reopened" => {
-                if let Some(d) = text("direction") {
-                    open.insert(c, d);
+                "courrier_redirected" => {
+                    if let Some(d) = text("to_direction") {
+                        open.insert(c, d);
+                    }
                 }
-            }
-            _ => {
-                open.remove(&c);
+                "courrier_reopened" => {
+                    if let Some(d) = text("direction") {
+                        open.insert(c, d);
+                    }
+                }
+                _ => {
+                    open.remove(&c);
+                }
             }
         }
     }
@@ -557,7 +602,58 @@ pub fn to_xlsx(r: &Report, history: Option<&crate::anchor::Anchor>) -> std::resu
 
 #[cfg(test)]
 mod tests {
-    use super::parse_utc;
+    use super::{Pages, parse_utc};
+    use crate::db::params;
+
+    #[test]
+    fn events_read_in_pages_are_those_of_one_query_in_the_same_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::Store::open(dir.path()).unwrap();
+        // Many events in the same second, ids not in time order, and a kind filtered out.
+        store
+            .write(|q| {
+                for id in 1..=40i64 {
+                    let at = format!("2025-03-0{}T09:00:0{}Z", 1 + id % 3, id % 2);
+                    let kind = if id % 5 == 0 { "courrier_taken" } else { "courrier_routed" };
+                    q.exec(
+                        "INSERT INTO event (id, at, actor, workstation, kind, courrier_id, data) VALUES (?1, ?2, 'op', 'poste', ?3, NULL, '{}')",
+                        params![id, at, kind],
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let (from, to) = ("2025-03-01T09:00:01Z".to_string(), "2025-03-03T09:00:01Z".to_string());
+        let filter = " AND kind IN ('courrier_routed')";
+        let whole: Vec<i64> = store
+            .read(|q| {
+                q.rows(
+                    &format!("SELECT id FROM event WHERE at >= ?1 AND at < ?2{filter} ORDER BY at, id"),
+                    params![from, to],
+                )?
+                .iter()
+                .map(|r| r.get(0))
+                .collect()
+            })
+            .unwrap();
+        assert!(whole.len() > 20, "{whole:?}");
+        for size in [1, 3, 7, 100] {
+            let mut pages = Pages::sized("data", filter, from.clone(), to.clone(), size);
+            let mut read = Vec::new();
+            store
+                .read(|q| {
+                    while let Some(page) = pages.next(q)? {
+                        assert!(page.len() as i64 <= size);
+                        for r in &page {
+                            read.push(r.get::<i64>(0)?);
+                        }
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(read, whole, "pages of {size}");
+        }
+    }
 
     #[test]
     fn event_times_read_fast_read_the_same() {
