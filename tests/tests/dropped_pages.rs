@@ -160,8 +160,10 @@ fn a_dropped_page_is_put_back_ocred_and_found_and_refusals_say_why() {
     let left: Vec<usize> = store.dropped_pages(&op, b).unwrap().iter().map(|d| d.source_index).collect();
     assert_eq!(left, letters[1]);
     // Each is an event naming the page, who and which courrier.
-    let events: Vec<(String, i64, String)> = store
-        .connection()
+    // Read through a connection of the test's own on the data folder's SQLite file (this
+    // scenario is SQLite's), not through Pli.
+    let db = rusqlite::Connection::open(data.join("pli.sqlite3")).unwrap();
+    let events: Vec<(String, i64, String)> = db
         .prepare("SELECT actor, courrier_id, data FROM event WHERE kind = 'page_restored' ORDER BY id")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -196,9 +198,6 @@ fn a_dropped_page_is_put_back_ocred_and_found_and_refusals_say_why() {
     let err = refused(&mut store, &op, letters[1][0], Some(a));
     assert!(err.contains("impossible"), "registered: {err}");
     assert_eq!(store.dropped_pages(&op, b).unwrap().len(), 2, "nothing changed");
-    let count: i64 = store
-        .connection()
-        .query_row("SELECT count(*) FROM event WHERE kind = 'page_restored'", [], |r| r.get(0))
-        .unwrap();
+    let count: i64 = db.query_row("SELECT count(*) FROM event WHERE kind = 'page_restored'", [], |r| r.get(0)).unwrap();
     assert_eq!(count, 2);
 }

@@ -67,9 +67,11 @@ fn merge_split_turn_and_delete_pages_and_the_documents_follow() {
     let (a, b) = (report.courriers[0].courrier, report.courriers[1].courrier);
     let op = Session { viewer: store.viewer("op").unwrap(), workstation: "poste".into() };
     let pdf_of = |store: &Store, id: i64| data.join(store.courrier(&op, id).unwrap().pdf.unwrap());
+    // Read through a connection of the test's own on the data folder's SQLite file (this
+    // scenario is SQLite's), not through Pli.
+    let db = rusqlite::Connection::open(data.join("pli.sqlite3")).unwrap();
     // The OCR text of each of the four pages, to recognise them wherever they go.
-    let page_texts: Vec<String> = store
-        .connection()
+    let page_texts: Vec<String> = db
         .prepare(
             "SELECT p.text FROM courrier_page p WHERE p.courrier_id IN (?1, ?2) ORDER BY p.courrier_id, p.position",
         )
@@ -116,10 +118,8 @@ fn merge_split_turn_and_delete_pages_and_the_documents_follow() {
     // a line of b's second page finds c.
     let hits = store.search_visible(&op, &long_words(&first_line(3)).join(" "), 5).unwrap();
     assert!(hits.iter().any(|h| h.courrier == c), "{hits:?}");
-    let events: i64 = store
-        .connection()
-        .query_row("SELECT count(*) FROM event WHERE kind = 'split_corrected'", [], |r| r.get(0))
-        .unwrap();
+    let events: i64 =
+        db.query_row("SELECT count(*) FROM event WHERE kind = 'split_corrected'", [], |r| r.get(0)).unwrap();
     assert_eq!(events, 6, "one event per courrier changed: merge 2, split 2, turn 1, delete 1");
 
     // An impossible correction says why, and changes nothing.

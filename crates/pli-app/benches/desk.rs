@@ -97,8 +97,10 @@ fn main() {
 
     // Opening the next courrier of the queue with many routed courriers to learn from.
     let routed: usize = std::env::var("PLI_BENCH_ROUTED").ok().and_then(|v| v.parse().ok()).unwrap_or(5000);
-    let store = pli_store::Store::open(&data).unwrap();
-    let conn = store.connection();
+    // Bulk-inserted through a connection of the bench's own on the data folder's SQLite
+    // file, not through Pli: SQLite only for now.
+    let conn = rusqlite::Connection::open(data.join("pli.sqlite3")).unwrap();
+    conn.busy_timeout(Duration::from_secs(10)).unwrap();
     conn.execute_batch("BEGIN").unwrap();
     let directions: Vec<i64> =
         conn.prepare("SELECT id FROM direction").unwrap().query_map([], |r| r.get(0)).unwrap().flatten().collect();
@@ -126,7 +128,7 @@ fn main() {
             .unwrap();
     }
     conn.execute_batch("COMMIT").unwrap();
-    drop(store);
+    drop(conn);
     // The operator's loop: open the next courrier (record, pages, suggestions), register
     // it with the suggested direction, and so on; only the opening is timed.
     let today = time::OffsetDateTime::now_utc().date();

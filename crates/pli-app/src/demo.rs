@@ -22,8 +22,9 @@ const LEGACY_MARKER: &str = "organisation-demo.txt";
 
 /// Installs the demo organisation when there is no user at all; says whether it did.
 pub(crate) fn install_organisation_if_empty(store: &mut Store, actor: &Actor) -> Answer<bool> {
-    let users: i64 = store.connection().query_row("SELECT count(*) FROM app_user", [], |r| r.get(0)).map_err(say)?;
-    if users > 0 {
+    // Any user at all, active or not (not `has_accounts`, which counts the active ones
+    // only: a folder whose users were all deactivated must not get the demo's).
+    if !store.catalogue().map_err(say)?.users.is_empty() {
         return Ok(false);
     }
     let sheet = |name: &str, text: &str| Some(Sheet { name: name.into(), text: text.into() });

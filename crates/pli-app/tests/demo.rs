@@ -67,8 +67,10 @@ fn the_first_real_import_retires_the_demo_accounts_and_signs_them_out() {
     for login in ["accueil", "referent", "agent", "pilote"] {
         assert!(desk.sign_in(login, DEMO_PASSWORD).is_err(), "{login}");
     }
-    let retired: i64 = cli
-        .connection()
+    // Counted as an auditor would, through a connection of the test's own on the data
+    // folder's SQLite file (the desktop's registry), not through Pli.
+    let retired: i64 = rusqlite::Connection::open(data.path().join("pli.sqlite3"))
+        .unwrap()
         .query_row(
             "SELECT count(*) FROM event WHERE kind = 'user_deactivated' AND json_extract(data, '$.demo_account_retired')",
             [],

@@ -101,8 +101,17 @@ impl Site {
         Store::open(&self.data).unwrap()
     }
 
+    /// A connection of the test's own on the data folder's SQLite file (these scenarios
+    /// are SQLite's: a workstation's watch), as another program on the machine would open
+    /// it: not through Pli.
+    fn db(&self) -> rusqlite::Connection {
+        let db = rusqlite::Connection::open(self.data.join("pli.sqlite3")).unwrap();
+        db.busy_timeout(Duration::from_secs(10)).unwrap();
+        db
+    }
+
     fn count(&self, sql: &str) -> i64 {
-        self.store().connection().query_row(sql, [], |r| r.get(0)).unwrap()
+        self.db().query_row(sql, [], |r| r.get(0)).unwrap()
     }
 
     /// Files and folders directly or one date folder deep under `dir`.
@@ -202,9 +211,8 @@ fn profile_arg(name: &str, folder: &Path) -> String {
 
 /// The content pages each batch's courriers hold, by batch source file name.
 fn pages_by_batch(site: &Site) -> BTreeMap<String, Vec<i64>> {
-    let store = site.store();
-    let mut stmt = store
-        .connection()
+    let db = site.db();
+    let mut stmt = db
         .prepare(
             "SELECT b.source_path, cp.source_index FROM courrier_page cp
              JOIN courrier c ON c.id = cp.courrier_id JOIN batch b ON b.id = c.batch_id
@@ -349,8 +357,7 @@ fn two_scanners_at_once_one_of_them_polled() {
     assert_eq!(pages["local.pdf"], content_pages(&truth_a));
     assert_eq!(pages["reseau.tif"], content_pages(&truth_b));
     let profiles: Vec<(String, String)> = site
-        .store()
-        .connection()
+        .db()
         .prepare("SELECT source_path, profile FROM batch ORDER BY source_path")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -415,15 +422,16 @@ fn a_stop_during_capture_abandons_the_batch_and_the_next_start_finishes_it() {
 fn a_busy_database_is_waited_for_and_nothing_is_lost() {
     let site = Site::new();
     let (batch, truth) = site.make_batch("patience.pdf", 71, 1, Format::Pdf);
-    let store = site.store();
+    drop(site.store());
     let mut w = site.watch(&["--profile", &profile_arg("scan", &site.inbox())]);
     w.wait_for("started", 1);
     // Another program holds the database for longer than Pli's busy timeout.
-    store.connection().execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let other = site.db();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
     std::fs::copy(&batch, site.inbox().join("patience.pdf")).unwrap();
     let retry = w.wait_for("retrying", 1);
     assert!(retry[0]["reason"].as_str().unwrap().contains("base de données"), "{retry:?}");
-    store.connection().execute_batch("ROLLBACK").unwrap();
+    other.execute_batch("ROLLBACK").unwrap();
     w.wait_for("batch_done", 1);
     w.signal("TERM");
     assert!(w.finish().0);
@@ -512,7 +520,7 @@ fn killed_at_random_moments_nothing_is_lost_or_duplicated() {
         assert_eq!(&std::fs::read(file).unwrap(), &originals[original], "{name} archived intact");
     }
     assert!(site.store().orphan_document_folders().unwrap().is_empty(), "no documents without a batch");
-    let integrity: String = site.store().connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let integrity: String = site.db().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok");
 }
 

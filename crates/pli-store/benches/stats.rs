@@ -5,6 +5,10 @@
 //!
 //! `cargo bench -p pli-store --bench stats` (PLI_BENCH_EVENTS=10000000 by default;
 //! PLI_BENCH_DIR keeps the database between runs). Figures, not pass/fail.
+//!
+//! SQLite only for now: the history is bulk-inserted through a connection of the
+//! bench's own on the data folder's `pli.sqlite3` (prepared statements, one
+//! transaction), not through Pli.
 
 use pli_core::stats::{Settings, week_bounds};
 use pli_store::Store;
@@ -26,8 +30,13 @@ impl Rng {
 const DIRECTIONS: [&str; 12] = ["DG", "DRH", "DAF", "DOS", "DSP", "DA", "DCOM", "DSI", "DJ", "DT67", "DT68", "DT57"];
 const TYPES: [&str; 4] = ["COUR", "RECL", "SUBV", "NPAI"];
 
-fn fill(store: &Store, target: u64) {
-    let conn = store.connection();
+/// The bench's own connection on the data folder's SQLite file.
+fn own_connection(dir: &std::path::Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(dir.join("pli.sqlite3")).unwrap()
+}
+
+fn fill(dir: &std::path::Path, target: u64) {
+    let conn = own_connection(dir);
     conn.execute_batch(
         "PRAGMA foreign_keys = OFF; DROP TRIGGER IF EXISTS event_no_update; DROP TRIGGER IF EXISTS event_no_delete;
          INSERT OR IGNORE INTO document_type (code, name, deadline_days, undelivered) VALUES
@@ -95,13 +104,13 @@ fn main() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = keep.map(std::path::PathBuf::from).unwrap_or_else(|| tmp.path().to_path_buf());
     let store = Store::open(&dir).unwrap();
-    let have: i64 = store.connection().query_row("SELECT count(*) FROM event", [], |r| r.get(0)).unwrap();
+    let have: i64 = own_connection(&dir).query_row("SELECT count(*) FROM event", [], |r| r.get(0)).unwrap();
     if (have as u64) < target {
         let t = Instant::now();
-        fill(&store, target);
+        fill(&dir, target);
         eprintln!("generated {target} events in {:.0} s", t.elapsed().as_secs_f64());
     }
-    let events: i64 = store.connection().query_row("SELECT count(*) FROM event", [], |r| r.get(0)).unwrap();
+    let events: i64 = own_connection(&dir).query_row("SELECT count(*) FROM event", [], |r| r.get(0)).unwrap();
     let settings = Settings::default();
     let (from, to) = week_bounds("2026-W20").unwrap();
     for run in 1..=3 {

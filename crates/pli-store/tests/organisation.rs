@@ -1,13 +1,16 @@
 //! The organisation and sign-in, as an attacker and an auditor would try them: rights
 //! re-read at every call, throttled sign-in that does not tell who exists, every change
-//! to the organisation an event, demo accounts retired by the first real import.
+//! to the organisation an event, demo accounts retired by the first real import. The
+//! conformance suite: every scenario on SQLite and on PostgreSQL, the events read through
+//! the test's own connection (an auditor's), not through Pli.
 
 use pli_core::Refusal;
 use pli_core::capture::Actor;
 use pli_core::registration::{ChronoFormat, Qualification};
 use pli_store::org::{DirectionRow, OrganisationSheets, Sheet, SignInPolicy, UserRow};
 use pli_store::registry::Act;
-use pli_store::{Session, Store, StoreError};
+use pli_store::testing::{Engine, Site};
+use pli_store::{Session, Store, StoreError, on_both_engines};
 use std::time::{Duration, Instant};
 use time::macros::date;
 
@@ -31,16 +34,16 @@ fn users(text: &str) -> OrganisationSheets {
     OrganisationSheets { users: sheet("utilisateurs.csv", text), ..Default::default() }
 }
 
-fn site() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path()).unwrap();
+fn open_site(engine: Engine) -> Option<(Site, Store)> {
+    let site = Site::new(engine)?;
+    let mut store = site.open();
     let sheets = OrganisationSheets {
         directions: sheet("directions.csv", DIRECTIONS),
         users: sheet("utilisateurs.csv", USERS),
         document_types: sheet("types.csv", TYPES),
     };
     store.import_organisation(&sheets, &actor()).unwrap();
-    (dir, store)
+    Some((site, store))
 }
 
 fn session(store: &Store, login: &str) -> Session {
@@ -60,19 +63,21 @@ fn registered_to_drh(store: &mut Store) -> i64 {
     store.register_paper(&op, &q, &ChronoFormat::default()).unwrap().courrier
 }
 
-fn event_count(store: &Store) -> i64 {
-    store.connection().query_row("SELECT count(*) FROM event", [], |r| r.get(0)).unwrap()
+fn event_count(site: &Site) -> i64 {
+    site.count("SELECT count(*) FROM event")
 }
 
-/// (kind, data) of the events after `after`, oldest first.
-fn events_since(store: &Store, after: i64) -> Vec<(String, serde_json::Value)> {
-    store
-        .connection()
-        .prepare("SELECT kind, data FROM event WHERE id > ?1 ORDER BY id")
+/// The id of the last event (0 when there is none).
+fn last_event(site: &Site) -> i64 {
+    site.count("SELECT coalesce(max(id), 0) FROM event")
+}
+
+/// (kind, data) of the events after the event `after`, oldest first.
+fn events_since(site: &Site, after: i64) -> Vec<(String, serde_json::Value)> {
+    site.raw(&format!("SELECT kind, data FROM event WHERE id > {after} ORDER BY id"))
         .unwrap()
-        .query_map([after], |r| Ok((r.get::<_, String>(0)?, serde_json::from_str(&r.get::<_, String>(1)?).unwrap())))
-        .unwrap()
-        .map(Result::unwrap)
+        .into_iter()
+        .map(|r| (r[0].clone(), serde_json::from_str(&r[1]).unwrap()))
         .collect()
 }
 
@@ -80,9 +85,8 @@ fn session_ended(e: StoreError) -> bool {
     matches!(e, StoreError::Refused(Refusal::SessionEnded))
 }
 
-#[test]
-fn a_deactivated_user_is_refused_at_the_very_next_call() {
-    let (_dir, mut store) = site();
+fn a_deactivated_user_is_refused_at_the_very_next_call(engine: Engine) {
+    let Some((site, mut store)) = open_site(engine) else { return };
     let id = registered_to_drh(&mut store);
     let rh = store.sign_in("rh", "motdepasse2", "poste").map(|viewer| Session { viewer, workstation: "poste".into() });
     let rh = rh.unwrap();
@@ -92,19 +96,18 @@ fn a_deactivated_user_is_refused_at_the_very_next_call() {
     store
         .import_organisation(&users("identifiant;nom;roles;actif\nrh;René Référent;référent:DRH;non\n"), &actor())
         .unwrap();
-    let before = event_count(&store);
+    let before = event_count(&site);
     assert!(session_ended(store.courrier(&rh, id).unwrap_err()), "reading");
     assert!(session_ended(store.baskets(&rh).unwrap_err()), "his baskets");
     assert!(session_ended(store.search_visible(&rh, "demande", 10).unwrap_err()), "searching");
     assert!(session_ended(store.act(&rh, id, &Act::Take).unwrap_err()), "acting");
     assert!(session_ended(store.content(&rh, id).unwrap_err()), "even reading the content");
-    assert_eq!(event_count(&store), before, "a refused call writes nothing");
+    assert_eq!(event_count(&site), before, "a refused call writes nothing");
     assert!(store.sign_in("rh", "motdepasse2", "poste").is_err(), "and he cannot sign in again");
 }
 
-#[test]
-fn a_removed_role_is_gone_at_the_very_next_call() {
-    let (_dir, mut store) = site();
+fn a_removed_role_is_gone_at_the_very_next_call(engine: Engine) {
+    let Some((site, mut store)) = open_site(engine) else { return };
     let id = registered_to_drh(&mut store);
     let rh = session(&store, "rh");
     let lead = session(&store, "pilote");
@@ -116,11 +119,11 @@ fn a_removed_role_is_gone_at_the_very_next_call() {
             login: "rh".into(), name: "René Référent".into(), roles: vec!["referent:DAF".into()], active: true
         };
     store.save_user(&lead, &moved, "").unwrap();
-    let before = event_count(&store);
+    let before = event_count(&site);
     assert!(store.courrier(&rh, id).is_err(), "DRH's courrier is no longer his");
     assert!(store.act(&rh, id, &Act::Take).is_err());
     assert!(store.baskets(&rh).unwrap().iter().all(|b| b.count == 0));
-    assert_eq!(event_count(&store), before);
+    assert_eq!(event_count(&site), before);
 
     // A lead demoted cannot administer at the next call either.
     let demoted =
@@ -139,9 +142,8 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-#[test]
-fn an_unknown_login_takes_as_long_and_reads_the_same_as_a_wrong_password() {
-    let (_dir, mut store) = site();
+fn an_unknown_login_takes_as_long_and_reads_the_same_as_a_wrong_password(engine: Engine) {
+    let Some((_site, mut store)) = open_site(engine) else { return };
     let patient = SignInPolicy { free_attempts: 1000, ..SignInPolicy::default() };
     let mut attempt = |login: &str| {
         let t = Instant::now();
@@ -166,9 +168,8 @@ fn an_unknown_login_takes_as_long_and_reads_the_same_as_a_wrong_password() {
     assert!(n.as_secs_f64() >= 0.5 * w.as_secs_f64(), "no password {n:?} vs wrong {w:?}");
 }
 
-#[test]
-fn sign_in_locks_after_repeated_failures_even_with_the_right_password_then_unlocks() {
-    let (dir, mut store) = site();
+fn sign_in_locks_after_repeated_failures_even_with_the_right_password_then_unlocks(engine: Engine) {
+    let Some((site, mut store)) = open_site(engine) else { return };
     let policy =
         SignInPolicy { free_attempts: 5, first_lock: Duration::from_secs(2), longest_lock: Duration::from_secs(60) };
     assert_eq!(policy.lock_after(4), None);
@@ -190,11 +191,11 @@ fn sign_in_locks_after_repeated_failures_even_with_the_right_password_then_unloc
 
     // The lockout survives a restart, and is an event.
     drop(store);
-    let mut store = Store::open(dir.path()).unwrap();
+    let mut store = site.open();
     assert!(
         store.sign_in_with("op", "motdepasse1", "poste", &policy).unwrap_err().to_string().contains("trop d'essais")
     );
-    let locks = events_since(&store, 0).into_iter().filter(|(k, _)| k == "sign_in_locked").collect::<Vec<_>>();
+    let locks = events_since(&site, 0).into_iter().filter(|(k, _)| k == "sign_in_locked").collect::<Vec<_>>();
     assert_eq!(locks.len(), 2, "{locks:?}");
     assert_eq!(locks[0].1["login"], "op");
 
@@ -211,13 +212,12 @@ fn sign_in_locks_after_repeated_failures_even_with_the_right_password_then_unloc
     assert!(store.sign_in_with("rh", "motdepasse2", "poste", &policy).is_err());
     store.unlock_sign_in("rh", &actor()).unwrap();
     assert!(store.sign_in_with("rh", "motdepasse2", "poste", &policy).is_ok());
-    assert!(events_since(&store, 0).iter().any(|(k, d)| k == "sign_in_unlocked" && d["login"] == "rh"));
+    assert!(events_since(&site, 0).iter().any(|(k, d)| k == "sign_in_unlocked" && d["login"] == "rh"));
 }
 
-#[test]
-fn every_change_to_the_organisation_is_an_event_naming_who_did_what_to_whom() {
-    let (_dir, mut store) = site();
-    let start = event_count(&store);
+fn every_change_to_the_organisation_is_an_event_naming_who_did_what_to_whom(engine: Engine) {
+    let Some((site, mut store)) = open_site(engine) else { return };
+    let start = last_event(&site);
     let changed = OrganisationSheets {
         directions: sheet("d.csv", "code;nom\nDAF;Direction financière\n"),
         users: sheet(
@@ -231,7 +231,7 @@ fn every_change_to_the_organisation_is_an_event_naming_who_did_what_to_whom() {
         document_types: sheet("t.csv", "code;nom;delai_jours\nRECL;Réclamation;10\n"),
     };
     store.import_organisation(&changed, &actor()).unwrap();
-    let events = events_since(&store, start);
+    let events = events_since(&site, start);
     let find = |kind: &str, login: &str| {
         events
             .iter()
@@ -253,42 +253,43 @@ fn every_change_to_the_organisation_is_an_event_naming_who_did_what_to_whom() {
     );
     assert_eq!(find("document_type_changed", "RECL")["after"]["deadline_days"], 10);
     assert!(!events.iter().any(|(k, d)| k == "role_granted" && d["login"] == "pilote"), "unchanged: no event");
-    let actors: Vec<String> = store
-        .connection()
-        .prepare("SELECT DISTINCT actor FROM event WHERE id > ?1")
+    let actors: Vec<String> = site
+        .raw(&format!("SELECT DISTINCT actor FROM event WHERE id > {start}"))
         .unwrap()
-        .query_map([start], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+        .into_iter()
+        .map(|r| r[0].clone())
         .collect();
     assert_eq!(actors, ["admin"], "who did it");
 
     // The lead's one-row saves and a password set from the command line too.
     let lead = session(&store, "pilote");
-    let mark = event_count(&store);
+    let mark = last_event(&site);
     let back =
         UserRow { login: "agent".into(), name: "Alain Agent".into(), roles: vec!["agent:DRH".into()], active: true };
     store.save_user(&lead, &back, "unmotdepasse").unwrap();
     store.set_password("op", "encoreunautre", &actor()).unwrap();
-    let kinds: Vec<String> = events_since(&store, mark).into_iter().map(|(k, _)| k).collect();
+    let kinds: Vec<String> = events_since(&site, mark).into_iter().map(|(k, _)| k).collect();
     assert_eq!(kinds, ["role_granted", "password_reset", "user_reactivated", "password_reset"]);
-    let by_lead: String =
-        store.connection().query_row("SELECT actor FROM event WHERE id = ?1", [mark + 1], |r| r.get(0)).unwrap();
-    assert_eq!(by_lead, "pilote");
+    let by_lead = site.raw(&format!("SELECT actor FROM event WHERE id = {}", mark + 1)).unwrap();
+    assert_eq!(by_lead, [["pilote"]]);
 
     // Never a password or its hash in the history; the chain holds.
-    let all: String =
-        store.connection().query_row("SELECT group_concat(data, ' ') FROM event", [], |r| r.get(0)).unwrap();
+    let all: String = site
+        .raw("SELECT data FROM event ORDER BY id")
+        .unwrap()
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect::<Vec<_>>()
+        .join(" ");
     for secret in ["argon2", "motdepasse", "encoreunautre", "unmotdepasse"] {
         assert!(!all.contains(secret), "« {secret} » in the events");
     }
     assert!(store.verify_history().unwrap().broken.is_none());
 }
 
-#[test]
-fn the_first_real_import_retires_the_demo_accounts() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path()).unwrap();
+fn the_first_real_import_retires_the_demo_accounts(engine: Engine) {
+    let Some(site) = Site::new(engine) else { return };
+    let mut store = site.open();
     let demo = OrganisationSheets {
         directions: sheet("directions.csv", DIRECTIONS),
         users: sheet(
@@ -312,7 +313,7 @@ fn the_first_real_import_retires_the_demo_accounts() {
     assert!(store.has_demo_accounts().unwrap());
 
     // The real organisation, which happens to name a « pilote » too, without a password.
-    let mark = event_count(&store);
+    let mark = last_event(&site);
     store
         .import_organisation(
             &users("identifiant;nom;roles\npilote;Paule Pilote;pilote\nmarie;Marie;opérateur\n"),
@@ -323,7 +324,7 @@ fn the_first_real_import_retires_the_demo_accounts() {
     for login in ["accueil", "pilote"] {
         assert!(store.sign_in(login, "courrier", "poste").is_err(), "{login} no longer opens with the demo password");
     }
-    let events = events_since(&store, mark);
+    let events = events_since(&site, mark);
     let retired: Vec<&serde_json::Value> =
         events.iter().filter(|(k, _)| k == "user_deactivated").map(|(_, d)| d).collect();
     assert_eq!(retired.len(), 1, "{events:#?}");
@@ -337,9 +338,8 @@ fn the_first_real_import_retires_the_demo_accounts() {
     assert!(pilote.active, "the real « pilote » is a real account now, waiting for its password");
 }
 
-#[test]
-fn an_explicit_false_lifts_the_confidential_flag_with_its_own_event() {
-    let (_dir, mut store) = site();
+fn an_explicit_false_lifts_the_confidential_flag_with_its_own_event(engine: Engine) {
+    let Some((_site, mut store)) = open_site(engine) else { return };
     let op = session(&store, "op");
     let secret = Qualification {
         document_type: Some("COUR".into()),
@@ -372,3 +372,13 @@ fn an_explicit_false_lifts_the_confidential_flag_with_its_own_event() {
     assert!(!store.courrier(&op, id).unwrap().confidential);
     assert_eq!(kinds(&store).iter().filter(|k| *k == "confidentiality_lifted").count(), 1);
 }
+
+on_both_engines!(
+    a_deactivated_user_is_refused_at_the_very_next_call,
+    a_removed_role_is_gone_at_the_very_next_call,
+    an_unknown_login_takes_as_long_and_reads_the_same_as_a_wrong_password,
+    sign_in_locks_after_repeated_failures_even_with_the_right_password_then_unlocks,
+    every_change_to_the_organisation_is_an_event_naming_who_did_what_to_whom,
+    the_first_real_import_retires_the_demo_accounts,
+    an_explicit_false_lifts_the_confidential_flag_with_its_own_event,
+);

@@ -68,6 +68,12 @@ fn run(site: &Site, when: fn(&WatchEvent) -> bool) -> Vec<WatchEvent> {
     Arc::try_unwrap(events).unwrap().into_inner().unwrap()
 }
 
+/// A connection of the test's own on the data folder's SQLite file (a workstation's
+/// watch: SQLite's scenario), not through Pli.
+fn db(site: &Site) -> rusqlite::Connection {
+    rusqlite::Connection::open(site.data.join("pli.sqlite3")).unwrap()
+}
+
 /// Every archived original holds the bytes of the batch its journal row committed, and
 /// both files' bytes were ingested exactly as journalled.
 fn check_archive(site: &Site) -> (pli_store::Intake, pli_store::Intake) {
@@ -78,8 +84,7 @@ fn check_archive(site: &Site) -> (pli_store::Intake, pli_store::Intake) {
         let Some(moved) = row.moved_to.as_deref().filter(|m| !m.is_empty()) else { continue };
         assert_eq!(content_hash(Path::new(moved)).unwrap(), row.content_hash, "archived: the bytes journalled");
         if row.state == IntakeState::Done {
-            let batch: String = store
-                .connection()
+            let batch: String = db(site)
                 .query_row("SELECT content_hash FROM batch WHERE id = ?1", [row.batch_id.unwrap()], |r| r.get(0))
                 .unwrap();
             assert_eq!(batch, row.content_hash, "the batch committed is the file journalled");
@@ -100,8 +105,7 @@ fn a_batch_replaced_while_it_is_read_is_not_committed_and_the_new_file_is_taken(
     let (first, _) = check_archive(&site);
     assert_eq!(first.state, IntakeState::Failed, "the replaced bytes were never ingested: {first:?}");
     assert!(first.error.as_deref().unwrap_or_default().contains("remplacé"), "{first:?}");
-    let store = Store::open(&site.data).unwrap();
-    let batches: i64 = store.connection().query_row("SELECT count(*) FROM batch", [], |r| r.get(0)).unwrap();
+    let batches: i64 = db(&site).query_row("SELECT count(*) FROM batch", [], |r| r.get(0)).unwrap();
     assert_eq!(batches, 1, "only what was read whole is committed");
 }
 
