@@ -86,9 +86,22 @@ fn a_workstation_moves_into_the_shared_database_verified_once_and_only_once() {
     let found = shared(&site, &["search", "--as", "rh", "--json", "objet"]);
     assert!(!found.is_empty(), "the text is searchable there");
     // New rows get new ids, after the moved ones.
-    let paper =
-        &shared(&site, &["courrier", "register-paper", "--as", "op", "--type", "COUR", "--direction", "DRH", "--json"])
-            [0];
+    let paper = &shared(
+        &site,
+        &[
+            "courrier",
+            "register-paper",
+            "--as",
+            "op",
+            "--type",
+            "COUR",
+            "--direction",
+            "DRH",
+            "--subject",
+            "Papier",
+            "--json",
+        ],
+    )[0];
     assert_eq!(paper["courrier"], 3, "{paper}");
     assert!(paper["chrono"].as_str().unwrap().ends_with("-000002"), "{paper}");
 
@@ -101,7 +114,7 @@ fn a_workstation_moves_into_the_shared_database_verified_once_and_only_once() {
         String::from_utf8_lossy(&again.stderr)
     );
     assert_eq!(site.count("SELECT count(*) FROM courrier"), 3);
-    assert_eq!(site.count("SELECT count(*) FROM event"), events as i64 + 2);
+    assert_eq!(site.count("SELECT count(*) FROM event"), events as i64 + 3); // the paper letter: captured, registered, routed
 }
 
 #[test]

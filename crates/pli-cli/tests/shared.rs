@@ -123,7 +123,8 @@ fn a_capture_and_a_referent_acting_at_once_leave_one_unbroken_chain() {
         assert_eq!(capture.join().unwrap().len(), 3, "three courriers captured");
     });
     assert_eq!(site.count("SELECT count(*) FROM event WHERE kind = 'courrier_closed'"), 12);
-    assert_eq!(site.count("SELECT count(*) FROM event WHERE kind = 'courrier_captured'"), 3);
+    assert_eq!(site.count("SELECT count(*) FROM courrier WHERE batch_id IS NOT NULL"), 3);
+    assert_eq!(site.count("SELECT count(*) FROM event WHERE kind = 'courrier_captured'"), 12 + 3, "paper and scanned");
     // One chain: every event's predecessor is the one just before it, none forked.
     assert_eq!(
         site.count("SELECT count(*) FROM event e JOIN event p ON p.id = e.id - 1 WHERE e.prev_hash <> p.hash"),

@@ -291,7 +291,8 @@ impl Engine {
         }
     }
 
-    /// The SQLite connection, for what only SQLite has (online backup, integrity pragmas).
+    /// The SQLite connection, for the store's white-box tests.
+    #[cfg(test)]
     pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
         match self {
             Engine::Sqlite { conn, .. } => Some(conn),

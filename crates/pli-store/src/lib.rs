@@ -248,11 +248,6 @@ impl Store {
         self.db.dialect()
     }
 
-    /// Transitional: SQLite's connection for the modules not yet written against `db::Q`.
-    fn conn(&self) -> &Connection {
-        self.db.sqlite().expect("module not yet ported to PostgreSQL")
-    }
-
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
@@ -277,11 +272,6 @@ impl Store {
                 Ok((r.get(0)?, serde_json::from_str(&data).unwrap_or(serde_json::Value::Null)))
             })
             .collect()
-    }
-
-    /// The underlying connection, for the store's own modules and tests.
-    pub fn connection(&self) -> &Connection {
-        self.conn()
     }
 }
 

@@ -66,7 +66,9 @@ fn commit_writes_one_event_per_courrier_and_one_per_batch() {
     assert_eq!(events[0].0, "courrier_captured");
     assert_eq!(events[0].1["pages"], serde_json::json!([1]));
     let batch_events: i64 = store
-        .connection()
+        .db
+        .sqlite()
+        .unwrap()
         .query_row("SELECT count(*) FROM event WHERE kind = 'batch_ingested'", [], |r| r.get(0))
         .unwrap();
     assert_eq!(batch_events, 1);
@@ -83,7 +85,7 @@ fn a_failed_commit_leaves_nothing_behind() {
     assert!(store.commit_batch(&again, &actor()).is_err());
     assert_eq!(store.courrier_count().unwrap(), 1);
     assert!(store.batch_by_hash("h2").unwrap().is_none());
-    let events: i64 = store.connection().query_row("SELECT count(*) FROM event", [], |r| r.get(0)).unwrap();
+    let events: i64 = store.db.sqlite().unwrap().query_row("SELECT count(*) FROM event", [], |r| r.get(0)).unwrap();
     assert_eq!(events, 2);
 }
 
@@ -92,8 +94,8 @@ fn events_cannot_be_updated_or_deleted() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
     store.commit_batch(&batch("texte", "h1"), &actor()).unwrap();
-    assert!(store.connection().execute("UPDATE event SET actor = 'x'", []).is_err());
-    assert!(store.connection().execute("DELETE FROM event", []).is_err());
+    assert!(store.db.sqlite().unwrap().execute("UPDATE event SET actor = 'x'", []).is_err());
+    assert!(store.db.sqlite().unwrap().execute("DELETE FROM event", []).is_err());
 }
 
 #[test]
@@ -112,7 +114,7 @@ fn reopening_keeps_data_and_schema() {
 fn a_query_with_more_matches_than_the_ranking_window_ranks_the_most_recent() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let conn = store.connection();
+    let conn = store.db.sqlite().unwrap();
     conn.execute_batch("BEGIN").unwrap();
     for id in 1..=(search::RANKING_WINDOW as i64 + 500) {
         // The oldest courrier is the most relevant, but outside the window of recent matches.
@@ -184,7 +186,9 @@ fn duplicates_and_failures_write_their_event_with_the_state() {
     assert_eq!(store.intake(dup.id).unwrap().state, IntakeState::Duplicate);
     assert_eq!(store.intake(bad.id).unwrap().error.as_deref(), Some("fichier tronqué"));
     let events: Vec<(String, String)> = store
-        .connection()
+        .db
+        .sqlite()
+        .unwrap()
         .prepare("SELECT kind, data FROM event WHERE kind IN ('batch_duplicate', 'batch_failed') ORDER BY id")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -218,8 +222,8 @@ fn every_connection_commits_durably_under_wal() {
     let dir = tempfile::tempdir().unwrap();
     for _ in 0..2 {
         let store = Store::open(dir.path()).unwrap();
-        let sync: i64 = store.connection().query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
-        let mode: String = store.connection().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let sync: i64 = store.db.sqlite().unwrap().query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        let mode: String = store.db.sqlite().unwrap().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
         assert_eq!((sync, mode.as_str()), (2, "wal"));
     }
 }
