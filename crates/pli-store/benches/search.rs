@@ -217,7 +217,7 @@ fn main() {
     }; // the SQLite site is deleted here, before PostgreSQL's is filled
 
     if postgres_server().is_none() {
-        println!("NOTICE: no PostgreSQL server (PGHOST unset): SQLite only; run inside `pg_virtualenv -v 15`");
+        println!("SQLite only: run inside `pg_virtualenv -v 15` to measure PostgreSQL in the same run");
         return;
     }
     let site = Site::new(Engine::Postgres).unwrap();
