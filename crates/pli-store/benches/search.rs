@@ -202,6 +202,16 @@ fn explain(site: &Site, query: &str) {
     for row in client.query(sql, &[&tsq, &limit, &window]).unwrap() {
         println!("    {}", row.get::<_, String>(0));
     }
+    // The other way PostgreSQL can take: every match from the GIN index (a bitmap),
+    // then the 2 000 most recent sorted out. For comparison only.
+    client.batch_execute("SET enable_indexscan = off").unwrap();
+    println!("postgres: the same query, the primary key's backward scan disabled:");
+    for row in client.query(sql, &[&tsq, &limit, &window]).unwrap() {
+        let line = row.get::<_, String>(0);
+        if !line.starts_with(' ') || line.contains("Scan") || line.contains("actual") && line.contains("Sort") {
+            println!("    {line}");
+        }
+    }
 }
 
 fn main() {
