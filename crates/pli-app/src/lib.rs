@@ -132,7 +132,7 @@ const ANCHOR_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60
 fn spawn_integrity_check(data_dir: PathBuf, status: &Arc<Mutex<IntegrityStatus>>) {
     let weak = Arc::downgrade(status);
     std::thread::spawn(move || {
-        let result = Store::open(&data_dir).and_then(|store| store.check_integrity(false));
+        let result = Store::open(&data_dir).and_then(|mut store| store.check_integrity(false));
         let Some(status) = weak.upgrade() else { return };
         let done = match result {
             Ok(report) => IntegrityStatus {

@@ -12,6 +12,13 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
 }
 
 pub fn backup(place: &crate::Place, dest: &Path, json: bool) -> Result<ExitCode> {
+    if place.database.is_some() {
+        anyhow::bail!(
+            "registre sur PostgreSQL : sauvegardez la base avec pg_dump (pg_dump -Fc … > pli.dump) et le dossier \
+             des documents « {} » avec vos outils habituels ; pli backup copie le registre d'un poste (SQLite)",
+            place.data.display()
+        );
+    }
     let manifest = pli_store::backup::backup(&place.data, dest)?;
     if json {
         print_json(&serde_json::json!({
@@ -53,13 +60,18 @@ pub fn restore(src: &Path, data: &Path, force: bool, json: bool) -> Result<ExitC
 }
 
 pub fn check(place: &crate::Place, full: bool, json: bool) -> Result<ExitCode> {
-    let store = place.open()?;
+    let mut store = place.open()?;
     let report = store.check_integrity(full)?;
     if json {
         print_json(&report)?;
     } else if report.is_sound() {
+        // On PostgreSQL the database's own storage is its server's to check.
+        let database = match store.dialect() {
+            pli_store::db::Dialect::Sqlite => "base de données saine",
+            pli_store::db::Dialect::Postgres => "base PostgreSQL (vérifiée par son serveur)",
+        };
         println!(
-            "rien à signaler : base de données saine, {} documents conformes ({} enregistrés pour la première fois), historique intact",
+            "rien à signaler : {database}, {} documents conformes ({} enregistrés pour la première fois), historique intact",
             report.documents, report.recorded
         );
     } else {

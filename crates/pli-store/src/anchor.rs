@@ -258,13 +258,7 @@ impl AnchorCheck {
 impl Store {
     /// The last event's id and hash, if any event was written.
     pub fn history_head(&self) -> Result<Option<(i64, String)>> {
-        use rusqlite::OptionalExtension;
-        self.connection()
-            .query_row("SELECT id, hash FROM event ORDER BY id DESC LIMIT 1", [], |r| {
-                Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default()))
-            })
-            .optional()
-            .map_err(|e| self.sql_err(e))
+        self.read(head)
     }
 
     /// The head, sealed with the data folder's key, appended to the anchor file if it
@@ -281,6 +275,14 @@ impl Store {
         append_line(&path, &anchor)?;
         Ok(Some(anchor))
     }
+}
+
+/// The last event's id and hash in a session, if any event was written (a store's, or a
+/// backup's copy).
+pub(crate) fn head(q: &mut crate::db::Q<'_>) -> Result<Option<(i64, String)>> {
+    q.opt("SELECT id, hash FROM event ORDER BY id DESC LIMIT 1", crate::db::params![])?
+        .map(|r| Ok((r.get(0)?, r.get::<Option<String>>(1)?.unwrap_or_default())))
+        .transpose()
 }
 
 /// One line, one write, in append mode: two processes never interleave their lines.

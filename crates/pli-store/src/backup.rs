@@ -10,10 +10,15 @@
 //! document that database references is in the manifest (a file removed by a split
 //! correction during the copy makes it start again, up to three times, then fail
 //! naming the file).
+//!
+//! SQLite only: the copy is SQLite's online backup of the store's file. On PostgreSQL
+//! [`crate::Store::backup`] refuses and says what to use instead (`pg_dump`, and the
+//! documents folder copied with the usual tools).
 
 use crate::anchor::{ANCHOR_FILE, Anchor, KEY_FILE};
+use crate::db::{Q, params};
 use crate::integrity::{batch_folders, files_under, referenced_documents, sha256_file};
-use crate::{Result, StoreError};
+use crate::{Result, Store, StoreError};
 use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -119,13 +124,42 @@ fn sync_dirs(root: &Path, files: &[ManifestFile]) {
     }
 }
 
-/// Takes a backup of the data folder `data_dir` into `dest` (absent or empty), while
-/// Pli may be running. Returns its manifest.
+/// What to do instead of `pli backup` when the registry is on PostgreSQL.
+pub const POSTGRES_BACKUP: &str = "le registre est dans une base PostgreSQL : sauvegardez la base avec pg_dump \
+     (pg_dump -Fc pli > pli.dump, restaurée avec pg_restore) et le dossier des documents (courriers/, \
+     history.key, history.anchor) avec les outils habituels de copie ; `pli backup` ne sauvegarde qu'un registre SQLite";
+
+/// Takes a backup of the data folder `data_dir` (a SQLite registry) into `dest` (absent
+/// or empty), while Pli may be running, without opening the store (the folder is read
+/// as it is, never migrated). Returns its manifest.
 pub fn backup(data_dir: &Path, dest: &Path) -> Result<Manifest> {
     let db = data_dir.join(DATABASE);
     if !db.is_file() {
         return Err(StoreError::Invalid(format!("« {} » : pas de base de données Pli ici", data_dir.display())));
     }
+    check_dest(data_dir, dest)?;
+    let src = Connection::open_with_flags(&db, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sqlite(&db))?;
+    src.busy_timeout(std::time::Duration::from_secs(10)).map_err(sqlite(&db))?;
+    backup_from(&src, data_dir, dest)
+}
+
+impl Store {
+    /// Takes a backup of this store into `dest`, as [`backup`]: SQLite's online backup of
+    /// its file through its own connection. On PostgreSQL, refused with what to use instead.
+    pub fn backup(&self, dest: &Path) -> Result<Manifest> {
+        let data_dir = self.data_dir().to_path_buf();
+        self.read(|q| match q.sqlite() {
+            Some(src) => {
+                check_dest(&data_dir, dest)?;
+                backup_from(src, &data_dir, dest)
+            }
+            None => Err(StoreError::Invalid(POSTGRES_BACKUP.into())),
+        })
+    }
+}
+
+/// `dest` must be new or empty, and outside the data folder.
+fn check_dest(data_dir: &Path, dest: &Path) -> Result<()> {
     if !is_empty_dir(dest)? {
         return Err(StoreError::Invalid(format!(
             "« {} » n'est pas vide : une sauvegarde va dans un dossier neuf",
@@ -140,10 +174,15 @@ pub fn backup(data_dir: &Path, dest: &Path) -> Result<Manifest> {
             dest.display()
         )));
     }
+    Ok(())
+}
+
+/// The attempts of a backup from SQLite's connection `src` to the data folder's file.
+fn backup_from(src: &Connection, data_dir: &Path, dest: &Path) -> Result<Manifest> {
     let mut last_missing = Vec::new();
     for _ in 0..ATTEMPTS {
         private_dir(dest)?;
-        match attempt(data_dir, dest)? {
+        match attempt(src, data_dir, dest)? {
             Ok(manifest) => return Ok(manifest),
             Err(missing) => {
                 // A correction removed files after the copy of the database: start again.
@@ -162,13 +201,17 @@ pub fn backup(data_dir: &Path, dest: &Path) -> Result<Manifest> {
 }
 
 /// One try: the manifest, or the referenced documents that could not be copied.
-fn attempt(data_dir: &Path, dest: &Path) -> Result<std::result::Result<Manifest, Vec<String>>> {
+fn attempt(src: &Connection, data_dir: &Path, dest: &Path) -> Result<std::result::Result<Manifest, Vec<String>>> {
     let mut files: Vec<ManifestFile> = Vec::new();
     // The key before its copy: the manifest's anchor is sealed with the key it carries.
     let key = crate::anchor::key(data_dir)?;
     // Anchors first: each names an event already committed, so all are in the copy
     // of the database made next.
-    for name in [KEY_FILE, ANCHOR_FILE].iter().chain(SETTINGS) {
+    let anchors = dest.join(ANCHOR_FILE);
+    if data_dir.join(ANCHOR_FILE).is_file() {
+        copy_hashed(&data_dir.join(ANCHOR_FILE), &anchors)?;
+    }
+    for name in [KEY_FILE].iter().chain(SETTINGS) {
         let from = data_dir.join(name);
         if from.is_file() {
             let (sha256, size) = copy_hashed(&from, &dest.join(name))?;
@@ -180,11 +223,8 @@ fn attempt(data_dir: &Path, dest: &Path) -> Result<std::result::Result<Manifest,
     // consistent snapshot whatever is committed meanwhile.
     let copy = dest.join(DATABASE);
     {
-        let src = Connection::open_with_flags(data_dir.join(DATABASE), OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(sqlite(&copy))?;
-        src.busy_timeout(std::time::Duration::from_secs(10)).map_err(sqlite(&copy))?;
         let mut dst = Connection::open(&copy).map_err(sqlite(&copy))?;
-        let step = rusqlite::backup::Backup::new(&src, &mut dst).and_then(|b| {
+        let step = rusqlite::backup::Backup::new(src, &mut dst).and_then(|b| {
             use rusqlite::backup::StepResult;
             // -1: every page in one step; busy or locked, try again shortly.
             for _ in 0..1000 {
@@ -207,15 +247,11 @@ fn attempt(data_dir: &Path, dest: &Path) -> Result<std::result::Result<Manifest,
     #[cfg(unix)]
     std::fs::set_permissions(&copy, std::os::unix::fs::PermissionsExt::from_mode(0o600)).map_err(io(&copy))?;
     let conn = Connection::open_with_flags(&copy, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sqlite(&copy))?;
-    let head: Option<(i64, String)> = {
-        use rusqlite::OptionalExtension;
-        conn.query_row("SELECT id, hash FROM event ORDER BY id DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default()))
-        })
-        .optional()
-        .map_err(sqlite(&copy))?
+    let (head, courriers) = {
+        let mut q = Q::over_sqlite(&conn, &copy);
+        (crate::anchor::head(&mut q)?, q.one::<i64>("SELECT count(*) FROM courrier", params![])?)
     };
-    let courriers: i64 = conn.query_row("SELECT count(*) FROM courrier", [], |r| r.get(0)).map_err(sqlite(&copy))?;
+    // transitional: integrity.rs's readers still take SQLite's connection (the copy is one anyway).
     let referenced = referenced_documents(&conn).map_err(sqlite(&copy))?;
     let folders = batch_folders(&conn).map_err(sqlite(&copy))?;
     drop(conn);
@@ -247,6 +283,16 @@ fn attempt(data_dir: &Path, dest: &Path) -> Result<std::result::Result<Manifest,
     if let Some(a) = &history {
         crate::anchor::append_line(&data_dir.join(ANCHOR_FILE), a)?;
     }
+    // And the backup's own, which go with its key: a folder never anchored before (the
+    // key made just now) restores with its head anchored, not with a key whose anchor
+    // file seems removed.
+    match &history {
+        Some(a) => crate::anchor::append_line(&anchors, a)?,
+        None if !anchors.is_file() => drop(private_file(&anchors)?),
+        None => {}
+    }
+    let (sha256, size) = sha256_file(&anchors).map_err(io(&anchors))?;
+    files.push(ManifestFile { path: ANCHOR_FILE.into(), sha256, size });
     let manifest = Manifest {
         format: 1,
         created_at: crate::now_rfc3339(),
@@ -401,4 +447,78 @@ fn verify_restored_history(root: &Path, manifest: &Manifest) -> Result<(usize, O
 /// Files of the manifest by path, for tests and tools.
 pub fn files_by_path(manifest: &Manifest) -> BTreeMap<&str, &ManifestFile> {
     manifest.files.iter().map(|f| (f.path.as_str(), f)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pli_core::capture::{Actor, BatchPageRecord, BatchStore, NewBatch, NewCourrier, NewCourrierPage, PageRole};
+
+    /// A store with one batch whose documents are on disk.
+    fn store_with_a_batch(data: &Path) -> Store {
+        let mut store = Store::open(data).unwrap();
+        let folder = "courriers/lot-a";
+        std::fs::create_dir_all(data.join(folder).join("0")).unwrap();
+        std::fs::write(data.join(folder).join("0/courrier.pdf"), b"%PDF-1.7 lettre").unwrap();
+        std::fs::write(data.join(folder).join("0/p0.jpg"), b"vignette").unwrap();
+        let batch = NewBatch {
+            source_path: "/scan/lot.pdf".into(),
+            content_hash: "lot-a".into(),
+            profile: "generic-pdf".into(),
+            folder: folder.into(),
+            pages: vec![BatchPageRecord { source_index: 0, role: PageRole::Content, detail: None, kept: None }],
+            courriers: vec![NewCourrier {
+                separator: None,
+                direction: None,
+                pdf_path: format!("{folder}/0/courrier.pdf"),
+                text: "lettre".into(),
+                pages: vec![NewCourrierPage {
+                    source_index: 0,
+                    rotation_degrees: 0,
+                    ocr_confidence: 90.0,
+                    thumbnail_path: format!("{folder}/0/p0.jpg"),
+                    text: "lettre".into(),
+                }],
+            }],
+        };
+        let actor = Actor { login: "operateur".into(), workstation: "poste-1".into() };
+        store.commit_batch(&batch, &actor).unwrap();
+        store
+    }
+
+    #[test]
+    fn a_store_backs_itself_up_through_its_own_connection_and_the_copy_restores() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let store = store_with_a_batch(&data);
+        let dest = dir.path().join("sauvegarde");
+        let manifest = store.backup(&dest).unwrap();
+        let head = store.history_head().unwrap().unwrap();
+        assert_eq!(manifest.history.as_ref().map(|a| (a.event, a.hash.clone())), Some(head));
+        assert_eq!(manifest.courriers, 1);
+        let files = files_by_path(&manifest);
+        for f in ["pli.sqlite3", "courriers/lot-a/0/courrier.pdf", "courriers/lot-a/0/p0.jpg"] {
+            assert!(files.contains_key(f), "{f} not in {files:?}");
+        }
+        verify_files(&dest, &read_manifest(&dest).unwrap()).unwrap();
+        let err = store.backup(&dest).unwrap_err().to_string();
+        assert!(err.contains("n'est pas vide"), "{err}");
+        let inside = store.backup(&data.join("sauvegarde")).unwrap_err().to_string();
+        assert!(inside.contains("dans le dossier de données"), "{inside}");
+        drop(store);
+        let restored = restore(&dest, &dir.path().join("restauré"), false).unwrap();
+        assert_eq!((restored.courriers, restored.head), (1, manifest.history));
+    }
+
+    #[test]
+    fn a_store_without_any_event_backs_up_and_restores() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("data")).unwrap();
+        let dest = dir.path().join("sauvegarde");
+        let manifest = store.backup(&dest).unwrap();
+        assert_eq!((manifest.history.as_ref(), manifest.courriers), (None, 0));
+        drop(store);
+        let restored = restore(&dest, &dir.path().join("restauré"), false).unwrap();
+        assert_eq!((restored.events, restored.head), (0, None));
+    }
 }

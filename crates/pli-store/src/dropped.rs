@@ -4,11 +4,12 @@
 //! text, the page's role and the `page_restored` event are committed together; the
 //! superseded PDF is removed only after. A failure leaves everything as it was.
 
-use crate::registry::{Session, facts};
-use crate::{Result, Store, StoreError, insert_event, now_rfc3339};
+use crate::db::params;
+use crate::registry::Session;
+use crate::split::page_refs;
+use crate::{Result, Store, StoreError, now_rfc3339};
 use pli_core::split::{DocumentComposer, PageRecogniser, PageRef};
 use pli_core::{Action, CourrierFacts, CourrierState, EventKind, Refusal, Role};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 /// A page of a batch that capture dropped as blank.
@@ -59,7 +60,9 @@ impl Store {
             return Err(Refusal::NotAllowed { action: "remettre une page écartée dans", why }.into());
         }
         let f = match courrier {
-            Some(id) => facts(self.conn(), id).map_err(self.sql())?.ok_or(StoreError::Refused(Refusal::NotVisible))?,
+            Some(id) => self
+                .read(|q| crate::registry::courrier_facts(q, id))?
+                .ok_or(StoreError::Refused(Refusal::NotVisible))?,
             None => new_courrier_facts(),
         };
         pli_core::workflow::next_state(&s.viewer, &f, Action::Register)?;
@@ -72,24 +75,24 @@ impl Store {
     pub fn dropped_pages(&self, s: &Session, batch: i64) -> Result<Vec<DroppedPage>> {
         self.may_correct_split(s, None)?;
         self.batch_source(batch)?;
-        self.conn()
-            .prepare(
+        self.read(|q| {
+            q.rows(
                 "SELECT source_index, detail, kept_pdf, kept_thumbnail FROM batch_page
                  WHERE batch_id = ?1 AND role = 'blank' ORDER BY source_index",
-            )
-            .and_then(|mut st| {
-                st.query_map([batch], |r| {
-                    Ok(DroppedPage {
-                        batch,
-                        source_index: r.get::<_, i64>(0)? as usize,
-                        ink_ratio: r.get(1)?,
-                        pdf: r.get(2)?,
-                        thumbnail: r.get(3)?,
-                    })
-                })?
-                .collect()
+                params![batch],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(DroppedPage {
+                    batch,
+                    source_index: r.get(0)?,
+                    ink_ratio: r.get(1)?,
+                    pdf: r.get(2)?,
+                    thumbnail: r.get(3)?,
+                })
             })
-            .map_err(self.sql())
+            .collect()
+        })
     }
 
     /// Where a page goes back by default: after the page before it in the batch, or
@@ -97,27 +100,26 @@ impl Store {
     /// no page of its letter is in a live courrier: it makes a new one, which carries
     /// the separator before it.
     fn default_place(&self, batch: i64, index: usize) -> Result<(Option<Place>, Option<String>)> {
-        let pages: Vec<(usize, String, Option<String>, Option<Place>)> = self
-            .conn()
-            .prepare(
+        let pages: Vec<(usize, String, Option<String>, Option<Place>)> = self.read(|q| {
+            q.rows(
                 "SELECT b.source_index, b.role, b.detail,
                         (SELECT p.courrier_id FROM courrier_page p JOIN courrier c ON c.id = p.courrier_id
                          WHERE c.batch_id = b.batch_id AND c.withdrawn IS NULL AND p.source_index = b.source_index),
                         (SELECT p.position FROM courrier_page p JOIN courrier c ON c.id = p.courrier_id
                          WHERE c.batch_id = b.batch_id AND c.withdrawn IS NULL AND p.source_index = b.source_index)
                  FROM batch_page b WHERE b.batch_id = ?1 ORDER BY b.source_index",
-            )
-            .and_then(|mut st| {
-                st.query_map([batch], |r| {
-                    let at = match (r.get::<_, Option<i64>>(3)?, r.get::<_, Option<i64>>(4)?) {
-                        (Some(c), Some(p)) => Some((c, p as usize)),
-                        _ => None,
-                    };
-                    Ok((r.get::<_, i64>(0)? as usize, r.get(1)?, r.get(2)?, at))
-                })?
-                .collect()
+                params![batch],
+            )?
+            .iter()
+            .map(|r| {
+                let at = match (r.get::<Option<i64>>(3)?, r.get::<Option<usize>>(4)?) {
+                    (Some(c), Some(p)) => Some((c, p)),
+                    _ => None,
+                };
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, at))
             })
-            .map_err(self.sql())?;
+            .collect()
+        })?;
         let Some(me) = pages.iter().position(|p| p.0 == index) else { return Ok((None, None)) };
         let mut separator = None;
         for (_, role, detail, at) in pages[..me].iter().rev() {
@@ -156,21 +158,19 @@ impl Store {
         composer: &dyn DocumentComposer,
     ) -> Result<Restored> {
         let page = || format!("la page {} du lot n° {batch}", index + 1);
-        let folder: String = self
-            .conn()
-            .query_row("SELECT folder FROM batch WHERE id = ?1", [batch], |r| r.get(0))
-            .optional()
-            .map_err(self.sql())?
-            .ok_or_else(|| StoreError::NotFound(format!("lot n° {batch} introuvable")))?;
-        let row: Option<(String, Option<String>)> = self
-            .conn()
-            .query_row(
-                "SELECT role, kept_pdf FROM batch_page WHERE batch_id = ?1 AND source_index = ?2",
-                params![batch, index as i64],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(self.sql())?;
+        let (folder, row): (Option<String>, Option<(String, Option<String>)>) = self.read(|q| {
+            let folder =
+                q.opt("SELECT folder FROM batch WHERE id = ?1", params![batch])?.map(|r| r.get(0)).transpose()?;
+            let row = q
+                .opt(
+                    "SELECT role, kept_pdf FROM batch_page WHERE batch_id = ?1 AND source_index = ?2",
+                    params![batch, index as i64],
+                )?
+                .map(|r| Ok::<_, StoreError>((r.get(0)?, r.get(1)?)))
+                .transpose()?;
+            Ok((folder, row))
+        })?;
+        let folder = folder.ok_or_else(|| StoreError::NotFound(format!("lot n° {batch} introuvable")))?;
         let Some((role, kept)) = row else {
             return Err(StoreError::NotFound(format!("le lot n° {batch} n'a pas de page {}", index + 1)));
         };
@@ -187,10 +187,11 @@ impl Store {
         let (target, separator, default_at) = match into {
             Some(id) => {
                 self.may_correct_split(s, Some(id))?;
-                let of: Option<i64> = self
-                    .conn()
-                    .query_row("SELECT batch_id FROM courrier WHERE id = ?1", [id], |r| r.get(0))
-                    .map_err(self.sql())?;
+                let of: Option<i64> = self.read(|q| {
+                    q.opt("SELECT batch_id FROM courrier WHERE id = ?1", params![id])?
+                        .ok_or_else(|| StoreError::NotFound(format!("courrier {id} introuvable")))?
+                        .get(0)
+                })?;
                 if of != Some(batch) {
                     return Err(StoreError::Invalid(format!("le courrier {id} n'est pas du lot n° {batch}")));
                 }
@@ -205,7 +206,7 @@ impl Store {
             },
         };
         let mut pages = match target {
-            Some(id) => self.page_refs(id)?,
+            Some(id) => self.read(|q| page_refs(q, id))?,
             None => vec![],
         };
         // A named courrier without a position: after its last page scanned before this one.
@@ -277,9 +278,7 @@ impl Store {
     }
 
     fn pdf_referenced(&self, file: &str) -> Result<bool> {
-        self.conn()
-            .query_row("SELECT EXISTS (SELECT 1 FROM courrier WHERE pdf_path = ?1)", [file], |r| r.get(0))
-            .map_err(self.sql())
+        self.read(|q| q.one("SELECT EXISTS (SELECT 1 FROM courrier WHERE pdf_path = ?1)", params![file]))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -295,72 +294,62 @@ impl Store {
         read: &pli_core::split::RecognisedPage,
         pdf: &str,
     ) -> Result<Restored> {
-        let sql = self.sql();
-        let tx = self.write_tx()?;
-        let now = now_rfc3339();
-        // Checked again inside the transaction: the courrier may have been registered,
-        // or the page put back, since.
-        let f = match target {
-            Some(id) => facts(&tx, id).map_err(&sql)?.ok_or(StoreError::Refused(Refusal::NotVisible))?,
-            None => new_courrier_facts(),
-        };
-        pli_core::workflow::next_state(&s.viewer, &f, Action::Register)?;
-        let changed = tx
-            .execute(
+        self.write(|q| {
+            let now = now_rfc3339();
+            // Checked again inside the transaction: the courrier may have been registered,
+            // or the page put back, since.
+            let f = match target {
+                Some(id) => crate::registry::courrier_facts(q, id)?.ok_or(StoreError::Refused(Refusal::NotVisible))?,
+                None => new_courrier_facts(),
+            };
+            pli_core::workflow::next_state(&s.viewer, &f, Action::Register)?;
+            let changed = q.exec(
                 "UPDATE batch_page SET role = 'content' WHERE batch_id = ?1 AND source_index = ?2 AND role = 'blank'",
                 params![batch, index as i64],
-            )
-            .map_err(&sql)?;
-        if changed != 1 {
-            return Err(StoreError::Invalid(format!("la page {} du lot n° {batch} a déjà été remise", index + 1)));
-        }
-        let id = match target {
-            Some(id) => {
-                // Pages from `position` on move one down (through negative numbers: the
-                // key (courrier, position) must stay unique at every row).
-                tx.execute(
-                    "UPDATE courrier_page SET position = -position - 2 WHERE courrier_id = ?1 AND position >= ?2",
-                    params![id, position as i64],
-                )
-                .map_err(&sql)?;
-                tx.execute(
-                    "UPDATE courrier_page SET position = -position - 1 WHERE courrier_id = ?1 AND position < 0",
-                    [id],
-                )
-                .map_err(&sql)?;
-                tx.execute("UPDATE courrier SET pdf_path = ?2 WHERE id = ?1", params![id, pdf]).map_err(&sql)?;
-                id
+            )?;
+            if changed != 1 {
+                return Err(StoreError::Invalid(format!("la page {} du lot n° {batch} a déjà été remise", index + 1)));
             }
-            None => {
-                tx.execute(
+            let id = match target {
+                Some(id) => {
+                    // Pages from `position` on move one down (through negative numbers: the
+                    // key (courrier, position) must stay unique at every row).
+                    q.exec(
+                        "UPDATE courrier_page SET position = -position - 2 WHERE courrier_id = ?1 AND position >= ?2",
+                        params![id, position as i64],
+                    )?;
+                    q.exec(
+                        "UPDATE courrier_page SET position = -position - 1 WHERE courrier_id = ?1 AND position < 0",
+                        params![id],
+                    )?;
+                    q.exec("UPDATE courrier SET pdf_path = ?2 WHERE id = ?1", params![id, pdf])?;
+                    id
+                }
+                None => q.insert(
                     "INSERT INTO courrier (batch_id, seq_in_batch, separator, direction_hint, pdf_path, created_at)
                      VALUES (?1, (SELECT coalesce(max(seq_in_batch) + 1, 0) FROM courrier WHERE batch_id = ?1),
-                             ?2, NULL, ?3, ?4)",
+                             ?2, NULL, ?3, ?4) RETURNING id",
                     params![batch, separator, pdf, now],
-                )
-                .map_err(&sql)?;
-                tx.last_insert_rowid()
-            }
-        };
-        let p = &pages[position];
-        tx.execute(
-            "INSERT INTO courrier_page (courrier_id, position, source_index, rotation, ocr_confidence, thumbnail_path, text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![id, position as i64, index as i64, p.rotation, read.confidence, p.thumbnail, p.text],
-        )
-        .map_err(&sql)?;
-        let text = pages.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("\n\n");
-        tx.execute("DELETE FROM courrier_text WHERE rowid = ?1", [id]).map_err(&sql)?;
-        tx.execute("INSERT INTO courrier_text (rowid, text) VALUES (?1, ?2)", params![id, text]).map_err(&sql)?;
-        let data = serde_json::json!({
-            "batch": batch,
-            "page": index,
-            "position": position,
-            "created": target.is_none(),
-            "rotation": p.rotation,
-        });
-        insert_event(&tx, &now, &s.event(EventKind::PageRestored, Some(id), data)).map_err(&sql)?;
-        tx.commit().map_err(&sql)?;
-        Ok(Restored { courrier: id, position, created: target.is_none() })
+                )?,
+            };
+            let p = &pages[position];
+            q.exec(
+                "INSERT INTO courrier_page (courrier_id, position, source_index, rotation, ocr_confidence, thumbnail_path, text)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id, position as i64, index as i64, p.rotation, read.confidence, p.thumbnail, p.text],
+            )?;
+            let text = pages.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("\n\n");
+            q.exec("DELETE FROM courrier_text WHERE rowid = ?1", params![id])?;
+            q.exec("INSERT INTO courrier_text (rowid, text) VALUES (?1, ?2)", params![id, text])?;
+            let data = serde_json::json!({
+                "batch": batch,
+                "page": index,
+                "position": position,
+                "created": target.is_none(),
+                "rotation": p.rotation,
+            });
+            crate::append_event(q, &now, &s.event(EventKind::PageRestored, Some(id), data))?;
+            Ok(Restored { courrier: id, position, created: target.is_none() })
+        })
     }
 }

@@ -1,10 +1,11 @@
-//! The integrity check: the database file (SQLite's own check), every document against
-//! the SHA-256 recorded when it was written, and the history (chain, anchors, records).
+//! The integrity check: the database file (SQLite's own check; on PostgreSQL the
+//! database's own integrity is the server's business), every document against the
+//! SHA-256 recorded when it was written, and the history (chain, anchors, records).
 //! Run by the desktop at start (in the background) and by `pli check`; what it finds is
 //! said in the window and in the log.
 
-use crate::{Result, Store};
-use rusqlite::{Connection, params};
+use crate::db::{Dialect, Q, params};
+use crate::{Result, Store, StoreError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,7 +15,8 @@ use std::path::Path;
 /// What the check found. Sound when every list is empty.
 #[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct IntegrityReport {
-    /// SQLite's complaints about the database file.
+    /// SQLite's complaints about the database file (always empty on PostgreSQL, whose
+    /// server answers for its own storage).
     pub database: Vec<String>,
     /// Documents checked against their recorded hash.
     pub documents: usize,
@@ -89,8 +91,15 @@ pub(crate) fn files_under(data_dir: &Path, folder: &str) -> Vec<String> {
 }
 
 /// The documents the database points at: searchable PDFs, thumbnails, kept blank pages.
-pub(crate) fn referenced_documents(conn: &Connection) -> rusqlite::Result<BTreeSet<String>> {
-    let kept = conn.prepare("SELECT 1 FROM pragma_table_info('batch_page') WHERE name = 'kept_pdf'")?.exists([])?;
+pub(crate) fn referenced_documents_in(q: &mut Q<'_>) -> Result<BTreeSet<String>> {
+    // A database from before kept blank pages (an old backup) lacks their columns; the
+    // PostgreSQL schema is created whole, with them.
+    let kept = match q.dialect() {
+        Dialect::Sqlite => {
+            q.opt("SELECT 1 FROM pragma_table_info('batch_page') WHERE name = 'kept_pdf'", params![])?.is_some()
+        }
+        Dialect::Postgres => true,
+    };
     let mut sql = String::from(
         "SELECT pdf_path FROM courrier WHERE pdf_path IS NOT NULL UNION SELECT thumbnail_path FROM courrier_page",
     );
@@ -100,12 +109,32 @@ pub(crate) fn referenced_documents(conn: &Connection) -> rusqlite::Result<BTreeS
               UNION SELECT kept_thumbnail FROM batch_page WHERE kept_thumbnail IS NOT NULL",
         );
     }
-    conn.prepare(&sql)?.query_map([], |r| r.get(0))?.collect()
+    q.rows(&sql, params![])?.iter().map(|r| r.get(0)).collect()
 }
 
 /// The batches' document folders.
-pub(crate) fn batch_folders(conn: &Connection) -> rusqlite::Result<Vec<String>> {
-    conn.prepare("SELECT folder FROM batch ORDER BY id")?.query_map([], |r| r.get(0))?.collect()
+pub(crate) fn batch_folders_in(q: &mut Q<'_>) -> Result<Vec<String>> {
+    q.rows("SELECT folder FROM batch ORDER BY id", params![])?.iter().map(|r| r.get(0)).collect()
+}
+
+/// Transitional: [`referenced_documents_in`] over a SQLite connection, for `backup`
+/// (which reads the backup's own copy of the database).
+pub(crate) fn referenced_documents(conn: &rusqlite::Connection) -> rusqlite::Result<BTreeSet<String>> {
+    over_sqlite(conn, referenced_documents_in)
+}
+
+/// Transitional: [`batch_folders_in`] over a SQLite connection, for `backup`.
+pub(crate) fn batch_folders(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
+    over_sqlite(conn, batch_folders_in)
+}
+
+/// Runs a neutral read over a SQLite connection, its errors as rusqlite's.
+fn over_sqlite<T>(conn: &rusqlite::Connection, f: impl FnOnce(&mut Q<'_>) -> Result<T>) -> rusqlite::Result<T> {
+    let path = std::path::PathBuf::from(conn.path().unwrap_or_default());
+    f(&mut Q::over_sqlite(conn, &path)).map_err(|e| match e {
+        StoreError::Sqlite { source, .. } => source,
+        other => rusqlite::Error::ToSqlConversionFailure(Box::new(other)),
+    })
 }
 
 /// Records the hash of every file of a batch's folder, inside the transaction that
@@ -134,29 +163,46 @@ impl Store {
     /// `full`), every document against its recorded hash, and the history. Records the
     /// hash of documents met for the first time; forgets those of files no longer
     /// referenced and gone (replaced by a correction).
-    pub fn check_integrity(&self, full: bool) -> Result<IntegrityReport> {
+    ///
+    /// On PostgreSQL the database's own integrity is the server's business (its
+    /// checksums, its backups): the documents and the history are checked all the same.
+    pub fn check_integrity(&mut self, full: bool) -> Result<IntegrityReport> {
         let mut report = IntegrityReport::default();
         let pragma = if full { "integrity_check" } else { "quick_check" };
-        let lines: Vec<String> = self
-            .conn()
-            .prepare(&format!("PRAGMA {pragma}"))
-            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
-            .map_err(self.sql())?;
-        report.database = lines.into_iter().filter(|l| l != "ok").collect();
+        let lines = self.read(|q| {
+            // SQLite only: its file is ours to check.
+            let Some(conn) = q.sqlite() else { return Ok(None) };
+            let sql = |source| StoreError::Sqlite { path: conn.path().unwrap_or_default().into(), source };
+            let lines: Vec<String> = conn
+                .prepare(&format!("PRAGMA {pragma}"))
+                .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+                .map_err(sql)?;
+            Ok(Some(lines))
+        })?;
+        match lines {
+            Some(lines) => report.database = lines.into_iter().filter(|l| l != "ok").collect(),
+            None => tracing::info!(
+                "contrôle d'intégrité de « {} » : la base PostgreSQL est vérifiée par son serveur \
+                 (sommes de contrôle, sauvegardes) ; documents et historique vérifiés ici",
+                self.data_dir().display()
+            ),
+        }
         if !report.database.is_empty() {
             // Reading further from a damaged file may fail or mislead: say what SQLite said.
             self.log(&report);
             return Ok(report);
         }
 
-        let recorded: BTreeMap<String, (String, i64)> = self
-            .conn()
-            .prepare("SELECT path, sha256, size FROM document_hash")
-            .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?.collect())
-            .map_err(self.sql())?;
-        let referenced = referenced_documents(self.conn()).map_err(self.sql())?;
+        let (recorded, referenced, folders) = self.read(|q| {
+            let recorded: BTreeMap<String, (String, i64)> = q
+                .rows("SELECT path, sha256, size FROM document_hash", params![])?
+                .iter()
+                .map(|r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
+                .collect::<Result<_>>()?;
+            Ok((recorded, referenced_documents_in(q)?, batch_folders_in(q)?))
+        })?;
         let mut on_disk: BTreeSet<String> = BTreeSet::new();
-        for folder in batch_folders(self.conn()).map_err(self.sql())? {
+        for folder in folders {
             on_disk.extend(files_under(self.data_dir(), &folder));
         }
         let mut forget = Vec::new();
@@ -203,18 +249,19 @@ impl Store {
         }
         if !record.is_empty() || !forget.is_empty() {
             let now = crate::now_rfc3339();
-            let tx = self.conn().unchecked_transaction().map_err(self.sql())?;
-            for (path, sha, size) in &record {
-                tx.execute(
-                    "INSERT OR IGNORE INTO document_hash (path, sha256, size, recorded_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![path, sha, *size as i64, now],
-                )
-                .map_err(self.sql())?;
-            }
-            for path in &forget {
-                tx.execute("DELETE FROM document_hash WHERE path = ?1", [path]).map_err(self.sql())?;
-            }
-            tx.commit().map_err(self.sql())?;
+            self.write(|q| {
+                for (path, sha, size) in &record {
+                    q.exec(
+                        "INSERT INTO document_hash (path, sha256, size, recorded_at) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT DO NOTHING",
+                        params![path, sha, *size as i64, now],
+                    )?;
+                }
+                for path in &forget {
+                    q.exec("DELETE FROM document_hash WHERE path = ?1", params![path])?;
+                }
+                Ok(())
+            })?;
         }
         report.recorded = record.len();
 

@@ -3,10 +3,10 @@
 //! from. A row is *unsettled* until its original has been moved to the archive or the
 //! quarantine; the batch's own commit is the proof its courriers exist.
 
-use crate::{Result, Store, StoreError, insert_event, now_rfc3339};
+use crate::db::{Param, Q, Row, params};
+use crate::{Result, Store, StoreError, now_rfc3339};
 use pli_core::capture::{Actor, CommittedBatch, NewBatch};
 use pli_core::{EventKind, NewEvent};
-use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 /// Where a batch taken from a scanner folder stands.
@@ -64,13 +64,13 @@ pub struct Intake {
 
 const COLUMNS: &str = "id, profile, source_path, content_hash, state, interrupted, batch_id, error, moved_to, seen_at";
 
-fn intake_from(r: &Row<'_>) -> rusqlite::Result<Intake> {
+fn intake_from(r: &Row) -> Result<Intake> {
     Ok(Intake {
         id: r.get(0)?,
         profile: r.get(1)?,
         source_path: r.get(2)?,
         content_hash: r.get(3)?,
-        state: IntakeState::parse(&r.get::<_, String>(4)?),
+        state: IntakeState::parse(&r.get::<String>(4)?),
         interrupted: r.get(5)?,
         batch_id: r.get(6)?,
         error: r.get(7)?,
@@ -79,74 +79,80 @@ fn intake_from(r: &Row<'_>) -> rusqlite::Result<Intake> {
     })
 }
 
+/// The batches' document folders that a committed batch owns.
+fn owned_folders(q: &mut Q<'_>) -> Result<std::collections::BTreeSet<String>> {
+    Ok(crate::integrity::batch_folders_in(q)?.into_iter().collect())
+}
+
 impl Store {
     /// Journals a batch about to be ingested.
     pub fn intake_begin(&mut self, profile: &str, source_path: &str, content_hash: &str) -> Result<Intake> {
         let now = now_rfc3339();
-        let id = self
-            .conn()
-            .query_row(
+        let id = self.write(|q| {
+            q.insert(
                 "INSERT INTO intake (profile, source_path, content_hash, state, seen_at, updated_at)
                  VALUES (?1, ?2, ?3, 'ingesting', ?4, ?4) RETURNING id",
                 params![profile, source_path, content_hash, now],
-                |r| r.get(0),
             )
-            .map_err(|e| self.sql_err(e))?;
+        })?;
         self.intake(id)
     }
 
     pub fn intake(&self, id: i64) -> Result<Intake> {
-        self.conn()
-            .query_row(&format!("SELECT {COLUMNS} FROM intake WHERE id = ?1"), [id], intake_from)
-            .map_err(|e| self.sql_err(e))
+        self.read(|q| q.opt(&format!("SELECT {COLUMNS} FROM intake WHERE id = ?1"), params![id]))?
+            .as_ref()
+            .map(intake_from)
+            .transpose()?
+            .ok_or_else(|| StoreError::NotFound(format!("entrée n° {id} du journal de capture introuvable")))
     }
 
     /// The unsettled row of the batch at this path, if any: work a previous run left unfinished.
     pub fn unsettled_intake_at(&self, source_path: &str) -> Result<Option<Intake>> {
-        self.conn()
-            .query_row(
+        self.read(|q| {
+            q.opt(
                 &format!(
                     "SELECT {COLUMNS} FROM intake WHERE moved_to IS NULL AND source_path = ?1 ORDER BY id LIMIT 1"
                 ),
-                [source_path],
-                intake_from,
-            )
-            .optional()
-            .map_err(|e| self.sql_err(e))
+                params![source_path],
+            )?
+            .as_ref()
+            .map(intake_from)
+            .transpose()
+        })
     }
 
     /// The latest rows, newest first (the capture screen).
     pub fn recent_intakes(&self, limit: usize) -> Result<Vec<Intake>> {
-        let mut stmt = self
-            .conn()
-            .prepare(&format!("SELECT {COLUMNS} FROM intake ORDER BY id DESC LIMIT ?1"))
-            .map_err(|e| self.sql_err(e))?;
-        stmt.query_map([limit as i64], intake_from)
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.sql_err(e))
+        self.read(|q| {
+            q.rows(&format!("SELECT {COLUMNS} FROM intake ORDER BY id DESC LIMIT ?1"), params![limit as i64])?
+                .iter()
+                .map(intake_from)
+                .collect()
+        })
     }
 
     /// Every unsettled row, oldest first.
     pub fn unsettled_intakes(&self) -> Result<Vec<Intake>> {
-        let mut stmt = self
-            .conn()
-            .prepare(&format!("SELECT {COLUMNS} FROM intake WHERE moved_to IS NULL ORDER BY id"))
-            .map_err(|e| self.sql_err(e))?;
-        stmt.query_map([], intake_from)
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.sql_err(e))
+        self.read(|q| {
+            q.rows(&format!("SELECT {COLUMNS} FROM intake WHERE moved_to IS NULL ORDER BY id"), params![])?
+                .iter()
+                .map(intake_from)
+                .collect()
+        })
     }
 
     /// At start-up: captures found running were interrupted by a crash; they go back
     /// to `seen`, counted, so that a batch that keeps crashing Pli can be set aside.
     pub fn intake_mark_interrupted(&mut self) -> Result<usize> {
-        self.conn()
-            .execute(
+        let now = now_rfc3339();
+        let n = self.write(|q| {
+            q.exec(
                 "UPDATE intake SET state = 'seen', interrupted = interrupted + 1, updated_at = ?1
                  WHERE state = 'ingesting' AND moved_to IS NULL",
-                [now_rfc3339()],
+                params![now],
             )
-            .map_err(|e| self.sql_err(e))
+        })?;
+        Ok(n as usize)
     }
 
     /// Back to waiting (a clean stop abandoned it, or a transient failure).
@@ -160,10 +166,10 @@ impl Store {
     }
 
     fn update_intake(&mut self, sql: &str, id: i64, text: Option<&str>) -> Result<()> {
-        self.conn().execute(sql, params![id, text, now_rfc3339()]).map_err(|e| self.sql_err(e))?;
+        let now = now_rfc3339();
+        self.write(|q| q.exec(sql, params![id, text, now]))?;
         Ok(())
     }
-
     /// Commits a batch and marks its journal row done, in one transaction: either the
     /// courriers exist and the journal says so, or neither.
     pub fn commit_batch_for_intake(&mut self, batch: &NewBatch, actor: &Actor, intake: i64) -> Result<CommittedBatch> {
@@ -173,7 +179,7 @@ impl Store {
             let committed = crate::insert_batch(q, &data_dir, batch, actor, &now)?;
             q.exec(
                 "UPDATE intake SET state = 'done', batch_id = ?2, error = NULL, updated_at = ?3 WHERE id = ?1",
-                crate::db::params![intake, committed.batch_id, now],
+                params![intake, committed.batch_id, now],
             )?;
             Ok(committed)
         })
@@ -210,23 +216,26 @@ impl Store {
         &mut self,
         id: i64,
         sql: &str,
-        args: impl rusqlite::Params,
+        args: &[&dyn Param],
         kind: EventKind,
         mut data: serde_json::Value,
         actor: &Actor,
     ) -> Result<()> {
-        let path = self.db_path.clone();
-        let err = |source| StoreError::Sqlite { path: path.clone(), source };
         let now = now_rfc3339();
-        let tx = self.conn_mut().transaction().map_err(err)?;
-        tx.execute(sql, args).map_err(err)?;
-        let source: String =
-            tx.query_row("SELECT source_path FROM intake WHERE id = ?1", [id], |r| r.get(0)).map_err(err)?;
-        data["source"] = source.into();
-        let event =
-            NewEvent { actor: actor.login.clone(), workstation: actor.workstation.clone(), kind, courrier: None, data };
-        insert_event(&tx, &now, &event).map_err(err)?;
-        tx.commit().map_err(err)
+        self.write(|q| {
+            q.exec(sql, args)?;
+            let source: String = q.one("SELECT source_path FROM intake WHERE id = ?1", params![id])?;
+            data["source"] = source.into();
+            let event = NewEvent {
+                actor: actor.login.clone(),
+                workstation: actor.workstation.clone(),
+                kind,
+                courrier: None,
+                data,
+            };
+            crate::append_event(q, &now, &event)?;
+            Ok(())
+        })
     }
 
     /// The original was moved to the archive or the quarantine: the row is settled.
@@ -236,13 +245,12 @@ impl Store {
 
     /// Courriers made from a batch, in batch order.
     pub fn courriers_of_batch(&self, batch_id: i64) -> Result<Vec<i64>> {
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT id FROM courrier WHERE batch_id = ?1 ORDER BY seq_in_batch")
-            .map_err(|e| self.sql_err(e))?;
-        stmt.query_map([batch_id], |r| r.get(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.sql_err(e))
+        self.read(|q| {
+            q.rows("SELECT id FROM courrier WHERE batch_id = ?1 ORDER BY seq_in_batch", params![batch_id])?
+                .iter()
+                .map(|r| r.get(0))
+                .collect()
+        })
     }
 
     /// Documents folders under `courriers/` that no committed batch owns: left by a
@@ -250,12 +258,12 @@ impl Store {
     pub fn orphan_document_folders(&self) -> Result<Vec<std::path::PathBuf>> {
         let dir = self.data_dir.join(pli_core::capture::COURRIERS_DIR);
         let entries = std::fs::read_dir(&dir).map_err(|source| StoreError::Io { path: dir.clone(), source })?;
-        let mut known = self.conn().prepare("SELECT 1 FROM batch WHERE folder = ?1").map_err(|e| self.sql_err(e))?;
+        let known = self.read(owned_folders)?;
         let mut orphans = Vec::new();
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             let relative = format!("{}/{name}", pli_core::capture::COURRIERS_DIR);
-            if !known.exists([&relative]).map_err(|e| self.sql_err(e))? {
+            if !known.contains(&relative) {
                 orphans.push(entry.path());
             }
         }

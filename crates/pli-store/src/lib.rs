@@ -7,7 +7,7 @@
 use db::params;
 use pli_core::capture::{Actor, BatchStore, COURRIERS_DIR, CommittedBatch, KnownBatch, NewBatch};
 use pli_core::{EventKind, NewEvent};
-use rusqlite::{Connection, Transaction};
+use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -253,14 +253,6 @@ impl Store {
         self.db.sqlite().expect("module not yet ported to PostgreSQL")
     }
 
-    /// Transitional, as `conn`.
-    fn conn_mut(&mut self) -> &mut Connection {
-        match &mut self.db {
-            db::Engine::Sqlite { conn, .. } => conn,
-            db::Engine::Postgres(_) => panic!("module not yet ported to PostgreSQL"),
-        }
-    }
-
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
@@ -268,10 +260,6 @@ impl Store {
     /// Absolute path of a file the store records relative to the data folder.
     pub fn resolve(&self, relative: &str) -> PathBuf {
         self.data_dir.join(relative)
-    }
-
-    pub(crate) fn sql_err(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite { path: self.db_path.clone(), source }
     }
 
     /// Number of courriers stored.
@@ -417,15 +405,6 @@ pub(crate) fn append_event(q: &mut db::Q<'_>, now: &str, e: &NewEvent) -> Result
         params![id, now, e.actor, e.workstation, kind, e.courrier, data, prev, hash],
     )?;
     Ok(id)
-}
-
-/// Transitional: `append_event` for the modules that still hold a rusqlite transaction.
-pub(crate) fn insert_event(tx: &Transaction<'_>, now: &str, e: &NewEvent) -> rusqlite::Result<i64> {
-    let path = Path::new("");
-    append_event(&mut db::Q::over_sqlite(tx, path), now, e).map_err(|e| match e {
-        StoreError::Sqlite { source, .. } => source,
-        other => rusqlite::Error::ToSqlConversionFailure(Box::new(other)),
-    })
 }
 
 pub(crate) fn now_rfc3339() -> String {

@@ -778,14 +778,6 @@ pub(crate) fn current_session_q(q: &mut Q<'_>, s: &Session) -> Result<Session> {
     Ok(Session { viewer: Viewer { user_id: s.viewer.user_id, login, grants }, workstation: s.workstation.clone() })
 }
 
-/// Transitional: [`current_session_q`] for registry.rs and split.rs, which still hold
-/// a rusqlite transaction (the lead connects them to `current_session_q` and removes
-/// this).
-pub(crate) fn current_session(conn: &rusqlite::Connection, s: &Session) -> Result<Session> {
-    let path = std::path::PathBuf::from(conn.path().unwrap_or_default());
-    current_session_q(&mut Q::over_sqlite(conn, &path), s)
-}
-
 /// The organisation at one instant, to name what an import changed.
 struct OrganisationState {
     directions: BTreeMap<String, serde_json::Value>,

@@ -331,15 +331,6 @@ pub(crate) fn courrier_facts(q: &mut Q<'_>, id: i64) -> Result<Option<CourrierFa
     }))
 }
 
-/// Transitional: `courrier_facts` for the modules that still hold SQLite's connection
-/// (split.rs, dropped.rs).
-pub(crate) fn facts(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<Option<CourrierFacts>> {
-    courrier_facts(&mut Q::over_sqlite(conn, std::path::Path::new("")), id).map_err(|e| match e {
-        StoreError::Sqlite { source, .. } => source,
-        other => rusqlite::Error::ToSqlConversionFailure(Box::new(other)),
-    })
-}
-
 fn direction_id(q: &mut Q<'_>, code: &str) -> Result<i64> {
     q.opt("SELECT id FROM direction WHERE code = ?1 AND active = 1", params![code])?
         .map(|r| r.get(0))
@@ -387,21 +378,6 @@ const EVENT_CHUNK: i64 = 10_000;
 const HEADLINE: &str = "StartSel=**, StopSel=**, MaxWords=12, MinWords=5, MaxFragments=1";
 
 impl Store {
-    /// Transitional: a rusqlite write transaction, for the modules not yet written
-    /// against `db::Q` (org.rs, split.rs, dropped.rs…).
-    pub(crate) fn write_tx(&mut self) -> Result<rusqlite::Transaction<'_>> {
-        let path = self.db_path.clone();
-        self.conn_mut()
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|source| StoreError::Sqlite { path, source })
-    }
-
-    /// Transitional, as `write_tx`.
-    pub(crate) fn sql(&self) -> impl Fn(rusqlite::Error) -> StoreError + use<> {
-        let path = self.db_path.clone();
-        move |source| StoreError::Sqlite { path: path.clone(), source }
-    }
-
     /// A courrier's record.
     pub fn courrier(&self, s: &Session, id: i64) -> Result<CourrierView> {
         let s = &self.read(|q| current_in(q, s))?;
@@ -1128,14 +1104,7 @@ impl Store {
                     last_id = id;
                 }
             }
-            // transitional: `replay::check_records` still takes SQLite's connection; the
-            // lead connects it to `Q` at merge.
-            match q.sqlite() {
-                Some(conn) => crate::replay::check_records(conn).map_err(self.sql()),
-                None => {
-                    Err(StoreError::Internal("replay::check_records n'est pas encore écrit pour PostgreSQL".into()))
-                }
-            }
+            crate::replay::check_records(q)
         })?;
         let checked = check.checked;
         anchor_problems.extend(check.finish(last_id));
@@ -1150,13 +1119,6 @@ impl Store {
             record_problems,
         })
     }
-}
-
-/// Transitional: a database error inside a rusqlite transaction, naming the database
-/// file, for the modules not yet written against `db::Q` (org.rs).
-pub(crate) fn db_err(conn: &rusqlite::Connection) -> impl Fn(rusqlite::Error) -> StoreError + use<> {
-    let path = std::path::PathBuf::from(conn.path().unwrap_or_default());
-    move |source| StoreError::Sqlite { path: path.clone(), source }
 }
 
 /// The code of a direction, by id.

@@ -3,8 +3,12 @@
 //! without its event (a confidential flag cleared by hand) shows here, even when the
 //! chain itself is intact.
 
-use rusqlite::Connection;
+use crate::Result;
+use crate::db::{Q, params};
 use std::collections::HashMap;
+
+/// Events read at a time.
+const PAGE: i64 = 20_000;
 
 /// What the events say about a courrier.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -54,37 +58,45 @@ impl Replayed {
 }
 
 /// One line per courrier whose record differs from its events, naming the fields.
-pub(crate) fn check_records(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+pub(crate) fn check_records(q: &mut Q<'_>) -> Result<Vec<String>> {
     let mut replayed: HashMap<i64, Replayed> = HashMap::new();
-    let mut stmt = conn.prepare(
-        "SELECT courrier_id, kind, data FROM event WHERE courrier_id IS NOT NULL AND kind IN
-         ('courrier_captured','courrier_qualified','courrier_registered','courrier_routed','courrier_taken',
-          'courrier_assigned','courrier_redirected','courrier_returned','courrier_closed','courrier_reopened',
-          'confidentiality_lifted')
-         ORDER BY id",
-    )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
-        let kind: String = r.get(1)?;
-        let data: serde_json::Value = serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or_default();
-        let entry = replayed.entry(id).or_insert_with(Replayed::captured);
-        if kind == "courrier_captured" {
-            *entry = Replayed::captured();
-        } else {
-            entry.apply(&kind, &data);
+    // Read in pages of the chain's order: a long history is never held whole in memory.
+    let mut after = 0i64;
+    loop {
+        let page = q.rows(
+            "SELECT id, courrier_id, kind, data FROM event WHERE id > ?1 AND courrier_id IS NOT NULL AND kind IN
+             ('courrier_captured','courrier_qualified','courrier_registered','courrier_routed','courrier_taken',
+              'courrier_assigned','courrier_redirected','courrier_returned','courrier_closed','courrier_reopened',
+              'confidentiality_lifted')
+             ORDER BY id LIMIT ?2",
+            params![after, PAGE],
+        )?;
+        for r in &page {
+            after = r.get(0)?;
+            let id: i64 = r.get(1)?;
+            let kind: String = r.get(2)?;
+            let data: serde_json::Value = serde_json::from_str(&r.get::<String>(3)?).unwrap_or_default();
+            let entry = replayed.entry(id).or_insert_with(Replayed::captured);
+            if kind == "courrier_captured" {
+                *entry = Replayed::captured();
+            } else {
+                entry.apply(&kind, &data);
+            }
+        }
+        if page.len() < PAGE as usize {
+            break;
         }
     }
-    let mut stmt = conn.prepare(
+    let records = q.rows(
         "SELECT c.id, c.state, c.confidential, d.code, u.login FROM courrier c
          LEFT JOIN direction d ON d.id = c.main_direction_id LEFT JOIN app_user u ON u.id = c.assignee_id
          ORDER BY c.id",
+        params![],
     )?;
-    let mut rows = stmt.query([])?;
     let mut problems = Vec::new();
     let yes_no = |b: bool| if b { "oui" } else { "non" };
     let or_none = |s: &Option<String>| s.clone().unwrap_or_else(|| "aucun(e)".into());
-    while let Some(r) = rows.next()? {
+    for r in records {
         let id: i64 = r.get(0)?;
         // A courrier made by a split correction starts, like a captured one, to qualify.
         let want = replayed.remove(&id).unwrap_or_else(Replayed::captured);

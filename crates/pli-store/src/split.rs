@@ -3,56 +3,58 @@
 //! the pages, the text index and the event are committed together, and only then are
 //! the superseded files removed. A failure leaves the old documents in place.
 
-use crate::registry::{Session, facts};
-use crate::{Result, Store, StoreError, insert_event, now_rfc3339};
+use crate::db::{Q, params};
+use crate::registry::Session;
+use crate::{Result, Store, StoreError, now_rfc3339};
 use pli_core::split::{DocumentComposer, PageRef, SplitEdit, apply};
 use pli_core::{Action, EventKind};
-use rusqlite::params;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-impl Store {
-    /// The pages of a courrier as the correction sees them.
-    pub(crate) fn page_refs(&self, id: i64) -> Result<Vec<PageRef>> {
-        let pdf: Option<String> = self
-            .conn()
-            .query_row("SELECT pdf_path FROM courrier WHERE id = ?1", [id], |r| r.get(0))
-            .map_err(self.sql())?;
-        let pdf = pdf.unwrap_or_default();
-        self.conn()
-            .prepare("SELECT source_index, rotation, thumbnail_path, text, position FROM courrier_page WHERE courrier_id = ?1 ORDER BY position")
-            .and_then(|mut st| {
-                st.query_map([id], |r| {
-                    Ok(PageRef {
-                        source_index: r.get::<_, i64>(0)? as usize,
-                        rotation: r.get(1)?,
-                        pdf: pdf.clone(),
-                        pdf_page: r.get::<_, i64>(4)? as u32 + 1,
-                        thumbnail: r.get(2)?,
-                        text: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                        turned_by: 0,
-                    })
-                })?
-                .collect()
-            })
-            .map_err(self.sql())
-    }
+/// The pages of a courrier as the correction sees them.
+pub(crate) fn page_refs(q: &mut Q<'_>, id: i64) -> Result<Vec<PageRef>> {
+    let pdf: Option<String> = q
+        .opt("SELECT pdf_path FROM courrier WHERE id = ?1", params![id])?
+        .ok_or_else(|| StoreError::NotFound(format!("courrier {id} introuvable")))?
+        .get(0)?;
+    let pdf = pdf.unwrap_or_default();
+    q.rows(
+        "SELECT source_index, rotation, thumbnail_path, text, position FROM courrier_page WHERE courrier_id = ?1 ORDER BY position",
+        params![id],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(PageRef {
+            source_index: r.get(0)?,
+            rotation: r.get(1)?,
+            pdf: pdf.clone(),
+            pdf_page: r.get::<u32>(4)? + 1,
+            thumbnail: r.get(2)?,
+            text: r.get::<Option<String>>(3)?.unwrap_or_default(),
+            turned_by: 0,
+        })
+    })
+    .collect()
+}
 
+impl Store {
     /// Applies a split correction to courriers still to qualify. Returns the courriers
     /// changed, then the one created (for a split).
     pub fn edit_split(&mut self, s: &Session, edit: &SplitEdit, composer: &dyn DocumentComposer) -> Result<Vec<i64>> {
         // Only the mail room, only before registration, only visible courriers.
         let s = &self.current(s)?;
-        for id in edit.courriers() {
-            let f = facts(self.conn(), id)
-                .map_err(self.sql())?
-                .ok_or(StoreError::Refused(pli_core::Refusal::NotVisible))?;
-            pli_core::workflow::next_state(&s.viewer, &f, Action::Register)?;
-        }
-        let mut current = std::collections::HashMap::new();
-        for id in edit.courriers() {
-            current.insert(id, self.page_refs(id)?);
-        }
+        let current = self.read(|q| {
+            for id in edit.courriers() {
+                let f = crate::registry::courrier_facts(q, id)?
+                    .ok_or(StoreError::Refused(pli_core::Refusal::NotVisible))?;
+                pli_core::workflow::next_state(&s.viewer, &f, Action::Register)?;
+            }
+            let mut current = std::collections::HashMap::new();
+            for id in edit.courriers() {
+                current.insert(id, page_refs(q, id)?);
+            }
+            Ok(current)
+        })?;
         let result = apply(edit, |id| current.get(&id).cloned().unwrap_or_default()).map_err(StoreError::Invalid)?;
         let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
 
@@ -65,10 +67,11 @@ impl Store {
             }
         };
         let folder_of = |id: i64| -> Result<String> {
-            let pdf: Option<String> = self
-                .conn()
-                .query_row("SELECT pdf_path FROM courrier WHERE id = ?1", [id], |r| r.get(0))
-                .map_err(self.sql())?;
+            let pdf: Option<String> = self.read(|q| {
+                q.opt("SELECT pdf_path FROM courrier WHERE id = ?1", params![id])?
+                    .ok_or_else(|| StoreError::NotFound(format!("courrier {id} introuvable")))?
+                    .get(0)
+            })?;
             let pdf =
                 pdf.ok_or_else(|| StoreError::Invalid(format!("le courrier {id} n'a pas de pages numérisées")))?;
             Ok(pdf.rsplit_once('/').map(|(dir, _)| dir.to_string()).unwrap_or_default())
@@ -117,7 +120,8 @@ impl Store {
             return Err(StoreError::Io { path: self.data_dir.clone(), source });
         }
         // The new documents are on disk before the commit that points at them, and the
-        // commit is durable (synchronous = FULL) before the old ones are removed.
+        // commit is durable (SQLite's synchronous = FULL; PostgreSQL's commit returns once
+        // flushed) before the old ones are removed.
         if let Err(source) = sync_written(&self.data_dir, &written) {
             cleanup(&written);
             return Err(StoreError::Io { path: self.data_dir.clone(), source });
@@ -141,13 +145,12 @@ impl Store {
     }
 
     fn file_referenced(&self, file: &str) -> Result<bool> {
-        self.conn()
-            .query_row(
+        self.read(|q| {
+            q.one(
                 "SELECT EXISTS (SELECT 1 FROM courrier WHERE pdf_path = ?1) OR EXISTS (SELECT 1 FROM courrier_page WHERE thumbnail_path = ?1)",
-                [file],
-                |r| r.get(0),
+                params![file],
             )
-            .map_err(self.sql())
+        })
     }
 
     fn commit_split(
@@ -156,65 +159,60 @@ impl Store {
         edit: &SplitEdit,
         plans: &[(Option<i64>, Vec<PageRef>, Option<String>)],
     ) -> Result<Vec<i64>> {
-        let sql = self.sql();
-        let tx = self.write_tx()?;
-        // Checked again inside the transaction: the rights may have changed meanwhile.
-        let s = &crate::org::current_session(&tx, s)?;
-        for id in edit.courriers() {
-            let f = facts(&tx, id).map_err(&sql)?.ok_or(StoreError::Refused(pli_core::Refusal::NotVisible))?;
-            pli_core::workflow::next_state(&s.viewer, &f, Action::Register)?;
-        }
-        let now = now_rfc3339();
-        let first = edit.courriers()[0];
-        let mut ids = Vec::new();
-        for (id, pages, pdf) in plans {
-            let id = match id {
-                Some(id) => *id,
-                None => {
-                    // A split: the new courrier follows its parent in the same batch.
-                    tx.execute(
-                        "INSERT INTO courrier (batch_id, seq_in_batch, separator, direction_hint, pdf_path, created_at)
-                         SELECT batch_id, (SELECT max(seq_in_batch) + 1 FROM courrier WHERE batch_id = p.batch_id), NULL,
-                                direction_hint, ?2, ?3
-                         FROM courrier p WHERE p.id = ?1",
-                        params![first, pdf, now],
-                    )
-                    .map_err(&sql)?;
-                    tx.last_insert_rowid()
-                }
-            };
-            tx.execute("DELETE FROM courrier_page WHERE courrier_id = ?1", [id]).map_err(&sql)?;
-            tx.execute("DELETE FROM courrier_text WHERE rowid = ?1", [id]).map_err(&sql)?;
-            if pages.is_empty() {
-                let why = match edit {
-                    SplitEdit::Merge { into, .. } => format!("fusionné dans le courrier {into}"),
-                    _ => "plus aucune page".to_string(),
-                };
-                tx.execute("UPDATE courrier SET withdrawn = ?2 WHERE id = ?1", params![id, why]).map_err(&sql)?;
-            } else {
-                for (pos, p) in pages.iter().enumerate() {
-                    tx.execute(
-                        "INSERT INTO courrier_page (courrier_id, position, source_index, rotation, ocr_confidence, thumbnail_path, text)
-                         VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
-                        params![id, pos as i64, p.source_index as i64, p.rotation, p.thumbnail, p.text],
-                    )
-                    .map_err(&sql)?;
-                }
-                let text = pages.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("\n\n");
-                tx.execute("INSERT INTO courrier_text (rowid, text) VALUES (?1, ?2)", params![id, text])
-                    .map_err(&sql)?;
-                tx.execute("UPDATE courrier SET pdf_path = ?2 WHERE id = ?1", params![id, pdf]).map_err(&sql)?;
+        self.write(|q| {
+            // Checked again inside the transaction: the rights may have changed meanwhile.
+            let s = &crate::org::current_session_q(q, s)?;
+            for id in edit.courriers() {
+                let f = crate::registry::courrier_facts(q, id)?.ok_or(StoreError::Refused(pli_core::Refusal::NotVisible))?;
+                pli_core::workflow::next_state(&s.viewer, &f, Action::Register)?;
             }
-            let data = serde_json::json!({
-                "correction": edit,
-                "pages": pages.iter().map(|p| p.source_index).collect::<Vec<_>>(),
-                "rotations": pages.iter().map(|p| p.rotation).collect::<Vec<_>>(),
-            });
-            insert_event(&tx, &now, &s.event(EventKind::SplitCorrected, Some(id), data)).map_err(&sql)?;
-            ids.push(id);
-        }
-        tx.commit().map_err(&sql)?;
-        Ok(ids)
+            let now = now_rfc3339();
+            let first = edit.courriers()[0];
+            let mut ids = Vec::new();
+            for (id, pages, pdf) in plans {
+                let id = match id {
+                    Some(id) => *id,
+                    None => {
+                        // A split: the new courrier follows its parent in the same batch.
+                        q.insert(
+                            "INSERT INTO courrier (batch_id, seq_in_batch, separator, direction_hint, pdf_path, created_at)
+                             SELECT batch_id, (SELECT max(seq_in_batch) + 1 FROM courrier WHERE batch_id = p.batch_id), NULL,
+                                    direction_hint, ?2, ?3
+                             FROM courrier p WHERE p.id = ?1 RETURNING id",
+                            params![first, pdf, now],
+                        )?
+                    }
+                };
+                q.exec("DELETE FROM courrier_page WHERE courrier_id = ?1", params![id])?;
+                q.exec("DELETE FROM courrier_text WHERE rowid = ?1", params![id])?;
+                if pages.is_empty() {
+                    let why = match edit {
+                        SplitEdit::Merge { into, .. } => format!("fusionné dans le courrier {into}"),
+                        _ => "plus aucune page".to_string(),
+                    };
+                    q.exec("UPDATE courrier SET withdrawn = ?2 WHERE id = ?1", params![id, why])?;
+                } else {
+                    for (pos, p) in pages.iter().enumerate() {
+                        q.exec(
+                            "INSERT INTO courrier_page (courrier_id, position, source_index, rotation, ocr_confidence, thumbnail_path, text)
+                             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
+                            params![id, pos as i64, p.source_index as i64, p.rotation, p.thumbnail, p.text],
+                        )?;
+                    }
+                    let text = pages.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("\n\n");
+                    q.exec("INSERT INTO courrier_text (rowid, text) VALUES (?1, ?2)", params![id, text])?;
+                    q.exec("UPDATE courrier SET pdf_path = ?2 WHERE id = ?1", params![id, pdf])?;
+                }
+                let data = serde_json::json!({
+                    "correction": edit,
+                    "pages": pages.iter().map(|p| p.source_index).collect::<Vec<_>>(),
+                    "rotations": pages.iter().map(|p| p.rotation).collect::<Vec<_>>(),
+                });
+                crate::append_event(q, &now, &s.event(EventKind::SplitCorrected, Some(id), data))?;
+                ids.push(id);
+            }
+            Ok(ids)
+        })
     }
 }
 

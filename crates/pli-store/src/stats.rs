@@ -2,13 +2,14 @@
 //! and their exports: CSV for French Excel (semicolons, UTF-8 BOM, decimal commas),
 //! XLSX with a sheet per table and typed cells, JSON for other tools.
 
+use crate::db::{Q, params};
 use crate::{Result, Store, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use pli_core::stats::{Prior, Registration, Report, Settings, StatEvent, TypeInfo, day_start, report};
-use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 /// Kinds that open or close a courrier in a direction's backlog.
 const BACKLOG_KINDS: &str =
@@ -21,7 +22,7 @@ const WITH_DATA: &str = "'courrier_captured','courrier_registered','courrier_rou
 /// arrive with an earlier time (a workstation's clock).
 const SETTLED_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_hours(48);
 
-fn event_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, String, String, Option<i64>, String)> {
+fn event_from(r: &crate::db::Row) -> Result<(i64, String, String, String, Option<i64>, String)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
 }
 
@@ -72,6 +73,48 @@ fn stat_event(row: (i64, String, String, String, Option<i64>, String)) -> Result
     Ok(StatEvent { id, at, actor, kind, courrier, data })
 }
 
+/// Events read at a time: a long period is never held twice in memory (as rows, then
+/// as events).
+const PAGE: i64 = 50_000;
+
+/// The events of `[from, to)` (and `filter`), in time order then the chain's, a page at
+/// a time: each page starts after the last event of the one before (the same second
+/// again, with a greater id), so every page is a range of the `at` index.
+struct Pages {
+    sql: String,
+    after: (String, i64),
+    to: String,
+    size: i64,
+    done: bool,
+}
+
+impl Pages {
+    /// `column`: the sixth column read (`data`, or less); `filter`: ` AND …`.
+    fn new(column: &str, filter: &str, from: String, to: String) -> Pages {
+        Pages::sized(column, filter, from, to, PAGE)
+    }
+
+    fn sized(column: &str, filter: &str, from: String, to: String, size: i64) -> Pages {
+        let sql = format!(
+            "SELECT id, at, actor, kind, courrier_id, {column} FROM event
+             WHERE at >= ?1 AND at < ?2 AND (at > ?1 OR id > ?3){filter} ORDER BY at, id LIMIT ?4"
+        );
+        Pages { sql, after: (from, -1), to, size, done: false }
+    }
+
+    fn next(&mut self, q: &mut Q<'_>) -> Result<Option<Vec<crate::db::Row>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = q.rows(&self.sql, params![self.after.0, self.to, self.after.1, self.size])?;
+        self.done = page.len() < self.size as usize;
+        if let Some(last) = page.last() {
+            self.after = (last.get(1)?, last.get(0)?);
+        }
+        Ok((!page.is_empty()).then_some(page))
+    }
+}
+
 fn rfc3339(t: Timestamp) -> String {
     // Whole seconds, `Z`: the same shape as stored events, so text order is time order.
     format!("{}", t.strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -80,9 +123,10 @@ fn rfc3339(t: Timestamp) -> String {
 impl Store {
     /// The activity report for the local days `from..=to`.
     pub fn activity_report(&self, from: Date, to: Date, settings: &Settings) -> Result<Report> {
-        // A long period is computed in two parts side by side (two cores), cut on the
-        // Monday nearest its middle so that no week is split; the second part starts
-        // from the backlog checkpoint at that Monday.
+        let file = self.sqlite_file()?;
+        // A long period is computed in two parts, cut on the Monday nearest its middle so
+        // that no week is split; the second part starts from the backlog checkpoint at
+        // that Monday. On SQLite the parts run side by side (two cores, two connections).
         let days = (to - from).get_days();
         if days >= 8 * 7 {
             let middle =
@@ -92,181 +136,189 @@ impl Store {
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
             let before = monday.yesterday().map_err(|e| StoreError::Invalid(e.to_string()))?;
             // The checkpoint at the cut, made here first so both parts can use it.
-            self.open_at(day_start(monday, &settings.time_zone).map_err(StoreError::Invalid)?, &settings.time_zone)?;
-            let data_dir = self.data_dir.clone();
+            let cut = day_start(monday, &settings.time_zone).map_err(StoreError::Invalid)?;
+            self.read(|q| open_at(q, cut, &settings.time_zone))?;
+            let Some(file) = file else {
+                // PostgreSQL: one connection per store, so one part after the other.
+                let first = self.read(|q| report_part(q, from, before, settings, None))?;
+                let second = self.read(|q| report_part(q, monday, to, settings, None))?;
+                return Ok(first.followed_by(second));
+            };
             let (first, second) = std::thread::scope(|scope| {
-                let later = scope.spawn(|| Store::open(&data_dir)?.report_part(monday, to, settings, false));
+                let later = scope.spawn(|| -> Result<Report> {
+                    // It may save checkpoints: a connection that can write.
+                    let conn = open_sqlite(&file, false)?;
+                    report_part(&mut Q::over_sqlite(&conn, &file), monday, to, settings, None)
+                });
                 (
-                    self.report_part(from, before, settings, false),
+                    self.read(|q| report_part(q, from, before, settings, None)),
                     later.join().expect("the report thread does not panic"),
                 )
             });
             return Ok(first?.followed_by(second?));
         }
-        self.report_part(from, to, settings, true)
+        self.read(|q| report_part(q, from, to, settings, file.as_deref()))
     }
 
-    /// One part of a report; `parallel_read` when it is the only part running.
-    fn report_part(&self, from: Date, to: Date, settings: &Settings, parallel_read: bool) -> Result<Report> {
-        let tz = &settings.time_zone;
-        let invalid = |e: String| StoreError::Invalid(e);
-        let start = day_start(from, tz).map_err(invalid)?;
-        let end = day_start(to.tomorrow().map_err(|e| invalid(e.to_string()))?, tz).map_err(invalid)?;
-        let open = self.open_at(start, tz)?;
-
-        let events = self.events_between(start, end, parallel_read)?;
-
-        // First registrations of the courriers closed in the period but registered
-        // before it (the period's own are in its events): a range over the preceding
-        // quarter, then one lookup each for the rare older ones.
-        let registered_in_period: std::collections::HashSet<i64> =
-            events.iter().filter(|e| e.kind == "courrier_registered").filter_map(|e| e.courrier).collect();
-        let mut wanted: std::collections::BTreeSet<i64> = events
-            .iter()
-            .filter(|e| e.kind == "courrier_closed")
-            .filter_map(|e| e.courrier)
-            .filter(|c| !registered_in_period.contains(c))
-            .collect();
-        let mut registrations = HashMap::new();
-        let keep = |c: i64, at: &str, data: &str, registrations: &mut HashMap<i64, Registration>| {
-            let data: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
-            let text = |k: &str| data.get(k).and_then(|v| v.as_str()).map(String::from);
-            if data.get("again").and_then(|v| v.as_bool()) == Some(true) {
-                return;
-            }
-            if let Ok(at) = at.parse() {
-                registrations.entry(c).or_insert(Registration {
-                    at,
-                    document_type: text("document_type"),
-                    due: text("due_date").and_then(|d| d.parse().ok()),
-                });
-            }
-        };
-        // A range scan pays off only for many courriers (a long period).
-        if wanted.len() > 10_000 {
-            let quarter_before = start - jiff::SignedDuration::from_hours(24 * 92);
-            let mut stmt = self
-                .conn()
-                .prepare(
-                    "SELECT courrier_id, at, data FROM event
-                     WHERE at >= ?1 AND at < ?2 AND kind = 'courrier_registered' ORDER BY id",
-                )
-                .map_err(self.sql())?;
-            let rows = stmt
-                .query_map([rfc3339(quarter_before), rfc3339(start)], |r| {
-                    Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
-                })
-                .map_err(self.sql())?;
-            for row in rows {
-                let (c, at, data) = row.map_err(self.sql())?;
-                if let Some(c) = c.filter(|c| wanted.contains(c)) {
-                    keep(c, &at, &data, &mut registrations);
-                }
-            }
-            wanted.retain(|c| !registrations.contains_key(c));
-        }
-        {
-            let mut first = self
-                .conn()
-                .prepare_cached(
-                    "SELECT at, data FROM event WHERE courrier_id = ?1 AND kind = 'courrier_registered' ORDER BY id LIMIT 1",
-                )
-                .map_err(self.sql())?;
-            for c in wanted {
-                let row: Option<(String, String)> =
-                    first.query_row([c], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(self.sql())?;
-                if let Some((at, data)) = row {
-                    keep(c, &at, &data, &mut registrations);
-                }
-            }
-        }
-        let types: HashMap<String, TypeInfo> = self
-            .conn()
-            .prepare("SELECT code, deadline_days, undelivered FROM document_type")
-            .and_then(|mut st| {
-                st.query_map([], |r| Ok((r.get(0)?, TypeInfo { deadline_days: r.get(1)?, undelivered: r.get(2)? })))?
-                    .collect()
-            })
-            .map_err(self.sql())?;
-        let prior = Prior { open, directions: HashMap::new(), registrations };
-        Ok(report(&events, &types, from, to, settings, prior))
+    /// The database file on SQLite (a second connection can read it side by side), None
+    /// on PostgreSQL.
+    fn sqlite_file(&self) -> Result<Option<PathBuf>> {
+        self.read(|q| Ok(q.sqlite().and_then(|c| c.path()).filter(|p| !p.is_empty()).map(PathBuf::from)))
     }
+}
 
-    /// Every event in `[start, end)`, read by two connections in parallel (one per half
-    /// of the period: WAL lets readers run side by side), in time order.
-    fn events_between(&self, start: Timestamp, end: Timestamp, parallel: bool) -> Result<Vec<StatEvent>> {
-        let sql = format!(
-            "SELECT id, at, actor, kind, courrier_id, CASE WHEN kind IN ({WITH_DATA}) THEN data ELSE '' END
-             FROM event WHERE at >= ?1 AND at < ?2 ORDER BY at"
-        );
-        let db = self.db_path.clone();
-        let read = |conn: &rusqlite::Connection, from: Timestamp, to: Timestamp| -> Result<Vec<StatEvent>> {
-            let err = |source| StoreError::Sqlite { path: db.clone(), source };
-            let mut stmt = conn.prepare(&sql).map_err(err)?;
-            let rows = stmt.query_map([rfc3339(from), rfc3339(to)], event_from).map_err(err)?;
-            rows.map(|row| row.map_err(err).and_then(stat_event)).collect()
-        };
-        let middle = start + jiff::SignedDuration::from_secs((end.as_second() - start.as_second()) / 2);
-        if !parallel || end.as_second() - start.as_second() < 14 * 86_400 {
-            // Short: not worth a thread.
-            return read(self.conn(), start, end);
+/// SQLite only: another connection to the store's file, for a part of a long report read
+/// on the other core (WAL lets readers run beside the writer).
+fn open_sqlite(file: &Path, read_only: bool) -> Result<rusqlite::Connection> {
+    let err = |source| StoreError::Sqlite { path: file.to_path_buf(), source };
+    let conn = if read_only {
+        rusqlite::Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    } else {
+        rusqlite::Connection::open(file)
+    }
+    .map_err(err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(err)?;
+    Ok(conn)
+}
+
+/// One part of a report; `parallel` (SQLite's file) to read a long period's events with
+/// two connections.
+fn report_part(q: &mut Q<'_>, from: Date, to: Date, settings: &Settings, parallel: Option<&Path>) -> Result<Report> {
+    let tz = &settings.time_zone;
+    let invalid = |e: String| StoreError::Invalid(e);
+    let start = day_start(from, tz).map_err(invalid)?;
+    let end = day_start(to.tomorrow().map_err(|e| invalid(e.to_string()))?, tz).map_err(invalid)?;
+    let open = open_at(q, start, tz)?;
+
+    let events = events_between(q, start, end, parallel)?;
+
+    // First registrations of the courriers closed in the period but registered
+    // before it (the period's own are in its events): a range over the preceding
+    // quarter, then one lookup each for the rare older ones.
+    let registered_in_period: std::collections::HashSet<i64> =
+        events.iter().filter(|e| e.kind == "courrier_registered").filter_map(|e| e.courrier).collect();
+    let mut wanted: std::collections::BTreeSet<i64> = events
+        .iter()
+        .filter(|e| e.kind == "courrier_closed")
+        .filter_map(|e| e.courrier)
+        .filter(|c| !registered_in_period.contains(c))
+        .collect();
+    let mut registrations = HashMap::new();
+    let keep = |c: i64, at: &str, data: &str, registrations: &mut HashMap<i64, Registration>| {
+        let data: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
+        let text = |k: &str| data.get(k).and_then(|v| v.as_str()).map(String::from);
+        if data.get("again").and_then(|v| v.as_bool()) == Some(true) {
+            return;
         }
-        let (first, second) = std::thread::scope(|scope| {
-            let later = scope.spawn(|| -> Result<Vec<StatEvent>> {
-                let conn = rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-                    .map_err(|source| StoreError::Sqlite { path: db.clone(), source })?;
-                read(&conn, middle, end)
+        if let Ok(at) = at.parse() {
+            registrations.entry(c).or_insert(Registration {
+                at,
+                document_type: text("document_type"),
+                due: text("due_date").and_then(|d| d.parse().ok()),
             });
-            let earlier = read(self.conn(), start, middle);
-            (earlier, later.join().expect("the reading thread does not panic"))
-        });
-        let mut events = first?;
-        events.extend(second?);
-        Ok(events)
-    }
-
-    /// The courriers open just before `at`, and their main direction: the nearest
-    /// checkpoint before it, then the events since, saving a checkpoint at each Monday
-    /// crossed (and at `at`) once they are settled.
-    fn open_at(&self, at: Timestamp, tz: &TimeZone) -> Result<HashMap<i64, String>> {
-        let checkpoint: Option<(String, String)> = self
-            .conn()
-            .query_row(
-                "SELECT at, open FROM stats_checkpoint WHERE at <= ?1 ORDER BY at DESC LIMIT 1",
-                [rfc3339(at)],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(self.sql())?;
-        let (since, mut open): (String, HashMap<i64, String>) = match checkpoint {
-            Some((since, json)) => (since, serde_json::from_str(&json).unwrap_or_default()),
-            None => (String::new(), HashMap::new()),
-        };
-        if since == rfc3339(at) {
-            return Ok(open);
         }
-        let settled = Timestamp::now() - SETTLED_AFTER;
-        let save = |when: Timestamp, open: &HashMap<i64, String>| -> Result<()> {
-            if when <= settled {
-                let json = serde_json::to_string(open).unwrap_or_default();
-                self.conn()
-                    .execute(
-                        "INSERT OR IGNORE INTO stats_checkpoint (at, open) VALUES (?1, ?2)",
-                        params![rfc3339(when), json],
-                    )
-                    .map_err(self.sql())?;
+    };
+    // A range scan pays off only for many courriers (a long period).
+    if wanted.len() > 10_000 {
+        let quarter_before = start - jiff::SignedDuration::from_hours(24 * 92);
+        let rows = q.rows(
+            "SELECT courrier_id, at, data FROM event
+             WHERE at >= ?1 AND at < ?2 AND kind = 'courrier_registered' ORDER BY id",
+            params![rfc3339(quarter_before), rfc3339(start)],
+        )?;
+        for r in rows {
+            let (c, at, data) = (r.get::<Option<i64>>(0)?, r.get::<String>(1)?, r.get::<String>(2)?);
+            if let Some(c) = c.filter(|c| wanted.contains(c)) {
+                keep(c, &at, &data, &mut registrations);
             }
-            Ok(())
-        };
-        let mut next_monday: Option<Timestamp> = None;
-        let sql = format!(
-            "SELECT id, at, actor, kind, courrier_id, data FROM event
-             WHERE at >= ?1 AND at < ?2 AND kind IN ({BACKLOG_KINDS}) ORDER BY at, id"
-        );
-        let mut stmt = self.conn().prepare(&sql).map_err(self.sql())?;
-        let rows = stmt.query_map([since, rfc3339(at)], event_from).map_err(self.sql())?;
-        for row in rows {
-            let e = stat_event(row.map_err(self.sql())?)?;
+        }
+        wanted.retain(|c| !registrations.contains_key(c));
+    }
+    for c in wanted {
+        let row = q.opt(
+            "SELECT at, data FROM event WHERE courrier_id = ?1 AND kind = 'courrier_registered' ORDER BY id LIMIT 1",
+            params![c],
+        )?;
+        if let Some(r) = row {
+            keep(c, &r.get::<String>(0)?, &r.get::<String>(1)?, &mut registrations);
+        }
+    }
+    let types: HashMap<String, TypeInfo> = q
+        .rows("SELECT code, deadline_days, undelivered FROM document_type", params![])?
+        .into_iter()
+        .map(|r| Ok((r.get(0)?, TypeInfo { deadline_days: r.get(1)?, undelivered: r.get(2)? })))
+        .collect::<Result<_>>()?;
+    let prior = Prior { open, directions: HashMap::new(), registrations };
+    Ok(report(&events, &types, from, to, settings, prior))
+}
+
+/// Every event in `[start, end)`, in time order (then the chain's, for events of the
+/// same second). A long period on SQLite (`parallel`) is read by two connections, one
+/// per half, side by side.
+fn events_between(q: &mut Q<'_>, start: Timestamp, end: Timestamp, parallel: Option<&Path>) -> Result<Vec<StatEvent>> {
+    let columns = format!("CASE WHEN kind IN ({WITH_DATA}) THEN data ELSE '' END");
+    let read = |q: &mut Q<'_>, from: Timestamp, to: Timestamp| -> Result<Vec<StatEvent>> {
+        let mut events = Vec::new();
+        let mut pages = Pages::new(&columns, "", rfc3339(from), rfc3339(to));
+        while let Some(page) = pages.next(q)? {
+            for r in &page {
+                events.push(stat_event(event_from(r)?)?);
+            }
+        }
+        Ok(events)
+    };
+    let file = parallel.filter(|_| end.as_second() - start.as_second() >= 14 * 86_400);
+    let Some(file) = file else {
+        // Short, or one connection: not worth a thread.
+        return read(q, start, end);
+    };
+    let middle = start + jiff::SignedDuration::from_secs((end.as_second() - start.as_second()) / 2);
+    let (first, second) = std::thread::scope(|scope| {
+        let later = scope.spawn(|| -> Result<Vec<StatEvent>> {
+            let conn = open_sqlite(file, true)?;
+            read(&mut Q::over_sqlite(&conn, file), middle, end)
+        });
+        let earlier = read(q, start, middle);
+        (earlier, later.join().expect("the reading thread does not panic"))
+    });
+    let mut events = first?;
+    events.extend(second?);
+    Ok(events)
+}
+
+/// The courriers open just before `at`, and their main direction: the nearest
+/// checkpoint before it, then the events since, saving a checkpoint at each Monday
+/// crossed (and at `at`) once they are settled.
+///
+/// The checkpoints are a cache (derived data, idempotent inserts), written within the
+/// reading session: on SQLite each one commits alone, on PostgreSQL with the session.
+fn open_at(q: &mut Q<'_>, at: Timestamp, tz: &TimeZone) -> Result<HashMap<i64, String>> {
+    let checkpoint =
+        q.opt("SELECT at, open FROM stats_checkpoint WHERE at <= ?1 ORDER BY at DESC LIMIT 1", params![rfc3339(at)])?;
+    let (since, mut open): (String, HashMap<i64, String>) = match checkpoint {
+        Some(r) => (r.get(0)?, serde_json::from_str(&r.get::<String>(1)?).unwrap_or_default()),
+        None => (String::new(), HashMap::new()),
+    };
+    if since == rfc3339(at) {
+        return Ok(open);
+    }
+    let settled = Timestamp::now() - SETTLED_AFTER;
+    let save = |q: &mut Q<'_>, when: Timestamp, open: &HashMap<i64, String>| -> Result<()> {
+        if when <= settled {
+            let json = serde_json::to_string(open).unwrap_or_default();
+            q.exec(
+                "INSERT INTO stats_checkpoint (at, open) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![rfc3339(when), json],
+            )?;
+        }
+        Ok(())
+    };
+    let mut next_monday: Option<Timestamp> = None;
+    let filter = format!(" AND kind IN ({BACKLOG_KINDS})");
+    let mut pages = Pages::new("data", &filter, since, rfc3339(at));
+    while let Some(page) = pages.next(q)? {
+        for row in &page {
+            let e = stat_event(event_from(row)?)?;
             let monday_after = |t: Timestamp| -> Option<Timestamp> {
                 let d = t.to_zoned_datetime(tz.clone()).date();
                 let days = 7 - d.weekday().to_monday_zero_offset() as i64;
@@ -274,7 +326,7 @@ impl Store {
             };
             let boundary = *next_monday.get_or_insert_with(|| monday_after(e.at).unwrap_or(at));
             if e.at >= boundary {
-                save(boundary, &open)?;
+                save(q, boundary, &open)?;
                 next_monday = monday_after(e.at);
             }
             let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
@@ -301,9 +353,9 @@ impl Store {
                 }
             }
         }
-        save(at, &open)?;
-        Ok(open)
     }
+    save(q, at, &open)?;
+    Ok(open)
 }
 
 /// A table of the report: a name (the sheet's), column titles, rows of cells.
@@ -550,7 +602,58 @@ pub fn to_xlsx(r: &Report, history: Option<&crate::anchor::Anchor>) -> std::resu
 
 #[cfg(test)]
 mod tests {
-    use super::parse_utc;
+    use super::{Pages, parse_utc};
+    use crate::db::params;
+
+    #[test]
+    fn events_read_in_pages_are_those_of_one_query_in_the_same_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::Store::open(dir.path()).unwrap();
+        // Many events in the same second, ids not in time order, and a kind filtered out.
+        store
+            .write(|q| {
+                for id in 1..=40i64 {
+                    let at = format!("2025-03-0{}T09:00:0{}Z", 1 + id % 3, id % 2);
+                    let kind = if id % 5 == 0 { "courrier_taken" } else { "courrier_routed" };
+                    q.exec(
+                        "INSERT INTO event (id, at, actor, workstation, kind, courrier_id, data) VALUES (?1, ?2, 'op', 'poste', ?3, NULL, '{}')",
+                        params![id, at, kind],
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let (from, to) = ("2025-03-01T09:00:01Z".to_string(), "2025-03-03T09:00:01Z".to_string());
+        let filter = " AND kind IN ('courrier_routed')";
+        let whole: Vec<i64> = store
+            .read(|q| {
+                q.rows(
+                    &format!("SELECT id FROM event WHERE at >= ?1 AND at < ?2{filter} ORDER BY at, id"),
+                    params![from, to],
+                )?
+                .iter()
+                .map(|r| r.get(0))
+                .collect()
+            })
+            .unwrap();
+        assert!(whole.len() > 20, "{whole:?}");
+        for size in [1, 3, 7, 100] {
+            let mut pages = Pages::sized("data", filter, from.clone(), to.clone(), size);
+            let mut read = Vec::new();
+            store
+                .read(|q| {
+                    while let Some(page) = pages.next(q)? {
+                        assert!(page.len() as i64 <= size);
+                        for r in &page {
+                            read.push(r.get::<i64>(0)?);
+                        }
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(read, whole, "pages of {size}");
+        }
+    }
 
     #[test]
     fn event_times_read_fast_read_the_same() {

@@ -284,7 +284,7 @@ fn a_record_changed_without_its_event_is_detected() {
 #[test]
 fn the_integrity_check_finds_a_changed_and_a_missing_document() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = busy_site(dir.path());
+    let (mut store, _) = busy_site(dir.path());
     let first = store.check_integrity(false).unwrap();
     assert!(first.is_sound(), "{first:?}");
     // 2 courriers × (PDF, thumbnail, text), hashed when the batch was committed.
@@ -324,7 +324,7 @@ fn the_integrity_check_reports_a_damaged_database_file() {
         *b = 0xA5;
     }
     std::fs::write(&path, bytes).unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
     let report = store.check_integrity(false).unwrap();
     assert!(!report.database.is_empty(), "{report:?}");
     std::mem::forget(store);
@@ -406,7 +406,7 @@ fn a_backup_taken_while_batches_commit_holds_exactly_what_its_database_records()
         let mode = std::fs::metadata(restored.join(sub)).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700, "{sub}: the mail room's only");
     }
-    let store = Store::open(&restored).unwrap();
+    let mut store = Store::open(&restored).unwrap();
     assert!(store.check_integrity(false).unwrap().is_sound());
     assert!(store.verify_history().unwrap().intact());
     drop(store);
