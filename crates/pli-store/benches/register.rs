@@ -11,9 +11,9 @@
 
 use pli_core::capture::Actor;
 use pli_core::registration::{ChronoFormat, Qualification};
+use pli_store::Session;
 use pli_store::org::{OrganisationSheets, Sheet};
 use pli_store::testing::{Engine, Site, postgres_server};
-use pli_store::{Session, Store};
 use std::time::Instant;
 use time::macros::date;
 
@@ -46,16 +46,6 @@ fn form(i: usize) -> Qualification {
     }
 }
 
-/// `Store`'s drop anchors the history through a module not yet ported to PostgreSQL
-/// (anchor.rs), which panics there: forgotten on PostgreSQL (transitional), the site's
-/// database is dropped WITH FORCE anyway.
-fn close(store: Store, engine: Engine) {
-    match engine {
-        Engine::Sqlite => drop(store),
-        Engine::Postgres => std::mem::forget(store),
-    }
-}
-
 struct Run {
     per_second: f64,
     p50: f64,
@@ -65,7 +55,7 @@ struct Run {
 }
 
 /// `writers` threads, each with its own store on `site`, registering `n` courriers in all.
-fn run(site: &Site, engine: Engine, writers: usize, n: usize, first: usize) -> Run {
+fn run(site: &Site, writers: usize, n: usize, first: usize) -> Run {
     let chrono = ChronoFormat::default();
     let barrier = std::sync::Barrier::new(writers + 1);
     let (latencies, failures, elapsed) = std::thread::scope(|scope| {
@@ -87,7 +77,7 @@ fn run(site: &Site, engine: Engine, writers: usize, n: usize, first: usize) -> R
                             Err(e) => failures.push(e.to_string()),
                         }
                     }
-                    close(store, engine);
+                    drop(store);
                     (latencies, failures)
                 })
             })
@@ -149,10 +139,10 @@ fn bench(engine: Engine, name: &str, n: usize) -> Option<(Run, Run)> {
         document_types: Some(Sheet { name: "types.csv".into(), text: TYPES.into() }),
     };
     store.import_organisation(&sheets, &Actor { login: "admin".into(), workstation: "bench".into() }).unwrap();
-    close(store, engine);
+    drop(store);
 
     let single_n = (n / WRITERS).max(1);
-    let single = run(&site, engine, 1, single_n, 0);
+    let single = run(&site, 1, single_n, 0);
     println!(
         "{name}: 1 writer, {single_n} paper registrations: {:.0} registrations/s (latency p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms{})",
         single.per_second,
@@ -161,7 +151,7 @@ fn bench(engine: Engine, name: &str, n: usize) -> Option<(Run, Run)> {
         single.max,
         if single.failures > 0 { format!(", {} FAILED", single.failures) } else { String::new() }
     );
-    let many = run(&site, engine, WRITERS, n, single_n);
+    let many = run(&site, WRITERS, n, single_n);
     println!(
         "{name}: {WRITERS} writers, {n} paper registrations: {:.0} registrations/s, {:.2}× one writer (latency p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms{})",
         many.per_second,

@@ -235,10 +235,6 @@ fn main() {
     load_postgres(&site, &words, n);
     let (pg, slowest) = measure("postgres", &store, &queries, n);
     explain(&site, &slowest);
-    // Transitional: `Store`'s drop anchors the history through a module not yet ported
-    // to PostgreSQL (anchor.rs), which panics there; the site's database is dropped
-    // (WITH FORCE) anyway.
-    std::mem::forget(store);
     println!(
         "postgres / sqlite: p50 {:.2}×, p95 {:.2}×, max {:.2}×",
         pg.p50 / sqlite.p50,

@@ -10,7 +10,6 @@
 //! pass/fail.
 
 use pli_core::stats::{Settings, week_bounds};
-use pli_store::Store;
 use pli_store::testing::{Engine, Site, postgres_server};
 use std::io::Write;
 use std::time::Instant;
@@ -172,19 +171,6 @@ fn fill_postgres(site: &Site, target: u64) {
     }
 }
 
-/// Whether `Store::activity_report` runs on PostgreSQL yet (the stats module's port).
-const STATS_ON_POSTGRES: bool = false;
-
-/// `Store`'s drop anchors the history through a module not yet ported to PostgreSQL
-/// (anchor.rs), which panics there: forgotten on PostgreSQL (transitional), the site's
-/// database is dropped WITH FORCE anyway.
-fn close(store: Store, engine: Engine) {
-    match engine {
-        Engine::Sqlite => drop(store),
-        Engine::Postgres => std::mem::forget(store),
-    }
-}
-
 /// The reports timed on one engine: one week three times, then 52 weeks twice.
 fn measure(name: &str, engine: Engine, target: u64) -> Vec<f64> {
     let Some(site) = Site::new(engine) else { return Vec::new() };
@@ -220,17 +206,12 @@ fn measure(name: &str, engine: Engine, target: u64) -> Vec<f64> {
             r.days.len()
         );
     }
-    close(store, engine);
     times
 }
 
 fn main() {
     let target: u64 = std::env::var("PLI_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000_000);
     let sqlite = measure("sqlite", Engine::Sqlite, target); // its site is deleted before PostgreSQL's is filled
-    if !STATS_ON_POSTGRES {
-        println!("PostgreSQL: not measured, the stats module is not ported to PostgreSQL yet");
-        return;
-    }
     if postgres_server().is_none() {
         println!("SQLite only: run inside `pg_virtualenv -v 15` to measure PostgreSQL in the same run");
         return;
