@@ -37,7 +37,7 @@ fn users() -> String {
 fn form(i: usize) -> Qualification {
     let direction = ["DRH", "DAF", "DOS", "DG"][i % 4];
     Qualification {
-        document_type: Some(if i % 3 == 0 { "RECL" } else { "COUR" }.into()),
+        document_type: Some(if i.is_multiple_of(3) { "RECL" } else { "COUR" }.into()),
         subject: Some(format!("Demande n° {i} pour {direction}")),
         arrival_date: Some(date!(2026 - 11 - 30)),
         main_direction: Some(direction.into()),

@@ -65,7 +65,7 @@ fn corpus<'w>(words: &'w [String], n: usize) -> impl Iterator<Item = (i64, Strin
 const CREATED_AT: &str = "2026-01-01T00:00:00Z";
 
 fn progress(done: usize, t: &Instant) {
-    if done % 100_000 == 0 {
+    if done.is_multiple_of(100_000) {
         eprintln!("  {done} courriers chargés ({:.0} s)", t.elapsed().as_secs_f64());
     }
 }
