@@ -235,6 +235,8 @@ fn main() {
     load_postgres(&site, &words, n);
     let (pg, slowest) = measure("postgres", &store, &queries, n);
     explain(&site, &slowest);
+    // And two frequent words (each in about a third of the courriers), for the other side.
+    explain(&site, "demande courrier");
     println!(
         "postgres / sqlite: p50 {:.2}×, p95 {:.2}×, max {:.2}×",
         pg.p50 / sqlite.p50,
