@@ -4,7 +4,10 @@ use crate::db::{Pg, pg_err};
 use crate::{Result, StoreError};
 
 /// Migrations of the PostgreSQL schema, in order; each runs once, in its transaction.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_registry.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_registry.sql")),
+    (2, include_str!("../migrations/postgres/0002_search_inline.sql")),
+];
 
 /// Taken while migrating, so that two processes starting at once do not both migrate.
 const MIGRATION_LOCK: i64 = 0x504C4900;

@@ -38,6 +38,12 @@ pub fn ts_query(user: &str) -> Option<String> {
 /// How many of the most recent matches are ranked by relevance.
 pub const RANKING_WINDOW: usize = 2_000;
 
+/// The same on PostgreSQL, smaller: its newest-first walk tests each row's tsvector
+/// (about 1 µs a row even in the row), where FTS5 walks its index; a quarter of the
+/// window keeps two rare-ish words (1–2 % of the courriers) under 50 ms over a million
+/// (docs/benchmarks.md).
+pub const POSTGRES_RANKING_WINDOW: usize = 500;
+
 impl Store {
     /// Courriers whose text contains every word of `query`, best first.
     ///
@@ -76,7 +82,11 @@ impl Store {
             }
         };
         self.read(|q| {
-            q.rows(sql, params![text_query, limit as i64, RANKING_WINDOW as i64])?
+            let window = match q.dialect() {
+                Dialect::Sqlite => RANKING_WINDOW,
+                Dialect::Postgres => POSTGRES_RANKING_WINDOW,
+            };
+            q.rows(sql, params![text_query, limit as i64, window as i64])?
                 .iter()
                 .map(|r| Ok(SearchHit { courrier: r.get(0)?, score: r.get(1)?, snippet: r.get(2)? }))
                 .collect()
