@@ -6,8 +6,8 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 use pli_app::{
-    Answer, BatchCheck, CaptureStatus, Desk, DeskSettings, ExportFormat, IntegrityStatus, Me, PageView, ProfileView,
-    ScannerSettings, Startup,
+    Answer, BatchCheck, CaptureStatus, Desk, DeskSettings, ErrorKind, ExportFormat, Failure, IntegrityStatus, Me,
+    PageView, ProfileView, ScannerSettings, Startup,
 };
 use pli_core::CourrierState;
 use pli_core::registration::Qualification;
@@ -92,7 +92,7 @@ fn open_with_system(path: &Path) -> Answer<()> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .map(drop)
-        .map_err(|e| format!("« {} » ne peut pas être ouvert (xdg-open : {e})", path.display()))
+        .map_err(|e| Failure::internal(format!("« {} » ne peut pas être ouvert (xdg-open : {e})", path.display())))
 }
 
 fn main() {
@@ -127,10 +127,15 @@ fn main() {
                         .header("Content-Type", mime)
                         .header("Cache-Control", "max-age=3600")
                         .body(bytes),
+                    // Refused looks like missing: an invisible courrier's pages are not there.
                     Err(e) => tauri::http::Response::builder()
-                        .status(404)
+                        .status(match e.kind {
+                            ErrorKind::Internal => 500,
+                            ErrorKind::Invalid => 400,
+                            ErrorKind::Refused | ErrorKind::NotFound | ErrorKind::Conflict => 404,
+                        })
                         .header("Content-Type", "text/plain; charset=utf-8")
-                        .body(e.into_bytes()),
+                        .body(e.message.into_bytes()),
                 };
                 responder.respond(response.expect("a well-formed response"));
             });

@@ -15,6 +15,7 @@ import type { CourrierView } from "./bindings/CourrierView";
 import type { DirectionRow } from "./bindings/DirectionRow";
 import type { DocumentTypeRow } from "./bindings/DocumentTypeRow";
 import type { ExportFormat } from "./bindings/ExportFormat";
+import type { Failure } from "./bindings/Failure";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { Intake } from "./bindings/Intake";
 import type { IntegrityStatus } from "./bindings/IntegrityStatus";
@@ -35,8 +36,10 @@ import type { Suggestions } from "./bindings/Suggestions";
 import type { UserRow } from "./bindings/UserRow";
 import type { WatchEvent } from "./bindings/WatchEvent";
 
-/** Errors come back as one plain French sentence (the core's wording). */
-export type ApiError = string;
+/** A call that fails rejects with a `Failure`: its kind (`refused`, `not_found` — an
+ * invisible courrier looks missing —, `invalid`, `conflict`, `internal`) and one plain
+ * French sentence (the core's wording) to show as it is (`errorText`). */
+export type ApiError = Failure;
 
 const call = <T>(command: string, args?: Record<string, unknown>): Promise<T> => invoke<T>(command, args);
 

@@ -3,7 +3,7 @@
 //! password is printed in the README) and the demo batch dropped in the scanner folder.
 //! The demo accounts are retired by the first real organisation import.
 
-use crate::{Answer, DemoAccount, say};
+use crate::{Answer, DemoAccount, Failure, say};
 use pli_core::capture::Actor;
 use pli_store::Store;
 use pli_store::org::{OrganisationSheets, Sheet};
@@ -64,7 +64,7 @@ pub(crate) fn drop_demo_batch(folder: &Path) -> Answer<()> {
     let done = folder.join("lot-demo.pdf");
     std::fs::write(&part, DEMO_BATCH)
         .and_then(|_| std::fs::rename(&part, &done))
-        .map_err(|e| format!("lot de démonstration dans « {} » : {e}", folder.display()))
+        .map_err(|e| Failure::internal(format!("lot de démonstration dans « {} » : {e}", folder.display())))
 }
 
 pub(crate) fn accounts() -> Vec<DemoAccount> {

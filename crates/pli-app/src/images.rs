@@ -1,7 +1,7 @@
 //! Page images for the viewer: the page taken from the courrier's searchable PDF (its
 //! original scan), turned as shown, scaled to screen size, as JPEG.
 
-use crate::Answer;
+use crate::{Answer, Failure, say};
 use std::io::Cursor;
 use std::path::Path;
 
@@ -21,18 +21,17 @@ pub(crate) fn mime_of(path: &Path) -> &'static str {
 
 pub(crate) fn page_jpeg(pdf: &Path, position: usize, rotation: u32) -> Answer<Vec<u8>> {
     // Most scans are JPEG pages: decoded straight at screen size. Others whole.
-    let mut img =
-        match pli_capture::source::jpeg_page_preview(pdf, position, VIEWER_MIN_SIDE).map_err(|e| e.to_string())? {
-            Some(preview) => preview,
-            None => {
-                let mut pages = pli_capture::source::open_batch(pdf).map_err(|e| e.to_string())?;
-                pages
-                    .nth(position)
-                    .ok_or_else(|| format!("« {} » n'a pas de page {}", pdf.display(), position + 1))?
-                    .map_err(|e| e.to_string())?
-                    .pixels
-            }
-        };
+    let mut img = match pli_capture::source::jpeg_page_preview(pdf, position, VIEWER_MIN_SIDE).map_err(say)? {
+        Some(preview) => preview,
+        None => {
+            let mut pages = pli_capture::source::open_batch(pdf).map_err(say)?;
+            pages
+                .nth(position)
+                .ok_or_else(|| Failure::not_found(format!("« {} » n'a pas de page {}", pdf.display(), position + 1)))?
+                .map_err(say)?
+                .pixels
+        }
+    };
     img = match rotation {
         90 => img.rotate90(),
         180 => img.rotate180(),
@@ -52,6 +51,6 @@ pub(crate) fn page_jpeg(pdf: &Path, position: usize, rotation: u32) -> Answer<Ve
     };
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82)
         .encode_image(&img)
-        .map_err(|e| format!("page {} de « {} » : {e}", position + 1, pdf.display()))?;
+        .map_err(|e| Failure::internal(format!("page {} de « {} » : {e}", position + 1, pdf.display())))?;
     Ok(out.into_inner())
 }

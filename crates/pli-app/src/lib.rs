@@ -3,13 +3,17 @@
 //! without a window. One signed-in user per window; every read and change goes
 //! through that user's [`Session`], so the access policy applies as in the CLI.
 //!
-//! Errors are plain French sentences (the window shows them as they are).
+//! Errors are [`Failure`]s: a kind (refused, not found, invalid, conflict, internal) the
+//! window may act on, and a plain French sentence it shows as it is.
 
 mod demo;
+mod failure;
 mod images;
 mod types;
 
 pub use demo::DEMO_PASSWORD;
+pub use failure::{Answer, Failure, say};
+pub use pli_store::ErrorKind;
 pub use types::*;
 
 use pli_capture::profile::Profile;
@@ -27,13 +31,6 @@ use pli_watch::{ActorSource, Inbox, WatchEvent, Watcher, WatcherSettings};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
-
-/// An answer for the window: the value, or a sentence saying what went wrong.
-pub type Answer<T> = Result<T, String>;
-
-fn say(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
 
 /// Where the desktop keeps its data and which scanner folder it watches.
 #[derive(Debug, Clone)]
@@ -62,10 +59,10 @@ impl DeskSettings {
             Some(dir) => PathBuf::from(dir),
             None => directories::ProjectDirs::from("fr", "Pli", "pli")
                 .map(|d| d.data_dir().to_path_buf())
-                .ok_or("dossier de données introuvable : définissez PLI_DATA")?,
+                .ok_or_else(|| Failure::internal("dossier de données introuvable : définissez PLI_DATA"))?,
         };
         let chrono = match std::env::var("PLI_CHRONO_FORMAT") {
-            Ok(f) => ChronoFormat::new(&f)?,
+            Ok(f) => ChronoFormat::new(&f).map_err(Failure::invalid)?,
             Err(_) => ChronoFormat::default(),
         };
         let scanner = match (std::env::var("PLI_SCANNER_DIR"), std::env::var("PLI_SCANNER_PROFILE")) {
@@ -171,20 +168,25 @@ fn inbox_for(data_dir: &Path, scanner: &ScannerSettings) -> Answer<Inbox> {
     let profile = Profile::find(scanner.profile.trim(), Some(&data_dir.join("scanner-profiles"))).map_err(say)?;
     let folder = PathBuf::from(scanner.folder.trim());
     if !folder.is_absolute() {
-        return Err(format!("dossier du scanner « {} » : un chemin complet est attendu", folder.display()));
+        return Err(Failure::invalid(format!(
+            "dossier du scanner « {} » : un chemin complet est attendu",
+            folder.display()
+        )));
     }
     let inbox = Inbox::new(profile, Some(folder), data_dir).map_err(say)?;
     std::fs::create_dir_all(&inbox.folder)
-        .map_err(|e| format!("dossier du scanner « {} » : {e}", inbox.folder.display()))?;
+        .map_err(|e| Failure::internal(format!("dossier du scanner « {} » : {e}", inbox.folder.display())))?;
     Ok(inbox)
 }
 
 fn saved_scanner(data_dir: &Path) -> Answer<Option<ScannerSettings>> {
     let path = data_dir.join(SCANNER_SETTINGS_FILE);
     match std::fs::read_to_string(&path) {
-        Ok(text) => toml::from_str(&text).map(Some).map_err(|e| format!("« {} » illisible : {e}", path.display())),
+        Ok(text) => toml::from_str(&text)
+            .map(Some)
+            .map_err(|e| Failure::internal(format!("« {} » illisible : {e}", path.display()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("« {} » : {e}", path.display())),
+        Err(e) => Err(Failure::internal(format!("« {} » : {e}", path.display()))),
     }
 }
 
@@ -282,9 +284,9 @@ impl Desk {
         let s = self.session()?;
         self.require(&s, &[Role::Lead], "l'administration")?;
         if self.settings.scanner.is_some() {
-            return Err(
-                "le dossier du scanner est imposé par l'environnement (PLI_SCANNER_DIR, PLI_SCANNER_PROFILE)".into()
-            );
+            return Err(Failure::refused(
+                "le dossier du scanner est imposé par l'environnement (PLI_SCANNER_DIR, PLI_SCANNER_PROFILE)",
+            ));
         }
         let inbox = inbox_for(&self.settings.data_dir, scanner)?;
         let saved = ScannerSettings { folder: inbox.folder.display().to_string(), profile: inbox.profile.name.clone() };
@@ -293,7 +295,7 @@ impl Desk {
         let part = path.with_extension("toml.part");
         std::fs::write(&part, text)
             .and_then(|_| std::fs::rename(&part, &path))
-            .map_err(|e| format!("« {} » : {e}", path.display()))?;
+            .map_err(|e| Failure::internal(format!("« {} » : {e}", path.display())))?;
         tracing::info!(folder = %saved.folder, profile = %saved.profile, "dossier du scanner changé par {}", s.viewer.login);
         *self.inbox.lock().unwrap_or_else(|e| e.into_inner()) = inbox;
         self.restart_capture();
@@ -361,7 +363,7 @@ impl Desk {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
-            .ok_or_else(|| "session terminée : reconnectez-vous".to_string())
+            .ok_or_else(|| Failure::refused("session terminée : reconnectez-vous"))
     }
 
     /// The session with its user's state now: a deactivated user is signed out at their
@@ -386,7 +388,7 @@ impl Desk {
         if roles.iter().any(|r| s.viewer.has(*r)) {
             Ok(())
         } else {
-            Err(format!("{what} : réservé à d'autres rôles"))
+            Err(Failure::refused(format!("{what} : réservé à d'autres rôles")))
         }
     }
 
@@ -404,7 +406,7 @@ impl Desk {
 
     pub fn sign_in(&self, login: &str, password: &str) -> Answer<Me> {
         if !self.store().has_accounts().map_err(say)? {
-            return Err(NO_ACCOUNT.into());
+            return Err(Failure::refused(NO_ACCOUNT));
         }
         let viewer = self.store().sign_in(login.trim(), password, &self.settings.workstation).map_err(say)?;
         let session = Session { viewer, workstation: self.settings.workstation.clone() };
@@ -470,23 +472,28 @@ impl Desk {
         let (kind, id, position) = match (parts.next(), parts.next(), parts.next()) {
             (Some(k), Some(id), Some(pos)) => (
                 k,
-                id.parse::<i64>().map_err(|_| format!("image inconnue « {path} »"))?,
-                pos.parse::<usize>().map_err(|_| format!("image inconnue « {path} »"))?,
+                id.parse::<i64>().map_err(|_| Failure::not_found(format!("image inconnue « {path} »")))?,
+                pos.parse::<usize>().map_err(|_| Failure::not_found(format!("image inconnue « {path} »")))?,
             ),
-            _ => return Err(format!("image inconnue « {path} »")),
+            _ => return Err(Failure::not_found(format!("image inconnue « {path} »"))),
         };
         let store = self.store();
         if kind.starts_with("dropped") {
             let dropped = store.dropped_pages(&self.session()?, id).map_err(say)?;
             let page = dropped.iter().find(|p| p.source_index == position);
             let kept = |file: Option<&String>| {
-                file.map(|f| store.resolve(f))
-                    .ok_or_else(|| format!("la page {} du lot n° {id} n'est pas une page écartée gardée", position + 1))
+                file.map(|f| store.resolve(f)).ok_or_else(|| {
+                    Failure::not_found(format!(
+                        "la page {} du lot n° {id} n'est pas une page écartée gardée",
+                        position + 1
+                    ))
+                })
             };
             return match kind {
                 "dropped" => {
                     let file = kept(page.and_then(|p| p.thumbnail.as_ref()))?;
-                    let bytes = std::fs::read(&file).map_err(|e| format!("vignette « {} » : {e}", file.display()))?;
+                    let bytes = std::fs::read(&file)
+                        .map_err(|e| Failure::internal(format!("vignette « {} » : {e}", file.display())))?;
                     Ok((images::mime_of(&file), bytes))
                 }
                 "dropped-page" => {
@@ -494,18 +501,19 @@ impl Desk {
                     drop(store);
                     images::page_jpeg(&pdf, 0, 0).map(|b| ("image/jpeg", b))
                 }
-                _ => Err(format!("image inconnue « {path} »")),
+                _ => Err(Failure::not_found(format!("image inconnue « {path} »"))),
             };
         }
         let pages = store.pages(&self.session()?, id).map_err(say)?;
         let page = pages
             .iter()
             .find(|p| p.position == position)
-            .ok_or_else(|| format!("le courrier {id} n'a pas de page {}", position + 1))?;
+            .ok_or_else(|| Failure::not_found(format!("le courrier {id} n'a pas de page {}", position + 1)))?;
         match kind {
             "thumb" => {
                 let file = store.resolve(&page.thumbnail);
-                let bytes = std::fs::read(&file).map_err(|e| format!("vignette « {} » : {e}", file.display()))?;
+                let bytes = std::fs::read(&file)
+                    .map_err(|e| Failure::internal(format!("vignette « {} » : {e}", file.display())))?;
                 Ok((images::mime_of(&file), bytes))
             }
             "page" => {
@@ -513,7 +521,7 @@ impl Desk {
                 drop(store);
                 images::page_jpeg(&pdf, position, page.rotation).map(|b| ("image/jpeg", b))
             }
-            _ => Err(format!("image inconnue « {path} »")),
+            _ => Err(Failure::not_found(format!("image inconnue « {path} »"))),
         }
     }
 
@@ -575,13 +583,15 @@ impl Desk {
         let intake = self.store().intake(id).map_err(say)?;
         let quarantined = match (&intake.state, &intake.moved_to) {
             (IntakeState::Failed, Some(path)) if !path.is_empty() => PathBuf::from(path),
-            _ => return Err(format!("le lot n° {id} n'est pas en quarantaine")),
+            _ => return Err(Failure::conflict(format!("le lot n° {id} n'est pas en quarantaine"))),
         };
         if !quarantined.is_file() {
-            return Err(format!("« {} » n'est plus en quarantaine", quarantined.display()));
+            return Err(Failure::conflict(format!("« {} » n'est plus en quarantaine", quarantined.display())));
         }
         let source = Path::new(&intake.source_path);
-        let name = source.file_name().ok_or_else(|| format!("nom de fichier illisible : {}", intake.source_path))?;
+        let name = source
+            .file_name()
+            .ok_or_else(|| Failure::internal(format!("nom de fichier illisible : {}", intake.source_path)))?;
         let inbox_folder = self.inbox().folder;
         let folder = source.parent().unwrap_or(&inbox_folder);
         let mut back = folder.join(name);
@@ -589,7 +599,11 @@ impl Desk {
             back = folder.join(format!("{id}-{}", name.to_string_lossy()));
         }
         pli_watch::move_path(&quarantined, &back).map_err(|e| {
-            format!("« {} » ne peut pas revenir dans « {} » : {e}", quarantined.display(), folder.display())
+            Failure::internal(format!(
+                "« {} » ne peut pas revenir dans « {} » : {e}",
+                quarantined.display(),
+                folder.display()
+            ))
         })?;
         // The note beside it told why it failed; the journal keeps that.
         let _ = std::fs::remove_file(pli_watch::error_note_path(&quarantined));
@@ -653,7 +667,7 @@ impl Desk {
             .content(&self.session()?, id)
             .map_err(say)?
             .pdf
-            .ok_or_else(|| format!("le courrier {id} n'a pas de PDF (reçu sur papier)"))
+            .ok_or_else(|| Failure::not_found(format!("le courrier {id} n'a pas de PDF (reçu sur papier)")))
     }
 
     /// The activity of the local days `from..=to` (`YYYY-MM-DD`).
@@ -673,16 +687,19 @@ impl Desk {
         let head = self.store().anchor_history().map_err(say)?;
         let (bytes, ext) = match format {
             ExportFormat::Csv => (pli_store::stats::to_csv(&report, head.as_ref()).into_bytes(), "csv"),
-            ExportFormat::Xlsx => (pli_store::stats::to_xlsx(&report, head.as_ref())?, "xlsx"),
+            ExportFormat::Xlsx => {
+                (pli_store::stats::to_xlsx(&report, head.as_ref()).map_err(Failure::internal)?, "xlsx")
+            }
         };
         self.write_export(&format!("activite-{from}-{to}.{ext}"), &bytes)
     }
 
     fn write_export(&self, name: &str, bytes: &[u8]) -> Answer<PathBuf> {
         let dir = self.settings.data_dir.join("exports");
-        std::fs::create_dir_all(&dir).map_err(|e| format!("dossier « {} » : {e}", dir.display()))?;
+        std::fs::create_dir_all(&dir).map_err(|e| Failure::internal(format!("dossier « {} » : {e}", dir.display())))?;
         let path = dir.join(name);
-        std::fs::write(&path, bytes).map_err(|e| format!("écriture de « {} » : {e}", path.display()))?;
+        std::fs::write(&path, bytes)
+            .map_err(|e| Failure::internal(format!("écriture de « {} » : {e}", path.display())))?;
         Ok(path)
     }
 
@@ -742,7 +759,7 @@ impl Desk {
     pub fn separator_sheets(&self, directions: &[String]) -> Answer<PathBuf> {
         let s = self.session()?;
         self.require(&s, &[Role::Operator, Role::Lead], "les feuilles de séparation")?;
-        let sheets = pli_capture::pdf::sheets_for_directions(directions)?;
+        let sheets = pli_capture::pdf::sheets_for_directions(directions).map_err(Failure::invalid)?;
         let name = if directions.is_empty() {
             "separateurs".to_string()
         } else {
@@ -753,7 +770,7 @@ impl Desk {
 }
 
 fn day(text: &str) -> Answer<jiff::civil::Date> {
-    text.trim().parse().map_err(|_| format!("date illisible « {text} » (attendu AAAA-MM-JJ)"))
+    text.trim().parse().map_err(|_| Failure::invalid(format!("date illisible « {text} » (attendu AAAA-MM-JJ)")))
 }
 
 #[cfg(test)]

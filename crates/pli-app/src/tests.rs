@@ -7,6 +7,14 @@ use pli_core::split::SplitEdit;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+/// The answer failed with `kind`, saying `words`.
+#[track_caller]
+fn fails<T: std::fmt::Debug>(answer: Answer<T>, kind: ErrorKind, words: &str) {
+    let failure = answer.unwrap_err();
+    assert_eq!(failure.kind, kind, "{failure}");
+    assert!(failure.message.contains(words), "« {failure} » does not say « {words} »");
+}
+
 fn settings(data: &Path, demo_batch: bool) -> DeskSettings {
     DeskSettings {
         data_dir: data.to_path_buf(),
@@ -31,8 +39,8 @@ fn first_start_captures_the_demo_batch_and_a_letter_goes_through_its_life() {
     assert!(data.path().join("scanner/lot-demo.pdf").is_file(), "the demo batch waits in the scanner folder");
 
     // Nobody signed in: nothing is shown.
-    assert!(desk.baskets().unwrap_err().contains("reconnectez-vous"));
-    assert!(desk.sign_in("accueil", "mauvais").unwrap_err().contains("incorrect"));
+    fails(desk.baskets(), ErrorKind::Refused, "reconnectez-vous");
+    fails(desk.sign_in("accueil", "mauvais"), ErrorKind::Invalid, "incorrect");
     let me = desk.sign_in("accueil", DEMO_PASSWORD).unwrap();
     assert!(me.operator && !me.referent);
     assert_eq!(me.roles, vec!["operator"]);
@@ -81,7 +89,10 @@ fn first_start_captures_the_demo_batch_and_a_letter_goes_through_its_life() {
     assert_eq!(mime, "image/jpeg");
     let page = image::load_from_memory(&jpeg).unwrap();
     assert!(page.height() > page.width() && page.height() <= 2000, "a portrait page at screen size");
-    assert!(desk.image("/page/999999/0").is_err(), "no image of a courrier one may not see");
+    // No image of a courrier one may not see: refused as the store says, like a missing one.
+    fails(desk.image("/page/999999/0"), ErrorKind::Refused, "n'est pas visible");
+    fails(desk.image("/page/nimporte/0"), ErrorKind::NotFound, "image inconnue");
+    fails(desk.image(&format!("/page/{}/99", first.id)), ErrorKind::NotFound, "n'a pas de page 100");
 
     // Merge the second letter into the first, then split it back: the same pages.
     let (a, b) = (check.courriers[0].id, check.courriers[1].id);
@@ -104,7 +115,8 @@ fn first_start_captures_the_demo_batch_and_a_letter_goes_through_its_life() {
     let full = again.dropped[1].src.as_deref().unwrap().trim_start_matches("pli://localhost");
     let big = image::load_from_memory(&desk.image(full).unwrap().1).unwrap();
     assert!(big.height() > 1000, "the whole page, to judge whether it is blank");
-    assert!(desk.image("/dropped/999999/3").is_err() && desk.image("/dropped/1/4").is_err());
+    assert!(desk.image("/dropped/999999/3").is_err());
+    fails(desk.image(&format!("/dropped/{}/4", batch.0)), ErrorKind::NotFound, "n'est pas une page écartée gardée");
     let holder = again.courriers.iter().find(|c| c.pages.iter().any(|p| p.source_index == 4)).unwrap();
     let restored = desk.restore_dropped_page(batch.0, 5, None, None).unwrap();
     assert_eq!((restored.courrier, restored.position, restored.created), (holder.id, holder.pages.len(), false));
@@ -112,7 +124,7 @@ fn first_start_captures_the_demo_batch_and_a_letter_goes_through_its_life() {
     assert_eq!(after.dropped.iter().map(|d| d.source_index).collect::<Vec<_>>(), vec![3]);
     let holder = after.courriers.iter().find(|c| c.id == restored.courrier).unwrap();
     assert_eq!(holder.pages.last().unwrap().source_index, 5);
-    assert!(desk.restore_dropped_page(batch.0, 5, None, None).unwrap_err().contains("n'est pas une page écartée"));
+    fails(desk.restore_dropped_page(batch.0, 5, None, None), ErrorKind::Invalid, "n'est pas une page écartée");
 
     // Qualify the first of the queue with the suggestions the OCR gives.
     let id = desk.next_to_qualify(None).unwrap().unwrap();
@@ -126,8 +138,7 @@ fn first_start_captures_the_demo_batch_and_a_letter_goes_through_its_life() {
         arrival_date: Some(time_today()),
         ..Default::default()
     };
-    let missing = desk.register(id, &Qualification::default()).unwrap_err();
-    assert!(missing.contains("objet"), "{missing}");
+    fails(desk.register(id, &Qualification::default()), ErrorKind::Invalid, "objet");
     let registered = desk.register(id, &form).unwrap();
     assert!(registered.chrono.starts_with("A-"));
     assert_ne!(desk.next_to_qualify(Some(id)).unwrap(), Some(id), "the queue moves on");
@@ -151,17 +162,19 @@ fn first_start_captures_the_demo_batch_and_a_letter_goes_through_its_life() {
             assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
         }
     } else {
-        assert!(desk.courrier(id).is_err(), "a DOS letter is not for the DRH/DAF referent");
+        // A DOS letter is not for the DRH/DAF referent: the store's refusal, as for a missing one.
+        fails(desk.courrier(id), ErrorKind::Refused, "n'est pas visible");
     }
     let hits = desk.search(&subject, &SearchFilters::default()).unwrap();
     assert_eq!(hits.iter().any(|h| h.courrier == id), direction != "DOS");
 
     // The lead reads the week and exports it; the operator may not.
-    assert!(desk.activity("2026-01-01", "2026-01-07").unwrap_err().contains("réservé"));
+    fails(desk.activity("2026-01-01", "2026-01-07"), ErrorKind::Refused, "réservé");
     desk.sign_out();
     desk.sign_in("pilote", DEMO_PASSWORD).unwrap();
     let paris = pli_core::stats::Settings::default().time_zone;
     let today = jiff::Timestamp::now().to_zoned_datetime(paris).date().to_string();
+    fails(desk.activity("hier", &today), ErrorKind::Invalid, "date illisible");
     let report = desk.activity(&today, &today).unwrap();
     assert_eq!(report.days[0].scanned, 4);
     assert_eq!(report.days[0].registered, 1);
@@ -185,12 +198,12 @@ fn the_lead_edits_the_organisation_with_the_import_checks() {
     let dsi = DirectionRow { code: "DSI".into(), name: "Numérique".into(), parent: Some("DG".into()), active: true };
     desk.save_direction(&dsi).unwrap();
     let bad = DirectionRow { parent: Some("NULLE".into()), ..dsi.clone() };
-    assert!(desk.save_direction(&bad).unwrap_err().contains("NULLE"));
+    fails(desk.save_direction(&bad), ErrorKind::Invalid, "NULLE");
     let user =
         UserRow {
             login: "dsi".into(), name: "Référent DSI".into(), roles: vec!["referent:DSI".into()], active: true
         };
-    assert!(desk.save_user(&user, "court").unwrap_err().contains("8 caractères"));
+    fails(desk.save_user(&user, "court"), ErrorKind::Invalid, "8 caractères");
     desk.save_user(&user, "motdepasse-dsi").unwrap();
     let t = DocumentTypeRow {
         code: "SUB".into(),
@@ -206,7 +219,7 @@ fn the_lead_edits_the_organisation_with_the_import_checks() {
     assert!(catalogue.document_types.contains(&t));
     desk.sign_out();
     assert!(desk.sign_in("dsi", "motdepasse-dsi").unwrap().referent);
-    assert!(desk.save_direction(&dsi).unwrap_err().contains("réservé"), "only the lead administers");
+    fails(desk.save_direction(&dsi), ErrorKind::Refused, "réservé"); // only the lead administers
 }
 
 /// `ui/src/bindings/` is what ts-rs makes of the Rust types today. `make bindings`
@@ -269,9 +282,9 @@ fn a_quarantined_file_goes_back_to_the_scanner_folder_on_retry() {
     watcher.join().unwrap();
     assert!(!damaged.exists());
 
-    assert!(desk.retry_intake(1).unwrap_err().contains("reconnectez-vous"));
+    fails(desk.retry_intake(1), ErrorKind::Refused, "reconnectez-vous");
     desk.sign_in("referent", DEMO_PASSWORD).unwrap();
-    assert!(desk.retry_intake(1).unwrap_err().contains("réservé"), "capture is the mail room's");
+    fails(desk.retry_intake(1), ErrorKind::Refused, "réservé"); // capture is the mail room's
     desk.sign_in("accueil", DEMO_PASSWORD).unwrap();
     let row = desk.intakes().unwrap().remove(0);
     assert_eq!(row.state, IntakeState::Failed);
@@ -285,7 +298,7 @@ fn a_quarantined_file_goes_back_to_the_scanner_folder_on_retry() {
         "the same bytes, back where the scanner wrote them"
     );
     assert!(!quarantined.exists() && !note.exists());
-    assert!(desk.retry_intake(row.id).unwrap_err().contains("n'est plus en quarantaine"), "put back once only");
+    fails(desk.retry_intake(row.id), ErrorKind::Conflict, "n'est plus en quarantaine"); // put back once only
 }
 
 #[test]
@@ -311,10 +324,10 @@ fn the_lead_moves_the_scanner_folder_and_capture_follows() {
     // Never Pli's own documents: the watcher would take them for batches.
     let inside =
         ScannerSettings { folder: data.path().join("courriers").display().to_string(), profile: "generic-pdf".into() };
-    assert!(desk.set_scanner(&inside).unwrap_err().contains("se recouvrent"));
-    assert!(desk.set_scanner(&bad).unwrap_err().contains("inconnu"));
+    fails(desk.set_scanner(&inside), ErrorKind::Invalid, "se recouvrent");
+    fails(desk.set_scanner(&bad), ErrorKind::Invalid, "inconnu");
     let relative = ScannerSettings { folder: "scans".into(), profile: "generic-pdf".into() };
-    assert!(desk.set_scanner(&relative).unwrap_err().contains("chemin complet"));
+    fails(desk.set_scanner(&relative), ErrorKind::Invalid, "chemin complet");
     let new = ScannerSettings { folder: elsewhere.display().to_string(), profile: "generic-tiff".into() };
     let now = desk.set_scanner(&new).unwrap();
     assert_eq!((now.folder.as_str(), now.profile.as_str(), now.running), (new.folder.as_str(), "generic-tiff", true));
@@ -335,7 +348,7 @@ fn the_lead_moves_the_scanner_folder_and_capture_follows() {
     let desk = open();
     desk.sign_in("accueil", DEMO_PASSWORD).unwrap();
     assert_eq!(desk.capture_status().unwrap().profile, "generic-tiff");
-    assert!(desk.set_scanner(&new).unwrap_err().contains("réservé"));
+    fails(desk.set_scanner(&new), ErrorKind::Refused, "réservé");
 }
 
 /// Waits for the integrity check started with the desk.
@@ -391,7 +404,7 @@ fn a_damaged_document_found_at_start_is_shown_to_the_lead() {
 
     let desk = Desk::open(settings(data.path(), false)).unwrap();
     desk.sign_in("accueil", DEMO_PASSWORD).unwrap();
-    assert!(desk.integrity().unwrap_err().contains("réservé"), "the banner is the lead's");
+    fails(desk.integrity(), ErrorKind::Refused, "réservé"); // the banner is the lead's
     desk.sign_out();
     desk.sign_in("pilote", DEMO_PASSWORD).unwrap();
     let status = integrity_when_done(&desk);

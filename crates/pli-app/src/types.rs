@@ -169,6 +169,7 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
         ($($t:ty),* $(,)?) => { $( <$t as TS>::export_all(&cfg)?; )* };
     }
     export!(
+        crate::Failure,
         Startup,
         ScannerSettings,
         CaptureStatus,

@@ -2,12 +2,20 @@
 //! now: the desktop's services as the window calls them, with the command line changing
 //! the organisation beside it.
 
-use pli_app::{DEMO_PASSWORD, Desk, DeskSettings, ScannerSettings};
+use pli_app::{Answer, DEMO_PASSWORD, Desk, DeskSettings, ErrorKind, ScannerSettings};
 use pli_core::capture::Actor;
 use pli_core::registration::ChronoFormat;
 use pli_store::Store;
 use pli_store::org::{DirectionRow, OrganisationSheets, Sheet};
 use std::path::Path;
+
+/// The answer failed with `kind`, saying `words`.
+#[track_caller]
+fn fails<T: std::fmt::Debug>(answer: Answer<T>, kind: ErrorKind, words: &str) {
+    let failure = answer.unwrap_err();
+    assert_eq!(failure.kind, kind, "{failure}");
+    assert!(failure.message.contains(words), "« {failure} » does not say « {words} »");
+}
 
 fn settings(data: &Path, demo: bool) -> DeskSettings {
     DeskSettings {
@@ -43,7 +51,8 @@ fn without_the_demo_an_empty_data_folder_has_no_account_and_says_how_to_begin() 
     assert!(!data.path().join("scanner/lot-demo.pdf").exists(), "no demo batch either");
     for login in ["accueil", "referent", "agent", "pilote"] {
         let said = desk.sign_in(login, DEMO_PASSWORD).unwrap_err();
-        assert!(said.contains("pli org import") && said.contains("pilote"), "{said}");
+        assert_eq!(said.kind, ErrorKind::Refused);
+        assert!(said.message.contains("pli org import") && said.message.contains("pilote"), "{said}");
     }
     assert!(Store::open(data.path()).unwrap().catalogue().unwrap().users.is_empty());
 }
@@ -60,7 +69,7 @@ fn the_first_real_import_retires_the_demo_accounts_and_signs_them_out() {
     let mut cli = Store::open(data.path()).unwrap();
     let real = "identifiant;nom;roles;actif;mot_de_passe\nmarie;Marie Dupont;pilote;oui;motdepasse-marie\n";
     cli.import_organisation(&users(real), &admin()).unwrap();
-    assert!(desk.catalogue().unwrap_err().contains("session terminée"), "out at the very next call");
+    fails(desk.catalogue(), ErrorKind::Refused, "session terminée"); // out at the very next call
     assert!(desk.me().unwrap().is_none());
     let start = desk.startup();
     assert!(!start.demo && start.demo_accounts.is_empty(), "the sign-in screen no longer shows them");
@@ -83,9 +92,9 @@ fn the_first_real_import_retires_the_demo_accounts_and_signs_them_out() {
     assert!(desk.sign_in("marie", "motdepasse-marie").unwrap().lead);
     assert!(desk.activity("2026-01-01", "2026-01-31").is_ok());
     cli.import_organisation(&users("identifiant;nom;roles\nmarie;Marie Dupont;opérateur\n"), &admin()).unwrap();
-    assert!(desk.activity("2026-01-01", "2026-01-31").unwrap_err().contains("réservé"));
+    fails(desk.activity("2026-01-01", "2026-01-31"), ErrorKind::Refused, "réservé");
     let dsi = DirectionRow { code: "DSI".into(), name: "Numérique".into(), parent: None, active: true };
-    assert!(desk.save_direction(&dsi).unwrap_err().contains("pilote"));
+    fails(desk.save_direction(&dsi), ErrorKind::Refused, "pilote");
     assert!(!desk.me().unwrap().unwrap().lead);
 }
 

@@ -64,7 +64,7 @@ pub enum StoreError {
 }
 
 /// What kind of failure, for the edges (the desktop, the HTTP API) to map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     Refused,

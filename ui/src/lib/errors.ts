@@ -1,5 +1,6 @@
 // The window's one error region: screens report failures here (never swallowed).
 import { signal } from "@preact/signals";
+import type { ErrorKind } from "../bindings/ErrorKind";
 
 export const errorMessage = signal<string | null>(null);
 
@@ -10,6 +11,20 @@ export function showError(e: unknown): void {
 
 export function clearError(): void {
   errorMessage.value = null;
+}
+
+/** The kind of a failure from `api.*` (`{ kind, message }`); null for anything else. */
+export function errorKind(e: unknown): ErrorKind | null {
+  if (e && typeof e === "object" && "kind" in e && typeof (e as { kind: unknown }).kind === "string") {
+    return (e as { kind: ErrorKind }).kind;
+  }
+  return null;
+}
+
+/** What was asked for is not there for this user: missing, or not theirs to see (the
+ * core makes the two look the same). */
+export function isGone(kind: ErrorKind | null): boolean {
+  return kind === "not_found" || kind === "refused";
 }
 
 export function errorText(e: unknown): string {

@@ -31,10 +31,25 @@ describe("useLoad", () => {
     });
     expect(failed).toBeNull();
     expect(result.current.error).toBe("Base indisponible");
+    expect(result.current.kind).toBeNull();
     expect(result.current.value).toBe(1);
     await act(async () => void (await result.current.reload()));
     expect(result.current.error).toBeNull();
     expect(result.current.value).toBe(2);
+  });
+
+  it("keeps the kind of a failure from the core, cleared by the next success", async () => {
+    const load = vi
+      .fn<() => Promise<string>>()
+      .mockRejectedValueOnce({ kind: "not_found", message: "courrier inconnu" })
+      .mockResolvedValueOnce("courrier 5");
+    const { result } = renderHook(() => useLoad(load));
+    await act(async () => void (await result.current.reload()));
+    expect(result.current.error).toBe("courrier inconnu");
+    expect(result.current.kind).toBe("not_found");
+    await act(async () => void (await result.current.reload()));
+    expect(result.current.kind).toBeNull();
+    expect(result.current.value).toBe("courrier 5");
   });
 
   it("uses the loader of the latest render", async () => {

@@ -2,6 +2,7 @@ import { cleanup, fireEvent, render, waitFor } from "@testing-library/preact";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CourrierSummary } from "../bindings/CourrierSummary";
 import type { HistoryEntry } from "../bindings/HistoryEntry";
+import { errorMessage } from "../lib/errors";
 import { setLang } from "../lib/i18n";
 import { catalogue } from "../lib/session";
 import { CATALOGUE, courrierView } from "../test/fixtures";
@@ -152,6 +153,26 @@ describe("Baskets", () => {
     await waitFor(() => expect(document.activeElement?.id).toBe("act-done"));
     expect(mocked.baskets).toHaveBeenCalledTimes(2); // counts reloaded after the action
     expect(mocked.history).toHaveBeenCalledTimes(2);
+  });
+
+  it("goes back to the list, reloaded, when the courrier is no longer visible, saying so", async () => {
+    await open();
+    errorMessage.value = null;
+    const hidden = { kind: "refused", message: "accès refusé : ce courrier n'est pas visible pour vous" };
+    mocked.courrier.mockRejectedValueOnce(hidden);
+    fireEvent.click(document.querySelector('tr[data-courrier="8"]')!);
+    await waitFor(() => expect(errorMessage.value).toBe(hidden.message));
+    await waitFor(() => expect(detail()).toBeNull());
+    expect(mocked.basket).toHaveBeenCalledTimes(2); // the list reloaded
+    errorMessage.value = null;
+  });
+
+  it("keeps the courrier open on a failure that is not about its being there", async () => {
+    await open();
+    mocked.courrier.mockRejectedValueOnce({ kind: "internal", message: "base indisponible" });
+    fireEvent.click(document.querySelector('tr[data-courrier="8"]')!);
+    await waitFor(() => expect(alertIn("#courrier-detail")).toBe("base indisponible"));
+    expect(detail()).not.toBeNull();
   });
 
   it("lists the history oldest first, one item per event kind", async () => {

@@ -5,6 +5,7 @@ import { api } from "../../api";
 import type { Catalogue } from "../../bindings/Catalogue";
 import type { PageView } from "../../bindings/PageView";
 import type { ActName } from "../../lib/basketSort";
+import { isGone, showError } from "../../lib/errors";
 import { t } from "../../lib/i18n";
 import { loadCatalogue } from "../../lib/session";
 import { useAction } from "../../lib/useAction";
@@ -25,7 +26,7 @@ export function CourrierDetail(props: {
   onClose: () => void;
 }) {
   const { id } = props;
-  const { value: view, error: loadError, reload: loadView } = useLoad(() => api.courrier(id));
+  const { value: view, error: loadError, kind: loadKind, reload: loadView } = useLoad(() => api.courrier(id));
   const { value: pages, error: pagesError, reload: loadPages } = useLoad(() => api.pages(id));
   const { value: history, error: historyError, reload: loadHistory } = useLoad(() => api.history(id));
   const [cat, setCat] = useState<Catalogue | null>(null);
@@ -42,6 +43,16 @@ export function CourrierDetail(props: {
       .then(setCat)
       .catch(() => setCat({ directions: [], document_types: [], users: [] }));
   }, [id]);
+
+  // Not there, or no longer for this user (redirected, access changed): back to the
+  // list, reloaded, with the core's sentence in the window's error region.
+  useEffect(() => {
+    if (isGone(loadKind)) {
+      showError(loadError);
+      props.onChanged();
+      props.onClose();
+    }
+  }, [loadKind]);
 
   // Échap closes the enlarged page, then the action form.
   useEffect(() => {
