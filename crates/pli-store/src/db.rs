@@ -183,11 +183,13 @@ pub(crate) struct Pg {
     statements: HashMap<String, postgres::Statement>,
     /// The URL without its password, for messages.
     pub shown: String,
+    /// How it connected, to open another connection beside it.
+    config: postgres::Config,
 }
 
 impl Pg {
-    pub fn new(client: postgres::Client, shown: String) -> Pg {
-        Pg { client, statements: HashMap::new(), shown }
+    pub fn new(client: postgres::Client, shown: String, config: postgres::Config) -> Pg {
+        Pg { client, statements: HashMap::new(), shown, config }
     }
 }
 
@@ -257,7 +259,7 @@ impl Engine {
             Engine::Sqlite { conn, path } => f(&mut Q { inner: Inner::Sqlite(conn, path) }),
             Engine::Postgres(pg) => {
                 let mut guard = pg.lock().unwrap_or_else(|e| e.into_inner());
-                let Pg { client, statements, shown } = &mut *guard;
+                let Pg { client, statements, shown, .. } = &mut *guard;
                 let shown = shown.as_str();
                 let mut tx = client.transaction().map_err(|e| pg_err(shown, e))?;
                 let out = f(&mut Q { inner: Inner::Pg(&mut tx, statements, shown) })?;
@@ -280,7 +282,7 @@ impl Engine {
             }
             Engine::Postgres(pg) => {
                 let guard = pg.get_mut().unwrap_or_else(|e| e.into_inner());
-                let Pg { client, statements, shown } = guard;
+                let Pg { client, statements, shown, .. } = guard;
                 let shown = shown.as_str();
                 let mut tx = client.transaction().map_err(|e| pg_err(shown, e))?;
                 tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]).map_err(|e| pg_err(shown, e))?;
@@ -289,6 +291,18 @@ impl Engine {
                 Ok(out)
             }
         }
+    }
+
+    /// Another connection to the same PostgreSQL database, for work read side by side
+    /// (the second half of a long report); none on SQLite, which opens its file itself.
+    pub fn another(&self) -> Result<Option<Engine>> {
+        let Engine::Postgres(pg) = self else { return Ok(None) };
+        let (config, shown) = {
+            let pg = pg.lock().unwrap_or_else(|e| e.into_inner());
+            (pg.config.clone(), pg.shown.clone())
+        };
+        let client = config.connect(postgres::NoTls).map_err(|e| pg_err(&shown, e))?;
+        Ok(Some(Engine::Postgres(Box::new(std::sync::Mutex::new(Pg::new(client, shown, config))))))
     }
 
     /// The SQLite connection, for the store's white-box tests.

@@ -19,7 +19,7 @@ pub(crate) fn connect(url: &str) -> Result<Pg> {
     let config: postgres::Config = url.parse().map_err(|e| pg_err(&shown, e))?;
     let mut client = config.connect(postgres::NoTls).map_err(|e| pg_err(&shown, e))?;
     migrate(&mut client, &shown)?;
-    Ok(Pg::new(client, shown))
+    Ok(Pg::new(client, shown, config))
 }
 
 fn migrate(client: &mut postgres::Client, shown: &str) -> Result<()> {

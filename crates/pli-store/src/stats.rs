@@ -126,7 +126,7 @@ impl Store {
         let file = self.sqlite_file()?;
         // A long period is computed in two parts, cut on the Monday nearest its middle so
         // that no week is split; the second part starts from the backlog checkpoint at
-        // that Monday. On SQLite the parts run side by side (two cores, two connections).
+        // that Monday. The parts run side by side (two cores, two connections).
         let days = (to - from).get_days();
         if days >= 8 * 7 {
             let middle =
@@ -139,10 +139,18 @@ impl Store {
             let cut = day_start(monday, &settings.time_zone).map_err(StoreError::Invalid)?;
             self.read(|q| open_at(q, cut, &settings.time_zone))?;
             let Some(file) = file else {
-                // PostgreSQL: one connection per store, so one part after the other.
-                let first = self.read(|q| report_part(q, from, before, settings, None))?;
-                let second = self.read(|q| report_part(q, monday, to, settings, None))?;
-                return Ok(first.followed_by(second));
+                // PostgreSQL: the second part on a second connection, side by side.
+                let Some(beside) = self.db.another()? else {
+                    return Err(StoreError::Internal("une seconde connexion était attendue".into()));
+                };
+                let (first, second) = std::thread::scope(|scope| {
+                    let later = scope.spawn(move || beside.read(|q| report_part(q, monday, to, settings, None)));
+                    (
+                        self.read(|q| report_part(q, from, before, settings, None)),
+                        later.join().expect("the report thread does not panic"),
+                    )
+                });
+                return Ok(first?.followed_by(second?));
             };
             let (first, second) = std::thread::scope(|scope| {
                 let later = scope.spawn(|| -> Result<Report> {
