@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod basket;
+pub mod calendar;
 pub mod capture;
 pub mod event;
 pub mod registration;
