@@ -247,13 +247,15 @@ fn attempt(src: &Connection, data_dir: &Path, dest: &Path) -> Result<std::result
     #[cfg(unix)]
     std::fs::set_permissions(&copy, std::os::unix::fs::PermissionsExt::from_mode(0o600)).map_err(io(&copy))?;
     let conn = Connection::open_with_flags(&copy, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sqlite(&copy))?;
-    let (head, courriers) = {
+    let (head, courriers, referenced, folders) = {
         let mut q = Q::over_sqlite(&conn, &copy);
-        (crate::anchor::head(&mut q)?, q.one::<i64>("SELECT count(*) FROM courrier", params![])?)
+        (
+            crate::anchor::head(&mut q)?,
+            q.one::<i64>("SELECT count(*) FROM courrier", params![])?,
+            referenced_documents(&mut q)?,
+            batch_folders(&mut q)?,
+        )
     };
-    // transitional: integrity.rs's readers still take SQLite's connection (the copy is one anyway).
-    let referenced = referenced_documents(&conn).map_err(sqlite(&copy))?;
-    let folders = batch_folders(&conn).map_err(sqlite(&copy))?;
     drop(conn);
     let (sha256, size) = sha256_file(&copy).map_err(io(&copy))?;
     files.push(ManifestFile { path: DATABASE.into(), sha256, size });

@@ -91,7 +91,7 @@ pub(crate) fn files_under(data_dir: &Path, folder: &str) -> Vec<String> {
 }
 
 /// The documents the database points at: searchable PDFs, thumbnails, kept blank pages.
-pub(crate) fn referenced_documents_in(q: &mut Q<'_>) -> Result<BTreeSet<String>> {
+pub(crate) fn referenced_documents(q: &mut Q<'_>) -> Result<BTreeSet<String>> {
     // A database from before kept blank pages (an old backup) lacks their columns; the
     // PostgreSQL schema is created whole, with them.
     let kept = match q.dialect() {
@@ -113,28 +113,8 @@ pub(crate) fn referenced_documents_in(q: &mut Q<'_>) -> Result<BTreeSet<String>>
 }
 
 /// The batches' document folders.
-pub(crate) fn batch_folders_in(q: &mut Q<'_>) -> Result<Vec<String>> {
+pub(crate) fn batch_folders(q: &mut Q<'_>) -> Result<Vec<String>> {
     q.rows("SELECT folder FROM batch ORDER BY id", params![])?.iter().map(|r| r.get(0)).collect()
-}
-
-/// Transitional: [`referenced_documents_in`] over a SQLite connection, for `backup`
-/// (which reads the backup's own copy of the database).
-pub(crate) fn referenced_documents(conn: &rusqlite::Connection) -> rusqlite::Result<BTreeSet<String>> {
-    over_sqlite(conn, referenced_documents_in)
-}
-
-/// Transitional: [`batch_folders_in`] over a SQLite connection, for `backup`.
-pub(crate) fn batch_folders(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
-    over_sqlite(conn, batch_folders_in)
-}
-
-/// Runs a neutral read over a SQLite connection, its errors as rusqlite's.
-fn over_sqlite<T>(conn: &rusqlite::Connection, f: impl FnOnce(&mut Q<'_>) -> Result<T>) -> rusqlite::Result<T> {
-    let path = std::path::PathBuf::from(conn.path().unwrap_or_default());
-    f(&mut Q::over_sqlite(conn, &path)).map_err(|e| match e {
-        StoreError::Sqlite { source, .. } => source,
-        other => rusqlite::Error::ToSqlConversionFailure(Box::new(other)),
-    })
 }
 
 /// Records the hash of every file of a batch's folder, inside the transaction that
@@ -199,7 +179,7 @@ impl Store {
                 .iter()
                 .map(|r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
                 .collect::<Result<_>>()?;
-            Ok((recorded, referenced_documents_in(q)?, batch_folders_in(q)?))
+            Ok((recorded, referenced_documents(q)?, batch_folders(q)?))
         })?;
         let mut on_disk: BTreeSet<String> = BTreeSet::new();
         for folder in folders {

@@ -81,7 +81,7 @@ fn intake_from(r: &Row) -> Result<Intake> {
 
 /// The batches' document folders that a committed batch owns.
 fn owned_folders(q: &mut Q<'_>) -> Result<std::collections::BTreeSet<String>> {
-    Ok(crate::integrity::batch_folders_in(q)?.into_iter().collect())
+    Ok(crate::integrity::batch_folders(q)?.into_iter().collect())
 }
 
 impl Store {

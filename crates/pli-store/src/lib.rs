@@ -120,8 +120,8 @@ pub(crate) struct StoredEvent {
 }
 
 impl StoredEvent {
-    pub fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredEvent> {
-        let text = |i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default);
+    pub fn from_row(r: &db::Row) -> Result<StoredEvent> {
+        let text = |i| r.get::<Option<String>>(i).map(Option::unwrap_or_default);
         Ok(StoredEvent {
             id: r.get(0)?,
             at: text(1)?,
@@ -151,10 +151,11 @@ impl StoredEvent {
 /// Migration 0003: seals the events written before the hash chain existed, then makes
 /// events append-only again.
 fn chain_existing_events(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
-    let rows: Vec<StoredEvent> = tx
-        .prepare(&format!("SELECT {STORED_EVENT_COLUMNS} FROM event ORDER BY id"))?
-        .query_map([], StoredEvent::from_row)?
-        .collect::<rusqlite::Result<_>>()?;
+    let read = || -> Result<Vec<StoredEvent>> {
+        let sql = format!("SELECT {STORED_EVENT_COLUMNS} FROM event ORDER BY id");
+        db::Q::over_sqlite(tx, Path::new("")).rows(&sql, params![])?.iter().map(StoredEvent::from_row).collect()
+    };
+    let rows = read().map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))?;
     let mut prev = pli_core::event::GENESIS_HASH.to_string();
     for e in rows {
         let hash = e.seal(&prev);

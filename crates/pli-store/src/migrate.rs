@@ -11,9 +11,10 @@ use crate::db::{Dialect, Param, Value};
 use crate::{Result, Store, StoreError};
 use std::path::Path;
 
-/// Tables in an order their foreign keys accept, with the columns copied.
+/// Tables in an order their foreign keys accept, with the columns copied. Directions name
+/// their parent, which may come later: their `parent_id` is set once all are in.
 const TABLES: &[(&str, &str)] = &[
-    ("direction", "id, code, name, parent_id, active"),
+    ("direction", "id, code, name, active"),
     ("app_user", "id, login, display_name, password_hash, active, demo"),
     ("user_role", "user_id, role, direction_id"),
     ("document_type", "id, code, name, deadline_days, undelivered, active"),
@@ -124,12 +125,6 @@ pub fn migrate(source: &Store, target: &mut Store, progress: &dyn Fn(&str, i64))
                     "INSERT INTO {table} ({columns}) VALUES ({})",
                     (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
                 );
-                // Directions name their parent: first without it, then with it.
-                let (insert, deferred_parent) = if *table == "direction" {
-                    (insert.replace("parent_id, ", "").replace(&format!(", ?{n})"), ")"), true)
-                } else {
-                    (insert, false)
-                };
                 // Paged on a unique key (the first columns of every table).
                 let order = if n >= 3 { "1, 2, 3" } else { "1, 2" };
                 let mut offset = 0;
@@ -141,10 +136,7 @@ pub fn migrate(source: &Store, target: &mut Store, progress: &dyn Fn(&str, i64))
                         )
                     })?;
                     for r in &rows {
-                        let mut values: Vec<Value> = (0..n).map(|i| r.get::<Value>(i)).collect::<Result<_>>()?;
-                        if deferred_parent {
-                            values.remove(3);
-                        }
+                        let values: Vec<Value> = (0..n).map(|i| r.get::<Value>(i)).collect::<Result<_>>()?;
                         let args: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
                         to.exec(&insert, &args)?;
                     }
@@ -154,17 +146,14 @@ pub fn migrate(source: &Store, target: &mut Store, progress: &dyn Fn(&str, i64))
                         break;
                     }
                 }
-                if deferred_parent {
-                    let parents = source_db.read(|from| {
-                        from.rows("SELECT id, parent_id FROM direction WHERE parent_id IS NOT NULL", &[])
-                    })?;
-                    for r in parents {
-                        to.exec(
-                            "UPDATE direction SET parent_id = ?2 WHERE id = ?1",
-                            crate::db::params![r.get::<i64>(0)?, r.get::<i64>(1)?],
-                        )?;
-                    }
-                }
+            }
+            let parents = source_db
+                .read(|from| from.rows("SELECT id, parent_id FROM direction WHERE parent_id IS NOT NULL", &[]))?;
+            for r in parents {
+                to.exec(
+                    "UPDATE direction SET parent_id = ?2 WHERE id = ?1",
+                    crate::db::params![r.get::<i64>(0)?, r.get::<i64>(1)?],
+                )?;
             }
             for table in NUMBERED {
                 to.exec(

@@ -356,20 +356,6 @@ fn courrier_text(q: &mut Q<'_>, id: i64) -> Result<String> {
         .map(Option::unwrap_or_default)
 }
 
-/// An event as stored, from the columns `STORED_EVENT_COLUMNS` names.
-fn stored_event(r: &Row) -> Result<crate::StoredEvent> {
-    let text = |i| r.get::<Option<String>>(i).map(Option::unwrap_or_default);
-    Ok(crate::StoredEvent {
-        id: r.get(0)?,
-        at: text(1)?,
-        actor: text(2)?,
-        workstation: text(3)?,
-        kind: text(4)?,
-        courrier: r.get(5)?,
-        data: text(6)?,
-    })
-}
-
 /// How many events `verify_history` reads at a time.
 const EVENT_CHUNK: i64 = 10_000;
 
@@ -1072,7 +1058,7 @@ impl Store {
                 let Some(last) = rows.last() else { break };
                 after = last.get(0)?;
                 for r in &rows {
-                    let event = stored_event(r)?;
+                    let event = crate::StoredEvent::from_row(r)?;
                     let id = event.id;
                     let prev: String = r.get::<Option<String>>(7)?.unwrap_or_default();
                     let hash: String = r.get::<Option<String>>(8)?.unwrap_or_default();
