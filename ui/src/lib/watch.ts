@@ -1,27 +1,38 @@
-// Subscribing to the capture engine's events from a component (unsubscribes on unmount).
+// Subscribing to the live events from a component (unsubscribes on unmount): the capture
+// engine's progress (`useWatch`), and "the registry changed" (`useChanged`).
 import { useEffect, useRef } from "preact/hooks";
-import { onWatch } from "../api";
+import { onChanged, onWatch, type UnlistenFn } from "../api";
 import type { WatchEvent } from "../bindings/WatchEvent";
 import { showError } from "./errors";
 
-export function useWatch(handler: (event: WatchEvent) => void): void {
+function useListener<A extends unknown[]>(
+  subscribe: (handler: (...args: A) => void) => Promise<UnlistenFn>,
+  handler: (...args: A) => void,
+): void {
+  // The latest handler is called, without subscribing again at each render.
   const ref = useRef(handler);
   ref.current = handler;
   useEffect(() => {
-    let unlisten: (() => void) | null = null;
+    let unlisten: UnlistenFn | null = null;
     let gone = false;
-    onWatch((e) => ref.current(e))
+    subscribe((...args) => ref.current(...args))
       .then((u) => {
         if (gone) u();
         else unlisten = u;
       })
-      .catch((e) => {
-        // Outside Tauri (tests, a plain browser) there is nothing to listen to.
-        if (typeof window !== "undefined" && "__TAURI_INTERNALS__" in window) showError(e);
-      });
+      .catch(showError);
     return () => {
       gone = true;
       unlisten?.();
     };
   }, []);
+}
+
+export function useWatch(handler: (event: WatchEvent) => void): void {
+  useListener(onWatch, handler);
+}
+
+/** Calls `handler` when the registry changed (debounce it: changes come in bursts). */
+export function useChanged(handler: () => void): void {
+  useListener(onChanged, handler);
 }

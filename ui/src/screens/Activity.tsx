@@ -21,6 +21,7 @@ import {
 import { errorText } from "../lib/errors";
 import { directionName } from "../lib/format";
 import { locale, t } from "../lib/i18n";
+import { inTauri } from "../lib/platform";
 import { loadCatalogue } from "../lib/session";
 import { currentWeek, formatDay, isValidWeek, lastWeeks, shiftWeek, weekRange } from "../lib/weeks";
 import "./screens2.css";
@@ -206,7 +207,11 @@ export function Activity() {
           </button>
         ))}
         <span role="status" class="status s2-inline-status">
-          {exporting ? t("activity.exporting") : exported ? t("activity.exported", { path: exported }) : ""}
+          {exporting
+            ? t("activity.exporting")
+            : exported
+              ? t(inTauri() ? "activity.exported" : "activity.downloaded", { path: exported })
+              : ""}
         </span>
       </div>
       {exportError && (

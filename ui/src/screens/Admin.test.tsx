@@ -52,6 +52,7 @@ describe("Admin", () => {
     mocked.captureStatus.mockResolvedValue(STATUS);
   });
   afterEach(() => {
+    delete (window as unknown as Record<string, unknown>).__TAURI_INTERNALS__;
     cleanup();
     vi.clearAllMocks();
   });
@@ -134,7 +135,8 @@ describe("Admin", () => {
     expect((document.querySelector("#user-form button[type=submit]") as HTMLButtonElement).disabled).toBe(false);
   });
 
-  it("prints separator sheets for the ticked directions", async () => {
+  it("prints separator sheets for the ticked directions (desktop: a file written)", async () => {
+    (window as unknown as Record<string, unknown>).__TAURI_INTERNALS__ = {};
     let written: (path: string) => void = () => {};
     mocked.separatorSheets.mockReturnValue(new Promise((r) => (written = r)));
     await open();
@@ -146,6 +148,14 @@ describe("Admin", () => {
     written("/data/separateurs.pdf");
     await waitFor(() => expect(document.body.textContent).toContain("PDF écrit : /data/separateurs.pdf"));
     expect((document.getElementById("print-separators") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("says the separator sheets opened in a new tab in a browser", async () => {
+    mocked.separatorSheets.mockResolvedValue("separators.pdf");
+    await open();
+    fireEvent.click(document.getElementById("print-separators")!);
+    await waitFor(() => expect(document.body.textContent).toContain("PDF ouvert dans un nouvel onglet : separators.pdf"));
+    expect(mocked.separatorSheets).toHaveBeenCalledWith([]);
   });
 });
 

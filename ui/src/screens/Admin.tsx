@@ -13,6 +13,7 @@ import type { UserRow } from "../bindings/UserRow";
 import { errorText } from "../lib/errors";
 import { directionLabel } from "../lib/format";
 import { t } from "../lib/i18n";
+import { inTauri } from "../lib/platform";
 import { loadCatalogue } from "../lib/session";
 import { useAction } from "../lib/useAction";
 import { useLoad } from "../lib/useLoad";
@@ -573,7 +574,7 @@ function Separators({ cat }: { cat: Catalogue }) {
           {busy ? t("admin.separators.printing") : t("admin.separators.print")}
         </button>
         <span role="status" class="status s2-inline-status">
-          {path ? t("admin.separators.written", { path }) : ""}
+          {path ? t(inTauri() ? "admin.separators.written" : "admin.separators.opened", { path }) : ""}
         </span>
       </div>
       {error && (

@@ -1,4 +1,4 @@
-// A courrier's pages: « Ouvrir le PDF » (in the system's viewer), the thumbnails, and
+// A courrier's pages: « Ouvrir le PDF » (in the system's viewer, or a browser tab), the thumbnails, and
 // the one page shown large (Échap closes it; the record owns that key).
 import { useState } from "preact/hooks";
 import { api } from "../../api";
