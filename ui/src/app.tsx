@@ -1,12 +1,12 @@
 // The shell: header (name, navigation, who is signed in, language), the error region,
 // the screen of the current route, and the `?` shortcuts overlay.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api } from "./api";
+import { api, onSessionEnded } from "./api";
 import { canSee, navFor, type NavScreen } from "./lib/access";
 import { clearError, errorMessage, showError } from "./lib/errors";
 import { lang, setLang, t } from "./lib/i18n";
 import { navigate, numParam, route, strParam } from "./lib/route";
-import { loadStartup, me } from "./lib/session";
+import { loadStartup, me, signedOut } from "./lib/session";
 import { matchShortcut, SCREEN_ORDER } from "./lib/shortcuts";
 import { Activity } from "./screens/Activity";
 import { Admin } from "./screens/Admin";
@@ -99,6 +99,20 @@ export function App() {
       .finally(() => setReady(true));
   }, []);
 
+  // The server ended the session (idle too long, signed out elsewhere, account closed):
+  // back to sign-in, with its sentence, from whichever screen asked. Only in a browser:
+  // the desktop's session ends only by « Se déconnecter ».
+  useEffect(
+    () =>
+      onSessionEnded((failure) => {
+        if (!me.value) return; // not signed in: the sign-in screen says its own failure
+        signedOut();
+        navigate("signin");
+        showError(failure);
+      }),
+    [],
+  );
+
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented) return;
@@ -140,7 +154,7 @@ export function App() {
     api
       .signOut()
       .then(() => {
-        me.value = null;
+        signedOut();
         navigate("signin");
       })
       .catch(showError);

@@ -9,6 +9,13 @@ export const me = signal<Me | null>(null);
 export const startupInfo = signal<Startup | null>(null);
 export const catalogue = signal<Catalogue | null>(null);
 
+/** Nobody is signed in any more (signed out, or the server ended the session): what was
+ * theirs goes; the next user loads the catalogue afresh. */
+export function signedOut(): void {
+  me.value = null;
+  catalogue.value = null;
+}
+
 let pendingCatalogue: Promise<Catalogue> | null = null;
 
 /** The catalogue, from cache unless `fresh`. */

@@ -1,9 +1,12 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/preact";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "../app";
+import type { Failure } from "../bindings/Failure";
+import { clearError } from "../lib/errors";
 import { setLang } from "../lib/i18n";
-import { me, startupInfo } from "../lib/session";
 import { route } from "../lib/route";
+import { catalogue, me, startupInfo } from "../lib/session";
+import { CATALOGUE } from "../test/fixtures";
 
 vi.mock("../api", () => ({
   api: {
@@ -14,7 +17,14 @@ vi.mock("../api", () => ({
     baskets: vi.fn(),
   },
   onWatch: vi.fn(() => Promise.resolve(() => {})),
+  onChanged: vi.fn(() => Promise.resolve(() => {})),
+  onSessionEnded: vi.fn((listener: (f: Failure) => void) => {
+    endSession = listener;
+    return () => {};
+  }),
 }));
+
+let endSession: (f: Failure) => void = () => {};
 
 import { api } from "../api";
 import { SignIn } from "./SignIn";
@@ -38,6 +48,7 @@ describe("SignIn", () => {
   });
   afterEach(() => {
     cleanup();
+    clearError();
     vi.clearAllMocks();
   });
 
@@ -80,5 +91,23 @@ describe("SignIn", () => {
     expect(document.querySelector('[data-nav="capture"]')).not.toBeNull();
     expect(document.querySelector('[data-nav="admin"]')).toBeNull();
     await waitFor(() => expect(document.querySelector('.basket-card[data-basket="DRH"] .count')?.textContent).toBe("3"));
+  });
+
+  it("goes back to sign-in, saying why, when the server ends the session", async () => {
+    const anne = { login: "anne", name: "Anne Leroy", roles: ["agent:DRH"], operator: false, referent: false, agent: true, lead: false };
+    mocked.me.mockResolvedValue(anne);
+    mocked.baskets.mockResolvedValue([]);
+    route.value = { screen: "search", params: {} };
+    render(<App />);
+    await waitFor(() => expect(document.getElementById("me")?.textContent).toBe("Anne Leroy"));
+    catalogue.value = CATALOGUE;
+
+    endSession({ kind: "refused", message: "session expirée après 30 minutes sans activité : reconnectez-vous" });
+    await waitFor(() => expect(document.getElementById("login")).not.toBeNull());
+    expect(screen.getByRole("alert").textContent).toContain("session expirée après 30 minutes sans activité");
+    expect(me.value).toBeNull();
+    expect(catalogue.value).toBeNull();
+    expect(route.value.screen).toBe("signin");
+    expect(document.getElementById("me")).toBeNull();
   });
 });
