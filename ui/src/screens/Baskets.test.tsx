@@ -7,6 +7,8 @@ import { setLang } from "../lib/i18n";
 import { catalogue } from "../lib/session";
 import { CATALOGUE, courrierView } from "../test/fixtures";
 
+let changed: () => void = () => {};
+
 vi.mock("../api", () => ({
   api: {
     baskets: vi.fn(),
@@ -18,6 +20,10 @@ vi.mock("../api", () => ({
     openPdf: vi.fn(),
     catalogue: vi.fn(),
   },
+  onChanged: vi.fn((handler: () => void) => {
+    changed = handler;
+    return Promise.resolve(() => {});
+  }),
 }));
 
 import { api } from "../api";
@@ -173,6 +179,19 @@ describe("Baskets", () => {
     fireEvent.click(document.querySelector('tr[data-courrier="8"]')!);
     await waitFor(() => expect(alertIn("#courrier-detail")).toBe("base indisponible"));
     expect(detail()).not.toBeNull();
+  });
+
+  it("reloads the counts and the list, once, when the registry changes", async () => {
+    await open();
+    expect(mocked.baskets).toHaveBeenCalledTimes(1);
+    mocked.baskets.mockResolvedValue([{ ...TABS[0], count: 3 }, TABS[1]]);
+    mocked.basket.mockResolvedValue([...ROWS, row(9)]);
+    changed();
+    changed(); // a burst: one reload
+    await waitFor(() => expect(document.querySelectorAll("tr[data-courrier]").length).toBe(3));
+    expect(document.querySelector('[data-basket-tab="DRH"] .count')!.textContent).toBe("3");
+    expect(mocked.baskets).toHaveBeenCalledTimes(2);
+    expect(mocked.basket).toHaveBeenCalledTimes(2);
   });
 
   it("lists the history oldest first, one item per event kind", async () => {

@@ -1,6 +1,7 @@
 // Baskets (bannettes): the user's baskets as tabs, a basket's courriers as a sortable,
 // filterable table (J/K or ↑/↓ move, Entrée opens), and the open courrier's record:
-// pages, actions (take, assign, redirect, return, close, reopen) and history.
+// pages, actions (take, assign, redirect, return, close, reopen) and history. Counts and
+// the list reload when the registry changes (the open record stays as the user left it).
 // The parts live in `baskets/` (tabs, list, detail, action form, timeline); sorting,
 // filtering and moving in `lib/basketSort.ts`; the timeline's wording in `lib/history.ts`.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
@@ -8,9 +9,11 @@ import { api } from "../api";
 import type { CourrierSummary } from "../bindings/CourrierSummary";
 import { filterRows, moveFromKey, moveSelection, type Sort, sortRows, toggleSort } from "../lib/basketSort";
 import { errorText } from "../lib/errors";
+import { debounce } from "../lib/format";
 import { t } from "../lib/i18n";
 import { matchShortcut } from "../lib/shortcuts";
 import { useLoad } from "../lib/useLoad";
+import { useChanged } from "../lib/watch";
 import { BasketList } from "./baskets/BasketList";
 import { BasketTabs, tabId } from "./baskets/BasketTabs";
 import { CourrierDetail } from "./baskets/CourrierDetail";
@@ -130,6 +133,13 @@ export function Baskets(props: { basket?: string; courrier?: number }) {
     loadTabs();
     if (current !== null) loadList(current);
   };
+
+  // Changes come in bursts (a batch makes several courriers): one reload after the last.
+  const afterActRef = useRef(afterAct);
+  afterActRef.current = afterAct;
+  const reloadSoon = useMemo(() => debounce(() => afterActRef.current(), 250), []);
+  useEffect(() => () => reloadSoon.cancel(), []);
+  useChanged(reloadSoon);
 
   const closeCourrier = () => {
     const id = open;

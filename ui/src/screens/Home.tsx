@@ -1,5 +1,6 @@
 // Home: the user's baskets with their counts; for operators, the way to capture and the
-// qualification queue. Counts refresh when shown and when the capture makes courriers.
+// qualification queue. Counts refresh when shown and when the registry changes (the
+// capture made courriers; in a browser, also anyone's act).
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api } from "../api";
 import type { BasketCount } from "../bindings/BasketCount";
@@ -8,7 +9,7 @@ import { debounce } from "../lib/format";
 import { t, tn, tOr } from "../lib/i18n";
 import { navigate } from "../lib/route";
 import { me } from "../lib/session";
-import { useWatch } from "../lib/watch";
+import { useChanged } from "../lib/watch";
 
 export function Home() {
   const user = me.value;
@@ -27,9 +28,7 @@ export function Home() {
     return () => refresh.cancel();
   }, []);
 
-  useWatch((e) => {
-    if (e.event === "courrier_created" || e.event === "batch_done") refresh();
-  });
+  useChanged(refresh);
 
   const operator = !!user && (user.operator || user.lead);
   return (
