@@ -12,7 +12,7 @@ DEMO := assets/demo/lot-demo.pdf
 # duration of the tests (Debian's pg_virtualenv; works as root, which initdb alone refuses).
 PG := pg_virtualenv -v 15
 
-.PHONY: all deps ui run run-headless test bench e2e bindings clean-demo
+.PHONY: all deps ui run run-headless serve test bench e2e bindings clean-demo
 
 all: test
 
@@ -44,6 +44,13 @@ run-headless: deps
 	$(CARGO) build --release -p pli-cli
 	./target/release/pli --data "$(PLI_DATA)" ingest "$(DEMO)"
 	./target/release/pli --data "$(PLI_DATA)" search "objet"
+
+# Pli in a browser: `pli serve` on a demo registry of its own (SQLite in $(PLI_SERVER_DATA),
+# the demo accounts), at http://127.0.0.1:8080. An agency's server: see the README.
+PLI_SERVER_DATA ?= $(HOME)/.local/share/pli-serveur
+serve: ui
+	$(CARGO) build --release -p pli-cli
+	./target/release/pli --data "$(PLI_SERVER_DATA)" serve --demo
 
 # Every test: the front end's (Vitest), then the workspace's (unit, whole-pipeline, real
 # samples, PDF checks, the desktop's services, the registry on SQLite and PostgreSQL) and the desktop driven in a real WebKit

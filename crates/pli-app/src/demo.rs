@@ -21,7 +21,7 @@ pub const DEMO_PASSWORD: &str = "courrier";
 const LEGACY_MARKER: &str = "organisation-demo.txt";
 
 /// Installs the demo organisation when there is no user at all; says whether it did.
-pub(crate) fn install_organisation_if_empty(store: &mut Store, actor: &Actor) -> Answer<bool> {
+pub fn install_organisation_if_empty(store: &mut Store, actor: &Actor) -> Answer<bool> {
     // Any user at all, active or not (not `has_accounts`, which counts the active ones
     // only: a folder whose users were all deactivated must not get the demo's).
     if !store.catalogue().map_err(say)?.users.is_empty() {
@@ -67,7 +67,7 @@ pub(crate) fn drop_demo_batch(folder: &Path) -> Answer<()> {
         .map_err(|e| Failure::internal(format!("lot de démonstration dans « {} » : {e}", folder.display())))
 }
 
-pub(crate) fn accounts() -> Vec<DemoAccount> {
+pub fn accounts() -> Vec<DemoAccount> {
     USERS
         .lines()
         .skip(1)

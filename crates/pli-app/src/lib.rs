@@ -9,9 +9,10 @@
 mod demo;
 mod failure;
 mod images;
+pub mod office;
 mod types;
 
-pub use demo::DEMO_PASSWORD;
+pub use demo::{DEMO_PASSWORD, accounts as demo_accounts, install_organisation_if_empty as install_demo_if_empty};
 pub use failure::{Answer, Failure, say};
 pub use pli_store::ErrorKind;
 pub use types::*;
@@ -384,12 +385,7 @@ impl Desk {
 
     /// Checks the roles the session's user holds now.
     fn require(&self, s: &Session, roles: &[Role], what: &str) -> Answer<()> {
-        let s = self.store().current(s).map_err(say)?;
-        if roles.iter().any(|r| s.viewer.has(*r)) {
-            Ok(())
-        } else {
-            Err(Failure::refused(format!("{what} : réservé à d'autres rôles")))
-        }
+        office::require(&self.store(), s, roles, what).map(drop)
     }
 
     pub fn startup(&self) -> Startup {
@@ -432,17 +428,7 @@ impl Desk {
     }
 
     fn me_of(&self, s: &Session) -> Answer<Me> {
-        let user = self.store().catalogue().map_err(say)?.users.into_iter().find(|u| u.login == s.viewer.login);
-        let v = &s.viewer;
-        Ok(Me {
-            login: v.login.clone(),
-            name: user.as_ref().map(|u| u.name.clone()).unwrap_or_else(|| v.login.clone()),
-            roles: user.map(|u| u.roles).unwrap_or_default(),
-            operator: v.has(Role::Operator),
-            referent: v.has(Role::Referent),
-            agent: v.has(Role::Agent),
-            lead: v.has(Role::Lead),
-        })
+        office::me(&self.store(), s)
     }
 
     pub fn baskets(&self) -> Answer<Vec<BasketCount>> {
@@ -454,80 +440,22 @@ impl Desk {
     }
 
     pub fn courrier(&self, id: i64) -> Answer<CourrierView> {
-        self.store().courrier(&self.session()?, id).map_err(say)
+        office::courrier(&mut self.store(), &self.session()?, id)
     }
 
     pub fn pages(&self, id: i64) -> Answer<Vec<PageView>> {
-        let pages = self.store().pages(&self.session()?, id).map_err(say)?;
-        Ok(pages.iter().map(|p| PageView::of(id, p)).collect())
+        office::pages(&self.store(), &self.session()?, id, Links::Window)
     }
 
-    /// A page image for the window's `pli://` URLs: `thumb/<courrier>/<position>` or
-    /// `page/<courrier>/<position>`. Only for a courrier the signed-in user may see. A
-    /// dropped page: `dropped/<batch>/<page>` (thumbnail) or `dropped-page/<batch>/<page>`,
-    /// only for those who may put it back.
+    /// A page image for the window's `pli://` URLs (see [`office::image`]).
     pub fn image(&self, path: &str) -> Answer<(&'static str, Vec<u8>)> {
-        let path = path.split('?').next().unwrap_or(path);
-        let mut parts = path.trim_start_matches('/').split('/');
-        let (kind, id, position) = match (parts.next(), parts.next(), parts.next()) {
-            (Some(k), Some(id), Some(pos)) => (
-                k,
-                id.parse::<i64>().map_err(|_| Failure::not_found(format!("image inconnue « {path} »")))?,
-                pos.parse::<usize>().map_err(|_| Failure::not_found(format!("image inconnue « {path} »")))?,
-            ),
-            _ => return Err(Failure::not_found(format!("image inconnue « {path} »"))),
-        };
-        let store = self.store();
-        if kind.starts_with("dropped") {
-            let dropped = store.dropped_pages(&self.session()?, id).map_err(say)?;
-            let page = dropped.iter().find(|p| p.source_index == position);
-            let kept = |file: Option<&String>| {
-                file.map(|f| store.resolve(f)).ok_or_else(|| {
-                    Failure::not_found(format!(
-                        "la page {} du lot n° {id} n'est pas une page écartée gardée",
-                        position + 1
-                    ))
-                })
-            };
-            return match kind {
-                "dropped" => {
-                    let file = kept(page.and_then(|p| p.thumbnail.as_ref()))?;
-                    let bytes = std::fs::read(&file)
-                        .map_err(|e| Failure::internal(format!("vignette « {} » : {e}", file.display())))?;
-                    Ok((images::mime_of(&file), bytes))
-                }
-                "dropped-page" => {
-                    let pdf = kept(page.and_then(|p| p.pdf.as_ref()))?;
-                    drop(store);
-                    images::page_jpeg(&pdf, 0, 0).map(|b| ("image/jpeg", b))
-                }
-                _ => Err(Failure::not_found(format!("image inconnue « {path} »"))),
-            };
-        }
-        let pages = store.pages(&self.session()?, id).map_err(say)?;
-        let page = pages
-            .iter()
-            .find(|p| p.position == position)
-            .ok_or_else(|| Failure::not_found(format!("le courrier {id} n'a pas de page {}", position + 1)))?;
-        match kind {
-            "thumb" => {
-                let file = store.resolve(&page.thumbnail);
-                let bytes = std::fs::read(&file)
-                    .map_err(|e| Failure::internal(format!("vignette « {} » : {e}", file.display())))?;
-                Ok((images::mime_of(&file), bytes))
-            }
-            "page" => {
-                let pdf = store.resolve(&page.pdf);
-                drop(store);
-                images::page_jpeg(&pdf, position, page.rotation).map(|b| ("image/jpeg", b))
-            }
-            _ => Err(Failure::not_found(format!("image inconnue « {path} »"))),
-        }
+        let image = office::image(&mut self.store(), &self.session()?, path)?;
+        image.render()
     }
 
     /// The OCR text; reading it is recorded.
     pub fn text(&self, id: i64) -> Answer<String> {
-        self.store().content(&self.session()?, id).map(|c| c.text).map_err(say)
+        office::text(&mut self.store(), &self.session()?, id)
     }
 
     pub fn history(&self, id: i64) -> Answer<Vec<HistoryEntry>> {
@@ -613,29 +541,7 @@ impl Desk {
 
     /// A batch's courriers and their pages, for the split check.
     pub fn batch_check(&self, batch: i64) -> Answer<BatchCheck> {
-        let s = self.session()?;
-        let store = self.store();
-        let source = store.batch_source(batch).map_err(say)?;
-        let mut courriers = Vec::new();
-        for id in store.batch_courriers(&s, batch).map_err(say)? {
-            let view = store.courrier(&s, id).map_err(say)?;
-            let pages = store.pages(&s, id).map_err(say)?;
-            courriers.push(BatchCourrier {
-                id,
-                state: view.state,
-                chrono: view.chrono,
-                separator: view.separator,
-                direction_hint: view.direction_hint,
-                pages: pages.iter().map(|p| PageView::of(id, p)).collect(),
-            });
-        }
-        // Pages dropped as blank, for the mail room (others see none: they are not courriers).
-        let dropped = match store.dropped_pages(&s, batch) {
-            Ok(pages) => pages.iter().map(DroppedPageView::of).collect(),
-            Err(pli_store::StoreError::Refused(_)) => Vec::new(),
-            Err(e) => return Err(say(e)),
-        };
-        Ok(BatchCheck { batch, source, courriers, dropped })
+        office::batch_check(&self.store(), &self.session()?, batch, Links::Window)
     }
 
     pub fn correct_split(&self, edit: &SplitEdit) -> Answer<Vec<i64>> {
@@ -663,18 +569,14 @@ impl Desk {
 
     /// The PDF's path, for the system viewer; opening it is recorded as a reading.
     pub fn pdf_to_open(&self, id: i64) -> Answer<PathBuf> {
-        self.store()
-            .content(&self.session()?, id)
-            .map_err(say)?
-            .pdf
-            .ok_or_else(|| Failure::not_found(format!("le courrier {id} n'a pas de PDF (reçu sur papier)")))
+        office::pdf(&mut self.store(), &self.session()?, id)
     }
 
     /// The activity of the local days `from..=to` (`YYYY-MM-DD`).
     pub fn activity(&self, from: &str, to: &str) -> Answer<Report> {
         let s = self.session()?;
         self.require(&s, &[Role::Lead], "l'activité")?;
-        let (from, to) = (day(from)?, day(to)?);
+        let (from, to) = (office::day(from)?, office::day(to)?);
         // Its own connection: a long report does not hold the window's.
         let store = Store::open(&self.settings.data_dir).map_err(say)?;
         store.activity_report(from, to, &pli_core::stats::Settings::default()).map_err(say)
@@ -767,10 +669,6 @@ impl Desk {
         };
         self.write_export(&format!("{name}.pdf"), &pli_capture::pdf::separator_sheets_pdf(&sheets))
     }
-}
-
-fn day(text: &str) -> Answer<jiff::civil::Date> {
-    text.trim().parse().map_err(|_| Failure::invalid(format!("date illisible « {text} » (attendu AAAA-MM-JJ)")))
 }
 
 #[cfg(test)]

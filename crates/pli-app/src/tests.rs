@@ -89,8 +89,8 @@ fn first_start_captures_the_demo_batch_and_a_letter_goes_through_its_life() {
     assert_eq!(mime, "image/jpeg");
     let page = image::load_from_memory(&jpeg).unwrap();
     assert!(page.height() > page.width() && page.height() <= 2000, "a portrait page at screen size");
-    // No image of a courrier one may not see: refused as the store says, like a missing one.
-    fails(desk.image("/page/999999/0"), ErrorKind::Refused, "n'est pas visible");
+    // No image of a courrier one may not see: it looks missing, as the store says.
+    fails(desk.image("/page/999999/0"), ErrorKind::NotFound, "n'est pas visible");
     fails(desk.image("/page/nimporte/0"), ErrorKind::NotFound, "image inconnue");
     fails(desk.image(&format!("/page/{}/99", first.id)), ErrorKind::NotFound, "n'a pas de page 100");
 
@@ -162,8 +162,8 @@ fn first_start_captures_the_demo_batch_and_a_letter_goes_through_its_life() {
             assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
         }
     } else {
-        // A DOS letter is not for the DRH/DAF referent: the store's refusal, as for a missing one.
-        fails(desk.courrier(id), ErrorKind::Refused, "n'est pas visible");
+        // A DOS letter is not for the DRH/DAF referent: it looks missing, as the store says.
+        fails(desk.courrier(id), ErrorKind::NotFound, "n'est pas visible");
     }
     let hits = desk.search(&subject, &SearchFilters::default()).unwrap();
     assert_eq!(hits.iter().any(|h| h.courrier == id), direction != "DOS");

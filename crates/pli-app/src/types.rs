@@ -62,16 +62,33 @@ pub struct PageView {
     pub src: String,
 }
 
+/// Where page images are served: the window's `pli://` scheme, or the server's `/img/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Links {
+    Window,
+    Browser,
+}
+
+impl Links {
+    fn base(self) -> &'static str {
+        match self {
+            Links::Window => "pli://localhost/",
+            Links::Browser => "/img/",
+        }
+    }
+}
+
 impl PageView {
-    pub(crate) fn of(courrier: i64, p: &StoredPage) -> PageView {
+    pub(crate) fn of(courrier: i64, p: &StoredPage, links: Links) -> PageView {
         // The file names change when a correction rewrites a page: a new URL, no stale cache.
         let version = |path: &str| path.rsplit('/').next().unwrap_or("").to_string();
+        let base = links.base();
         PageView {
             position: p.position,
             source_index: p.source_index,
             rotation: p.rotation,
-            thumbnail: format!("pli://localhost/thumb/{courrier}/{}?v={}", p.position, version(&p.thumbnail)),
-            src: format!("pli://localhost/page/{courrier}/{}?v={}-{}", p.position, version(&p.pdf), p.rotation),
+            thumbnail: format!("{base}thumb/{courrier}/{}?v={}", p.position, version(&p.thumbnail)),
+            src: format!("{base}page/{courrier}/{}?v={}-{}", p.position, version(&p.pdf), p.rotation),
         }
     }
 }
@@ -98,8 +115,8 @@ pub struct DroppedPageView {
 }
 
 impl DroppedPageView {
-    pub(crate) fn of(p: &DroppedPage) -> DroppedPageView {
-        let url = |kind: &str| format!("pli://localhost/{kind}/{}/{}", p.batch, p.source_index);
+    pub(crate) fn of(p: &DroppedPage, links: Links) -> DroppedPageView {
+        let url = |kind: &str| format!("{}{kind}/{}/{}", links.base(), p.batch, p.source_index);
         DroppedPageView {
             source_index: p.source_index,
             ink_ratio: p.ink_ratio.clone(),

@@ -155,6 +155,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve Pli to browsers: every referent, agent and lead from their desk or from home,
+    /// over the shared registry (see the README's "Run a server").
+    Serve {
+        /// The server's TOML configuration (listen address, database, documents, sessions…).
+        /// Without it: 127.0.0.1:8080, --data and --database, the window from ui/dist.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Read the configuration, open the database and check the documents folder, then stop.
+        #[arg(long)]
+        check_config: bool,
+        /// On a registry with no user at all, install the demo organisation (its accounts'
+        /// password is public: for trying Pli out only).
+        #[arg(long)]
+        demo: bool,
+    },
     /// Activity figures per day and ISO week (Europe/Paris) from the event history.
     Stats {
         /// An ISO week, e.g. 2026-W48 (default: last week).
@@ -193,8 +208,10 @@ fn main() -> ExitCode {
     pli_capture::ocr::ensure_single_threaded_openmp();
     let cli = Cli::parse();
     if !matches!(cli.command, Command::Watch { .. }) {
+        // A server tells what it does; a one-shot command only what went wrong.
+        let default = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
         tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PLI_LOG").unwrap_or_else(|_| "warn".into()))
+            .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PLI_LOG").unwrap_or_else(|_| default.into()))
             .with_writer(std::io::stderr)
             .init();
     }
@@ -282,6 +299,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Stats { week, from, to, format, out } => {
             registry::stats(&place(cli.data)?, week.as_deref(), from.as_deref(), to.as_deref(), format, out.as_deref())
         }
+        Command::Serve { config, check_config, demo } => {
+            let config = match config {
+                Some(path) => pli_server::ServerConfig::read(&path).map_err(anyhow::Error::msg)?,
+                None => {
+                    let place = place(cli.data)?;
+                    let mut c =
+                        pli_server::ServerConfig::parse(&format!("data = {:?}", place.data.display().to_string()))
+                            .map_err(anyhow::Error::msg)?;
+                    c.database = place.database;
+                    c
+                }
+            };
+            serve(config, check_config, demo)
+        }
         Command::Profiles => {
             for (name, _) in BUILT_IN {
                 let p = Profile::find(name, None)?;
@@ -290,6 +321,45 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `pli serve`: checks everything it needs before it listens.
+fn serve(config: pli_server::ServerConfig, check_only: bool, demo: bool) -> Result<ExitCode> {
+    std::fs::create_dir_all(&config.data).with_context(|| format!("dossier « {} »", config.data.display()))?;
+    if demo {
+        let mut store = Store::open_with(&config.data, config.database.as_deref())?;
+        let actor = pli_core::capture::Actor { login: "pli".into(), workstation: hostname() };
+        if pli_app::install_demo_if_empty(&mut store, &actor).map_err(anyhow::Error::msg)? {
+            eprintln!("organisation de démonstration installée (mot de passe : {})", pli_app::DEMO_PASSWORD);
+        }
+    }
+    if !config.ui.join("index.html").is_file() {
+        eprintln!(
+            "attention : « {} » n'a pas de index.html : la fenêtre ne sera pas servie (make ui, ou la clé ui)",
+            config.ui.display()
+        );
+    }
+    let app = pli_server::App::open(config).map_err(anyhow::Error::msg)?;
+    if check_only {
+        let c = &app.config;
+        println!("configuration correcte");
+        println!("  écoute      {}", c.listen);
+        println!(
+            "  base        {}",
+            c.database
+                .as_deref()
+                .map(pli_store::without_password)
+                .unwrap_or_else(|| "SQLite du dossier de données".into())
+        );
+        println!("  documents   {} (inscriptible)", c.data.display());
+        println!("  fenêtre     {}", c.ui.display());
+        let l = c.session_limits();
+        println!("  sessions    inactivité {} min, durée {} h", l.idle.as_secs() / 60, l.lifetime.as_secs() / 3600);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let runtime = tokio::runtime::Runtime::new().context("démarrage du serveur")?;
+    runtime.block_on(pli_server::serve(app)).map_err(anyhow::Error::msg)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn data_dir(given: Option<PathBuf>) -> Result<PathBuf> {

@@ -486,7 +486,7 @@ pub fn courrier(place: &crate::Place, command: CourrierCommand) -> Result<ExitCo
         }
         CourrierCommand::Content { id, login, json } => {
             let s = session(&store, &login)?;
-            print(&store.content(&s, id)?, json, |c| {
+            print(&store.content(&s, id, pli_store::registry::Reading::Text)?, json, |c| {
                 format!(
                     "{}\n{}",
                     c.pdf.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "(papier seulement)".into()),

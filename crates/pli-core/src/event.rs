@@ -42,6 +42,10 @@ pub enum EventKind {
     OrganisationImported,
     /// A user signed in.
     UserSignedIn,
+    /// A user signed out of a browser session.
+    UserSignedOut,
+    /// Every browser session of a user was ended (by the lead, or "everywhere" by the user).
+    SessionsEnded,
     /// Sign-in refused for a while after too many failed attempts for a login.
     SignInLocked,
     /// The lead lifted a sign-in lockout.
@@ -94,6 +98,8 @@ impl EventKind {
             EventKind::CourrierRead => "courrier_read",
             EventKind::OrganisationImported => "organisation_imported",
             EventKind::UserSignedIn => "user_signed_in",
+            EventKind::UserSignedOut => "user_signed_out",
+            EventKind::SessionsEnded => "sessions_ended",
             EventKind::SignInLocked => "sign_in_locked",
             EventKind::SignInUnlocked => "sign_in_unlocked",
             EventKind::UserCreated => "user_created",

@@ -272,6 +272,17 @@ impl Engine {
     /// Runs `f` in a write transaction, committed if it returns `Ok`, rolled back
     /// otherwise: a change and its event are written together or not at all.
     pub fn write<T>(&mut self, f: impl FnOnce(&mut Q<'_>) -> Result<T>) -> Result<T> {
+        self.write_locked(true, f)
+    }
+
+    /// A write that appends no event and gives no chrono number (a browser session's
+    /// bookkeeping): on PostgreSQL it does not wait for the writers' lock, so that
+    /// every request's session check is not queued behind registrations.
+    pub fn write_unchained<T>(&mut self, f: impl FnOnce(&mut Q<'_>) -> Result<T>) -> Result<T> {
+        self.write_locked(false, f)
+    }
+
+    fn write_locked<T>(&mut self, chained: bool, f: impl FnOnce(&mut Q<'_>) -> Result<T>) -> Result<T> {
         match self {
             Engine::Sqlite { conn, path } => {
                 let sql = |source| StoreError::Sqlite { path: path.clone(), source };
@@ -285,7 +296,9 @@ impl Engine {
                 let Pg { client, statements, shown, .. } = guard;
                 let shown = shown.as_str();
                 let mut tx = client.transaction().map_err(|e| pg_err(shown, e))?;
-                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]).map_err(|e| pg_err(shown, e))?;
+                if chained {
+                    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]).map_err(|e| pg_err(shown, e))?;
+                }
                 let out = f(&mut Q { inner: Inner::Pg(&mut tx, statements, shown) })?;
                 tx.commit().map_err(|e| pg_err(shown, e))?;
                 Ok(out)
@@ -335,6 +348,14 @@ pub fn pg_message(e: &postgres::Error) -> String {
 }
 
 pub(crate) fn pg_err(shown: &str, source: postgres::Error) -> StoreError {
+    use postgres::error::SqlState;
+    // Text PostgreSQL cannot hold (a NUL character, which SQLite keeps) is bad input, not
+    // the server's fault.
+    if let Some(code) = source.code()
+        && (*code == SqlState::CHARACTER_NOT_IN_REPERTOIRE || *code == SqlState::UNTRANSLATABLE_CHARACTER)
+    {
+        return StoreError::Invalid("texte refusé : il contient un caractère nul ou invalide".into());
+    }
     StoreError::Postgres { url: shown.to_string(), source }
 }
 

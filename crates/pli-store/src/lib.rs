@@ -28,6 +28,8 @@ mod replay;
 pub mod search;
 mod split;
 pub mod stats;
+pub mod web;
+pub use pg::without_password;
 #[doc(hidden)]
 pub mod testing;
 pub use journal::{Intake, IntakeState};
@@ -77,6 +79,8 @@ pub enum ErrorKind {
 impl StoreError {
     pub fn kind(&self) -> ErrorKind {
         match self {
+            // An invisible courrier looks missing (the same message as a missing one).
+            StoreError::Refused(pli_core::Refusal::NotVisible) => ErrorKind::NotFound,
             StoreError::Refused(_) => ErrorKind::Refused,
             StoreError::NotFound(_) => ErrorKind::NotFound,
             StoreError::Invalid(_) | StoreError::Sheet { .. } => ErrorKind::Invalid,
@@ -102,6 +106,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0006_dropped_pages.sql")),
         M::up(include_str!("../migrations/0007_sign_in.sql")),
         M::up(include_str!("../migrations/0008_document_hash.sql")),
+        M::up(include_str!("../migrations/0009_web_session.sql")),
     ])
 }
 
@@ -236,6 +241,11 @@ impl Store {
     /// Writes in one transaction, all or nothing (see `db::Engine::write`).
     pub(crate) fn write<T>(&mut self, f: impl FnOnce(&mut db::Q<'_>) -> Result<T>) -> Result<T> {
         self.db.write(f)
+    }
+
+    /// Writes without the writers' lock: only for what appends no event (`web`).
+    pub(crate) fn write_unchained<T>(&mut self, f: impl FnOnce(&mut db::Q<'_>) -> Result<T>) -> Result<T> {
+        self.db.write_unchained(f)
     }
 
     /// Where the registry is, for messages: the SQLite file, or the PostgreSQL URL without

@@ -516,30 +516,67 @@ impl Store {
         workstation: &str,
         policy: &SignInPolicy,
     ) -> Result<Viewer> {
+        self.sign_in_from(login, password, workstation, None, policy)
+    }
+
+    /// Sign-in from a network `address` (a browser's), throttled per login and per
+    /// address: a guesser trying many logins from one place is slowed down too.
+    pub fn sign_in_from(
+        &mut self,
+        login: &str,
+        password: &str,
+        workstation: &str,
+        address: Option<&str>,
+        policy: &SignInPolicy,
+    ) -> Result<Viewer> {
+        self.sign_in_checked(login, Password::Typed(password), workstation, address, policy)
+    }
+
+    /// Sign-in whose password a directory (LDAP) has checked: `verified` is its answer.
+    /// The lockouts, the active flag and the roles are Pli's as for any sign-in; a
+    /// directory's "no" counts towards the lockout like a wrong password.
+    pub fn sign_in_by_directory(
+        &mut self,
+        login: &str,
+        verified: bool,
+        workstation: &str,
+        address: Option<&str>,
+        policy: &SignInPolicy,
+    ) -> Result<Viewer> {
+        self.sign_in_checked(login, Password::Directory(verified), workstation, address, policy)
+    }
+
+    /// Whether a sign-in may even be tried now (no lockout on the login nor the address):
+    /// a directory is not asked for a login locked here.
+    pub fn sign_in_allowed(&self, login: &str, address: Option<&str>) -> Result<()> {
         let now = time::OffsetDateTime::now_utc();
-        let (locked_until, stored) = self.read(|q| {
-            let locked_until: Option<String> =
-                match q.opt("SELECT locked_until FROM sign_in_attempt WHERE login = ?1", params![login])? {
-                    Some(r) => r.get(0)?,
-                    None => None,
-                };
+        let (login_until, address_until) = self.read(|q| lockouts(q, login, address))?;
+        refuse_if_locked(login, now, login_until, address_until)
+    }
+
+    fn sign_in_checked(
+        &mut self,
+        login: &str,
+        password: Password<'_>,
+        workstation: &str,
+        address: Option<&str>,
+        policy: &SignInPolicy,
+    ) -> Result<Viewer> {
+        let now = time::OffsetDateTime::now_utc();
+        let ((locked_until, address_locked_until), stored) = self.read(|q| {
+            let locks = lockouts(q, login, address)?;
             let stored: Option<String> =
                 match q.opt("SELECT password_hash FROM app_user WHERE login = ?1 AND active = 1", params![login])? {
                     Some(r) => r.get(0)?,
                     None => None,
                 };
-            Ok((locked_until, stored))
+            Ok((locks, stored))
         })?;
-        if let Some(until) = locked_until.as_deref().and_then(parse_rfc3339).filter(|u| *u > now) {
-            let seconds = (until - now).whole_seconds().max(1);
-            return Err(StoreError::Invalid(format!(
-                "trop d'essais manqués pour « {login} » : réessayez dans {} (ou demandez au pilote de débloquer le compte)",
-                wait_in_words(seconds)
-            )));
-        }
-        let matches = match &stored {
-            Some(hash) => password_matches(password, hash),
-            None => {
+        refuse_if_locked(login, now, locked_until, address_locked_until)?;
+        let matches = match (password, &stored) {
+            (Password::Directory(verified), _) => verified,
+            (Password::Typed(password), Some(hash)) => password_matches(password, hash),
+            (Password::Typed(password), None) => {
                 // The same work as a real check, so that timing does not tell who exists.
                 password_matches(password, dummy_hash());
                 false
@@ -550,6 +587,9 @@ impl Store {
         let viewer = self.write(|q| {
             if !matches {
                 record_failure(q, login, workstation, policy)?;
+                if let Some(address) = address {
+                    record_address_failure(q, address, workstation, policy)?;
+                }
                 return Ok(None);
             }
             q.exec("DELETE FROM sign_in_attempt WHERE login = ?1", params![login])?;
@@ -655,6 +695,9 @@ pub struct SignInPolicy {
     pub free_attempts: u32,
     pub first_lock: std::time::Duration,
     pub longest_lock: std::time::Duration,
+    /// Failures allowed from one network address (whatever the logins) before it is
+    /// locked the same way: more than per login, since a whole site may share one address.
+    pub free_attempts_per_address: u32,
 }
 
 impl Default for SignInPolicy {
@@ -663,6 +706,7 @@ impl Default for SignInPolicy {
             free_attempts: 5,
             first_lock: std::time::Duration::from_secs(30),
             longest_lock: std::time::Duration::from_secs(3600),
+            free_attempts_per_address: 50,
         }
     }
 }
@@ -670,9 +714,60 @@ impl Default for SignInPolicy {
 impl SignInPolicy {
     /// The lockout after `failures` failures in a row, if any.
     pub fn lock_after(&self, failures: u32) -> Option<std::time::Duration> {
-        let over = failures.checked_sub(self.free_attempts)?;
+        self.lock_after_free(failures, self.free_attempts)
+    }
+
+    fn lock_after_free(&self, failures: u32, free: u32) -> Option<std::time::Duration> {
+        let over = failures.checked_sub(free)?;
         Some(self.first_lock.saturating_mul(1u32 << over.min(20)).min(self.longest_lock))
     }
+}
+
+/// A sign-in's password: typed, to check against Pli's hash, or checked by a directory.
+#[derive(Clone, Copy)]
+enum Password<'a> {
+    Typed(&'a str),
+    Directory(bool),
+}
+
+/// The lockouts on a login and on an address, as stored (RFC 3339), if any.
+fn lockouts(q: &mut Q<'_>, login: &str, address: Option<&str>) -> Result<(Option<String>, Option<String>)> {
+    let login_until: Option<String> =
+        match q.opt("SELECT locked_until FROM sign_in_attempt WHERE login = ?1", params![login])? {
+            Some(r) => r.get(0)?,
+            None => None,
+        };
+    let address_until: Option<String> = match address {
+        Some(a) => match q.opt("SELECT locked_until FROM sign_in_address WHERE address = ?1", params![a])? {
+            Some(r) => r.get(0)?,
+            None => None,
+        },
+        None => None,
+    };
+    Ok((login_until, address_until))
+}
+
+fn refuse_if_locked(
+    login: &str,
+    now: time::OffsetDateTime,
+    login_until: Option<String>,
+    address_until: Option<String>,
+) -> Result<()> {
+    if let Some(until) = login_until.as_deref().and_then(parse_rfc3339).filter(|u| *u > now) {
+        let seconds = (until - now).whole_seconds().max(1);
+        return Err(StoreError::Invalid(format!(
+            "trop d'essais manqués pour « {login} » : réessayez dans {} (ou demandez au pilote de débloquer le compte)",
+            wait_in_words(seconds)
+        )));
+    }
+    if let Some(until) = address_until.as_deref().and_then(parse_rfc3339).filter(|u| *u > now) {
+        let seconds = (until - now).whole_seconds().max(1);
+        return Err(StoreError::Invalid(format!(
+            "trop d'essais manqués depuis cette adresse : réessayez dans {}",
+            wait_in_words(seconds)
+        )));
+    }
+    Ok(())
 }
 
 /// Counts a failed sign-in for `login` and locks it when the policy says so (with an
@@ -699,6 +794,34 @@ fn record_failure(q: &mut Q<'_>, login: &str, workstation: &str, policy: &SignIn
             kind: EventKind::SignInLocked,
             courrier: None,
             data: serde_json::json!({ "login": login, "failures": failures, "until": until }),
+        };
+        append_event(q, &at, &event)?;
+    }
+    Ok(())
+}
+
+/// Counts a failed sign-in from `address` and locks the address when the policy says so.
+fn record_address_failure(q: &mut Q<'_>, address: &str, workstation: &str, policy: &SignInPolicy) -> Result<()> {
+    let now = time::OffsetDateTime::now_utc();
+    let at = now_rfc3339();
+    let stale = format_rfc3339(now - time::Duration::days(1));
+    q.exec("DELETE FROM sign_in_address WHERE last_failure < ?1", params![stale])?;
+    let failures: u32 = q.one(
+        "INSERT INTO sign_in_address (address, failures, last_failure) VALUES (?1, 1, ?2)
+         ON CONFLICT (address) DO UPDATE SET failures = sign_in_address.failures + 1,
+             last_failure = excluded.last_failure
+         RETURNING failures",
+        params![address, at],
+    )?;
+    if let Some(lock) = policy.lock_after_free(failures, policy.free_attempts_per_address) {
+        let until = format_rfc3339(now + lock);
+        q.exec("UPDATE sign_in_address SET locked_until = ?2 WHERE address = ?1", params![address, until])?;
+        let event = NewEvent {
+            actor: "pli".into(),
+            workstation: workstation.into(),
+            kind: EventKind::SignInLocked,
+            courrier: None,
+            data: serde_json::json!({ "address": address, "failures": failures, "until": until }),
         };
         append_event(q, &at, &event)?;
     }

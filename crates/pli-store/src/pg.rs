@@ -7,6 +7,7 @@ use crate::{Result, StoreError};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
     (2, include_str!("../migrations/postgres/0002_search_inline.sql")),
+    (3, include_str!("../migrations/postgres/0003_web_session.sql")),
 ];
 
 /// Taken while migrating, so that two processes starting at once do not both migrate.
@@ -49,7 +50,7 @@ fn migrate(client: &mut postgres::Client, shown: &str) -> Result<()> {
 }
 
 /// The URL with its password masked, for messages and logs.
-pub(crate) fn without_password(url: &str) -> String {
+pub fn without_password(url: &str) -> String {
     if let Some((scheme, rest)) = url.split_once("://")
         && let Some((userinfo, host)) = rest.rsplit_once('@')
     {

@@ -25,6 +25,33 @@ impl Session {
     }
 }
 
+/// What of a courrier someone read, as its history says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// Its record (sender, subject, dates…).
+    Record,
+    /// A page image (from 0).
+    Page(usize),
+    /// Its PDF.
+    Pdf,
+    /// Its OCR text.
+    Text,
+}
+
+impl Reading {
+    fn data(self) -> serde_json::Value {
+        match self {
+            Reading::Record => serde_json::json!({ "what": "record" }),
+            Reading::Page(p) => serde_json::json!({ "what": "page", "page": p + 1 }),
+            Reading::Pdf => serde_json::json!({ "what": "pdf" }),
+            Reading::Text => serde_json::json!({ "what": "text" }),
+        }
+    }
+}
+
+/// The same reading by the same reader is recorded once within this time.
+pub const READING_REPEAT: time::Duration = time::Duration::minutes(10);
+
 /// A courrier's record, as its reader sees it.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CourrierView {
@@ -427,8 +454,8 @@ impl Store {
         })
     }
 
-    /// The PDF, thumbnails and text of a courrier; reading is recorded.
-    pub fn content(&mut self, s: &Session, id: i64) -> Result<Content> {
+    /// The PDF, thumbnails and text of a courrier; reading `what` of it is recorded.
+    pub fn content(&mut self, s: &Session, id: i64, what: Reading) -> Result<Content> {
         let current = &self.read(|q| current_in(q, s))?;
         let (pdf, thumbnails, text) = self.read(|q| {
             visible_facts(q, current, id)?;
@@ -439,14 +466,39 @@ impl Store {
             )?)?;
             Ok((pdf, thumbnails, courrier_text(q, id)?))
         })?;
-        self.write(|q| {
-            let s = &current_in(q, s)?;
-            append_event(q, &now_rfc3339(), &s.event(EventKind::CourrierRead, Some(id), serde_json::json!({})))
-        })?;
+        self.record_reading(s, id, what)?;
         Ok(Content {
             pdf: pdf.map(|p| self.data_dir.join(p)),
             thumbnails: thumbnails.into_iter().map(|p| self.data_dir.join(p)).collect(),
             text,
+        })
+    }
+
+    /// Records that `s` read part of a courrier ("who has seen this letter?"), once per
+    /// reader, courrier and part within [`READING_REPEAT`]: a page shown again while
+    /// scrolling back is not news. Refused (as missing) when the courrier is not visible.
+    pub fn record_reading(&mut self, s: &Session, id: i64, what: Reading) -> Result<()> {
+        let now = time::OffsetDateTime::now_utc();
+        let data = what.data();
+        let text = data.to_string();
+        self.write(|q| {
+            let s = &current_in(q, s)?;
+            visible_facts(q, s, id)?;
+            let last: Option<String> = match q.opt(
+                "SELECT at FROM event WHERE courrier_id = ?1 AND kind = ?2 AND actor = ?3 AND data = ?4
+                 ORDER BY id DESC LIMIT 1",
+                params![id, EventKind::CourrierRead.as_str(), s.viewer.login, text],
+            )? {
+                Some(r) => r.get(0)?,
+                None => None,
+            };
+            let recent = last
+                .and_then(|at| time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339).ok())
+                .is_some_and(|at| now - at < READING_REPEAT);
+            if !recent {
+                append_event(q, &now_rfc3339(), &s.event(EventKind::CourrierRead, Some(id), data))?;
+            }
+            Ok(())
         })
     }
 

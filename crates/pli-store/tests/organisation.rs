@@ -8,7 +8,7 @@ use pli_core::Refusal;
 use pli_core::capture::Actor;
 use pli_core::registration::{ChronoFormat, Qualification};
 use pli_store::org::{DirectionRow, OrganisationSheets, Sheet, SignInPolicy, UserRow};
-use pli_store::registry::Act;
+use pli_store::registry::{Act, Reading};
 use pli_store::testing::{Engine, Site};
 use pli_store::{Session, Store, StoreError, on_both_engines};
 use std::time::{Duration, Instant};
@@ -101,7 +101,7 @@ fn a_deactivated_user_is_refused_at_the_very_next_call(engine: Engine) {
     assert!(session_ended(store.baskets(&rh).unwrap_err()), "his baskets");
     assert!(session_ended(store.search_visible(&rh, "demande", 10).unwrap_err()), "searching");
     assert!(session_ended(store.act(&rh, id, &Act::Take).unwrap_err()), "acting");
-    assert!(session_ended(store.content(&rh, id).unwrap_err()), "even reading the content");
+    assert!(session_ended(store.content(&rh, id, Reading::Text).unwrap_err()), "even reading the content");
     assert_eq!(event_count(&site), before, "a refused call writes nothing");
     assert!(store.sign_in("rh", "motdepasse2", "poste").is_err(), "and he cannot sign in again");
 }
@@ -170,8 +170,12 @@ fn an_unknown_login_takes_as_long_and_reads_the_same_as_a_wrong_password(engine:
 
 fn sign_in_locks_after_repeated_failures_even_with_the_right_password_then_unlocks(engine: Engine) {
     let Some((site, mut store)) = open_site(engine) else { return };
-    let policy =
-        SignInPolicy { free_attempts: 5, first_lock: Duration::from_secs(2), longest_lock: Duration::from_secs(60) };
+    let policy = SignInPolicy {
+        free_attempts: 5,
+        first_lock: Duration::from_secs(2),
+        longest_lock: Duration::from_secs(60),
+        ..SignInPolicy::default()
+    };
     assert_eq!(policy.lock_after(4), None);
     assert_eq!(policy.lock_after(5), Some(Duration::from_secs(2)));
     assert_eq!(policy.lock_after(7), Some(Duration::from_secs(8)), "the delay grows");

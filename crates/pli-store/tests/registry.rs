@@ -5,7 +5,7 @@ use pli_core::capture::{Actor, BatchPageRecord, BatchStore, NewBatch, NewCourrie
 use pli_core::registration::{ChronoFormat, Qualification};
 use pli_core::{CourrierState, Refusal};
 use pli_store::org::{OrganisationSheets, Sheet};
-use pli_store::registry::{Act, NewContact};
+use pli_store::registry::{Act, NewContact, Reading};
 use pli_store::testing::{Engine, Site};
 use pli_store::{Session, Store, StoreError, on_both_engines};
 use std::collections::BTreeSet;
@@ -131,7 +131,7 @@ fn a_referent_never_sees_another_directions_courrier_through_any_call(engine: En
             assert_eq!(store.courrier(&s, id).is_ok(), sees, "{login}: get {id}");
             assert_eq!(store.history(&s, id).is_ok(), sees, "{login}: history {id}");
             assert_eq!(store.suggestions(&s, id).is_ok(), sees, "{login}: suggestions {id}");
-            let content = store.content(&s, id);
+            let content = store.content(&s, id, Reading::Text);
             assert_eq!(content.is_ok(), sees, "{login}: content (PDF, thumbnails) {id}");
             if !sees {
                 assert!(matches!(content, Err(StoreError::Refused(Refusal::NotVisible))));
@@ -150,8 +150,8 @@ fn a_referent_never_sees_another_directions_courrier_through_any_call(engine: En
     let reads = || site.count("SELECT count(*) FROM event WHERE kind = 'courrier_read'");
     let before = reads();
     let rh = session(&store, "rh");
-    store.content(&rh, ids[0]).unwrap();
-    assert!(store.content(&rh, ids[1]).is_err());
+    store.content(&rh, ids[0], Reading::Text).unwrap();
+    assert!(store.content(&rh, ids[1], Reading::Text).is_err());
     assert_eq!(reads(), before + 1);
 }
 

@@ -1,0 +1,164 @@
+//! What the window and the server both answer, for any caller's [`Session`]: the desktop
+//! (one session per window, [`crate::Desk`]) and `pli serve` (one per browser) call the
+//! same functions, so a screen shows the same thing in both.
+//!
+//! Every read of a courrier's content (its record, a page image, its PDF, its text) is
+//! recorded in its history as a reading by the caller.
+
+use crate::types::{BatchCheck, BatchCourrier, DroppedPageView, Links, Me, PageView};
+use crate::{Answer, Failure, images, say};
+use pli_core::Role;
+use pli_store::registry::Reading;
+use pli_store::{CourrierView, Session, Store, StoreError};
+use std::path::PathBuf;
+
+/// The signed-in user as they are now.
+pub fn me(store: &Store, s: &Session) -> Answer<Me> {
+    let user = store.catalogue().map_err(say)?.users.into_iter().find(|u| u.login == s.viewer.login);
+    let v = &s.viewer;
+    Ok(Me {
+        login: v.login.clone(),
+        name: user.as_ref().map(|u| u.name.clone()).unwrap_or_else(|| v.login.clone()),
+        roles: user.map(|u| u.roles).unwrap_or_default(),
+        operator: v.has(Role::Operator),
+        referent: v.has(Role::Referent),
+        agent: v.has(Role::Agent),
+        lead: v.has(Role::Lead),
+    })
+}
+
+/// A courrier's record; reading it is recorded.
+pub fn courrier(store: &mut Store, s: &Session, id: i64) -> Answer<CourrierView> {
+    let view = store.courrier(s, id).map_err(say)?;
+    store.record_reading(s, id, Reading::Record).map_err(say)?;
+    Ok(view)
+}
+
+/// A courrier's pages, with the URLs of their images.
+pub fn pages(store: &Store, s: &Session, id: i64, links: Links) -> Answer<Vec<PageView>> {
+    let pages = store.pages(s, id).map_err(say)?;
+    Ok(pages.iter().map(|p| PageView::of(id, p, links)).collect())
+}
+
+/// A batch's courriers and their pages, for the split check.
+pub fn batch_check(store: &Store, s: &Session, batch: i64, links: Links) -> Answer<BatchCheck> {
+    let source = store.batch_source(batch).map_err(say)?;
+    let mut courriers = Vec::new();
+    for id in store.batch_courriers(s, batch).map_err(say)? {
+        let view = store.courrier(s, id).map_err(say)?;
+        let pages = store.pages(s, id).map_err(say)?;
+        courriers.push(BatchCourrier {
+            id,
+            state: view.state,
+            chrono: view.chrono,
+            separator: view.separator,
+            direction_hint: view.direction_hint,
+            pages: pages.iter().map(|p| PageView::of(id, p, links)).collect(),
+        });
+    }
+    // Pages dropped as blank, for the mail room (others see none: they are not courriers).
+    let dropped = match store.dropped_pages(s, batch) {
+        Ok(pages) => pages.iter().map(|p| DroppedPageView::of(p, links)).collect(),
+        Err(StoreError::Refused(_)) => Vec::new(),
+        Err(e) => return Err(say(e)),
+    };
+    Ok(BatchCheck { batch, source, courriers, dropped })
+}
+
+/// An image found and allowed, not yet read: decoding a page takes a while, and the
+/// store is not held meanwhile.
+pub enum Image {
+    /// A thumbnail file, sent as it is.
+    File(PathBuf),
+    /// A page of a PDF, turned and scaled for the screen.
+    PdfPage { pdf: PathBuf, position: usize, rotation: u32 },
+}
+
+impl Image {
+    /// Its MIME type and bytes.
+    pub fn render(&self) -> Answer<(&'static str, Vec<u8>)> {
+        match self {
+            Image::File(file) => {
+                let bytes = std::fs::read(file)
+                    .map_err(|e| Failure::internal(format!("vignette « {} » : {e}", file.display())))?;
+                Ok((images::mime_of(file), bytes))
+            }
+            Image::PdfPage { pdf, position, rotation } => {
+                images::page_jpeg(pdf, *position, *rotation).map(|b| ("image/jpeg", b))
+            }
+        }
+    }
+}
+
+/// The image an URL path names: `thumb/<courrier>/<position>` or `page/<courrier>/<position>`
+/// (only for a courrier the caller may see; a full page is recorded as read), or for a page
+/// dropped as blank `dropped/<batch>/<page>` (thumbnail) or `dropped-page/<batch>/<page>`
+/// (only for those who may put it back).
+pub fn image(store: &mut Store, s: &Session, path: &str) -> Answer<Image> {
+    let path = path.split('?').next().unwrap_or(path);
+    let unknown = || Failure::not_found(format!("image inconnue « {path} »"));
+    let mut parts = path.trim_start_matches('/').split('/');
+    let (kind, id, position) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(k), Some(id), Some(pos), None) => {
+            (k, id.parse::<i64>().map_err(|_| unknown())?, pos.parse::<usize>().map_err(|_| unknown())?)
+        }
+        _ => return Err(unknown()),
+    };
+    if kind == "dropped" || kind == "dropped-page" {
+        let dropped = store.dropped_pages(s, id).map_err(say)?;
+        let page = dropped.iter().find(|p| p.source_index == position);
+        let file =
+            if kind == "dropped" { page.and_then(|p| p.thumbnail.as_ref()) } else { page.and_then(|p| p.pdf.as_ref()) };
+        let file = file.map(|f| store.resolve(f)).ok_or_else(|| {
+            Failure::not_found(format!("la page {} du lot n° {id} n'est pas une page écartée gardée", position + 1))
+        })?;
+        return Ok(if kind == "dropped" {
+            Image::File(file)
+        } else {
+            Image::PdfPage { pdf: file, position: 0, rotation: 0 }
+        });
+    }
+    if kind != "thumb" && kind != "page" {
+        return Err(unknown());
+    }
+    let pages = store.pages(s, id).map_err(say)?;
+    let page = pages
+        .iter()
+        .find(|p| p.position == position)
+        .ok_or_else(|| Failure::not_found(format!("le courrier {id} n'a pas de page {}", position + 1)))?;
+    if kind == "thumb" {
+        return Ok(Image::File(store.resolve(&page.thumbnail)));
+    }
+    let image = Image::PdfPage { pdf: store.resolve(&page.pdf), position, rotation: page.rotation };
+    store.record_reading(s, id, Reading::Page(position)).map_err(say)?;
+    Ok(image)
+}
+
+/// A courrier's PDF file; reading it is recorded.
+pub fn pdf(store: &mut Store, s: &Session, id: i64) -> Answer<PathBuf> {
+    store
+        .content(s, id, Reading::Pdf)
+        .map_err(say)?
+        .pdf
+        .ok_or_else(|| Failure::not_found(format!("le courrier {id} n'a pas de PDF (reçu sur papier)")))
+}
+
+/// A courrier's OCR text; reading it is recorded.
+pub fn text(store: &mut Store, s: &Session, id: i64) -> Answer<String> {
+    store.content(s, id, Reading::Text).map(|c| c.text).map_err(say)
+}
+
+/// The roles `s`'s user holds now include one of `roles`.
+pub fn require(store: &Store, s: &Session, roles: &[Role], what: &str) -> Answer<Session> {
+    let s = store.current(s).map_err(say)?;
+    if roles.iter().any(|r| s.viewer.has(*r)) {
+        Ok(s)
+    } else {
+        Err(Failure::refused(format!("{what} : réservé à d'autres rôles")))
+    }
+}
+
+/// A day typed as `YYYY-MM-DD`.
+pub fn day(text: &str) -> Answer<jiff::civil::Date> {
+    text.trim().parse().map_err(|_| Failure::invalid(format!("date illisible « {text} » (attendu AAAA-MM-JJ)")))
+}

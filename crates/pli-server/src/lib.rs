@@ -1,0 +1,99 @@
+//! `pli serve`: the registry over HTTP, and the window's `ui/` served to browsers.
+//!
+//! - `POST /api/<command>`: the desktop's commands, by the same names and with the same
+//!   JSON arguments as the window's Tauri calls (`ui/src/api.ts` picks the transport).
+//!   Every one is a POST and must echo the CSRF value in `X-Pli-Csrf`.
+//! - `GET /img/<kind>/<id>/<position>`, `/pdf/<id>`, `/export/activity`,
+//!   `/separators.pdf`: page images, PDFs and files, for the signed-in.
+//! - `GET /api/events`: server-sent events (`changed` when the registry moved on).
+//! - `GET /healthz` (database reachable, documents folder writable), `GET /metrics`.
+//!
+//! Sessions live in the database (`pli_store::web`): several servers behind one load
+//! balancer share them; nothing a request needs is only in one server's memory. The
+//! store's calls block: they run on tokio's blocking threads, each with a connection of
+//! its own from the [`pool`].
+
+pub mod config;
+mod http;
+mod metrics;
+pub mod pool;
+
+pub use config::ServerConfig;
+pub use http::router;
+
+use metrics::Metrics;
+use pli_store::StoreError;
+use pool::Pool;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// What every request shares.
+pub struct App {
+    pub config: ServerConfig,
+    pool: Arc<Pool>,
+    metrics: Metrics,
+    /// The registry's last event id, polled once for all the live-update streams.
+    head: tokio::sync::watch::Sender<i64>,
+}
+
+impl App {
+    /// Opens the registry (migrating it) and checks the documents folder.
+    pub fn open(config: ServerConfig) -> Result<Arc<App>, String> {
+        let pool = Pool::open(config.data.clone(), config.database.clone(), config.database_connections)
+            .map_err(|e: StoreError| e.to_string())?;
+        check_documents_folder(&config.data)?;
+        let (head, _) = tokio::sync::watch::channel(0);
+        Ok(Arc::new(App { config, pool, metrics: Metrics::default(), head }))
+    }
+}
+
+/// The documents folder can be written to (a file created, synced and removed).
+pub fn check_documents_folder(data: &std::path::Path) -> Result<(), String> {
+    let probe = data.join(format!(".pli-serve-probe-{}", std::process::id()));
+    let written = std::fs::write(&probe, b"pli").and_then(|_| std::fs::File::open(&probe)?.sync_all());
+    let _ = std::fs::remove_file(&probe);
+    written.map_err(|e| format!("dossier des documents « {} » non inscriptible : {e}", data.display()))
+}
+
+/// Serves until Ctrl-C or SIGTERM; requests in flight are finished first.
+pub async fn serve(app: Arc<App>) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(app.config.listen)
+        .await
+        .map_err(|e| format!("écoute sur {} impossible : {e}", app.config.listen))?;
+    serve_on(app, listener, shutdown_signal()).await
+}
+
+/// Serves on a listener already bound (tests bind port 0) until `stop` completes.
+pub async fn serve_on(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!("pli serve à l'écoute sur http://{address}");
+    let poller = tokio::spawn(http::poll_head(app.clone()));
+    let result = axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(stop)
+        .await
+        .map_err(|e| e.to_string());
+    poller.abort();
+    result
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
