@@ -23,6 +23,7 @@ import type { Intake } from "./bindings/Intake";
 import type { IntegrityStatus } from "./bindings/IntegrityStatus";
 import type { Me } from "./bindings/Me";
 import type { NewContact } from "./bindings/NewContact";
+import type { OpenSession } from "./bindings/OpenSession";
 import type { PageView } from "./bindings/PageView";
 import type { ProfileView } from "./bindings/ProfileView";
 import type { Qualification } from "./bindings/Qualification";
@@ -122,6 +123,10 @@ export const api = {
   /** `password` empty keeps the current one. */
   saveUser: (row: UserRow, password: string) => call<null>("save_user", { row, password }),
   profiles: () => call<ProfileView[]>("profiles"),
+  /** The browser sessions alive on the server (the lead; `pli serve` only). */
+  sessions: () => call<OpenSession[]>("sessions"),
+  /** Ends every browser session of `login`, on every server (the lead, or oneself); how many. */
+  endSessions: (login: string) => call<number>("end_sessions", { login }),
   /** Writes a PDF of separator sheets (one per direction code, or a plain one when empty),
    * opens it and returns its path; in a browser, opens it in a new tab and returns its name. */
   separatorSheets: (directions: string[]): Promise<string> =>

@@ -105,9 +105,11 @@ mod tests {
 
     #[test]
     fn the_store_s_kind_is_kept_and_other_errors_are_mapped() {
-        let refused = say(StoreError::Refused(pli_core::Refusal::NotVisible));
-        assert_eq!(refused.kind, ErrorKind::Refused);
-        assert_eq!(refused.to_string(), StoreError::Refused(pli_core::Refusal::NotVisible).to_string());
+        // An invisible courrier looks missing; other refusals stay refusals.
+        let invisible = say(StoreError::Refused(pli_core::Refusal::NotVisible));
+        assert_eq!(invisible.kind, ErrorKind::NotFound);
+        assert_eq!(invisible.to_string(), StoreError::Refused(pli_core::Refusal::NotVisible).to_string());
+        assert_eq!(say(StoreError::Refused(pli_core::Refusal::LeadOnly("x"))).kind, ErrorKind::Refused);
         assert_eq!(say(StoreError::NotFound("x".into())).kind, ErrorKind::NotFound);
         assert_eq!(say(WatchError::Store(StoreError::Conflict("x".into()))).kind, ErrorKind::Conflict);
         let overlap = WatchError::ScannerFolderInData { folder: "/d".into(), data: "/d".into() };

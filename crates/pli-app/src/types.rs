@@ -218,6 +218,7 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
         pli_core::split::SplitEdit,
         pli_core::stats::Report,
         pli_watch::WatchEvent,
+        pli_store::web::OpenSession,
     );
     Ok(())
 }

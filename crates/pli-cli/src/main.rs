@@ -170,6 +170,24 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Send this workstation's captured batches (the outbox) to a Pli server, each until
+    /// the server acknowledges it; the password comes from PLI_SERVER_PASSWORD.
+    Deliver {
+        /// The server: http(s)://host:port.
+        #[arg(long, env = "PLI_SERVER")]
+        server: String,
+        /// The mail-room account this workstation signs in with.
+        #[arg(long, env = "PLI_SERVER_LOGIN")]
+        login: String,
+        /// Stop once the outbox is empty (else keep watching it).
+        #[arg(long)]
+        until_empty: bool,
+        /// Longest wait between two attempts when the server cannot be reached, in seconds.
+        #[arg(long, default_value_t = 30)]
+        patience: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Activity figures per day and ISO week (Europe/Paris) from the event history.
     Stats {
         /// An ISO week, e.g. 2026-W48 (default: last week).
@@ -313,6 +331,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             serve(config, check_config, demo)
         }
+        Command::Deliver { server, login, until_empty, patience, json } => {
+            let place = place(cli.data)?;
+            if place.database.is_some() {
+                anyhow::bail!("pli deliver envoie le registre du poste (--data) : retirez --database / PLI_DATABASE");
+            }
+            let password = std::env::var("PLI_SERVER_PASSWORD")
+                .context("mot de passe du compte du poste : définissez PLI_SERVER_PASSWORD")?;
+            let settings = pli_link::ServerSettings { url: server, login, password, workstation: hostname() };
+            deliver(&place, settings, until_empty, patience, json)
+        }
         Command::Profiles => {
             for (name, _) in BUILT_IN {
                 let p = Profile::find(name, None)?;
@@ -321,6 +349,47 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `pli deliver`: passes over the outbox until it is empty (or for ever), waiting longer
+/// after each failed pass, up to `patience` seconds.
+fn deliver(
+    place: &Place,
+    settings: pli_link::ServerSettings,
+    until_empty: bool,
+    patience: u64,
+    json: bool,
+) -> Result<ExitCode> {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::SeqCst));
+    let mut store = place.open()?;
+    let mut link = pli_link::Link::new(settings);
+    let mut wait = 1;
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        let pass = link.deliver_outbox(&mut store, |batch, done| {
+            if json {
+                println!("{}", serde_json::json!({ "batch": batch, "server_batch": done.batch_id, "courriers": done.courrier_ids, "recorded_now": done.recorded_now }));
+            } else {
+                eprintln!("lot n° {batch} envoyé : lot n° {} du serveur, {} courrier(s)", done.batch_id, done.courrier_ids.len());
+            }
+        });
+        match &pass.problem {
+            None if pass.waiting == 0 && until_empty => return Ok(ExitCode::SUCCESS),
+            None => wait = 1,
+            Some(problem) => {
+                eprintln!("{} lot(s) en attente d'envoi au serveur : {problem}", pass.waiting);
+                wait = (wait * 2).min(patience.max(1));
+            }
+        }
+        let waited = std::time::Instant::now();
+        while waited.elapsed() < std::time::Duration::from_secs(if pass.problem.is_some() { wait } else { 2 })
+            && !stop.load(std::sync::atomic::Ordering::SeqCst)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `pli serve`: checks everything it needs before it listens.

@@ -1,13 +1,13 @@
 //! What capture hands to the store: a batch whose documents are written, ready to be
 //! recorded in one transaction, and the trait a store implements to take it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Folder of the courriers' documents, under the data folder.
 pub const COURRIERS_DIR: &str = "courriers";
 
 /// A page of a batch and what capture made of it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BatchPageRecord {
     pub source_index: usize,
     pub role: PageRole,
@@ -18,7 +18,7 @@ pub struct BatchPageRecord {
 
 /// The files of a dropped page, relative to the data folder: a one-page PDF holding the
 /// page's original image as scanned (never re-encoded) and a thumbnail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeptPage {
     pub pdf_path: String,
     pub thumbnail_path: String,
@@ -37,7 +37,7 @@ impl KeptPage {
 /// Folder of the dropped pages, inside a batch's folder.
 pub const DROPPED_DIR: &str = "dropped";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PageRole {
     Separator,
@@ -56,7 +56,7 @@ impl PageRole {
 }
 
 /// A content page of a courrier about to be committed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewCourrierPage {
     pub source_index: usize,
     pub rotation_degrees: u32,
@@ -68,7 +68,7 @@ pub struct NewCourrierPage {
 }
 
 /// A courrier made by capture, its files already written under the batch folder.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewCourrier {
     pub separator: Option<String>,
     pub direction: Option<String>,
@@ -79,7 +79,7 @@ pub struct NewCourrier {
 }
 
 /// A batch ready to commit: its documents folder is complete on disk.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewBatch {
     pub source_path: String,
     pub content_hash: String,

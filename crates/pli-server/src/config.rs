@@ -8,6 +8,7 @@
 //! ui = "/usr/share/pli/ui"                     # the built window (ui/dist)
 //! secure_cookies = true                        # behind TLS (the reverse proxy's)
 //! trusted_proxies = ["127.0.0.1"]              # whose X-Forwarded-For is believed
+//! metrics_from = ["127.0.0.1", "::1"]          # who may read /metrics
 //! max_body_bytes = 1048576
 //! database_connections = 16
 //!
@@ -50,8 +51,14 @@ pub struct ServerConfig {
     /// the history); from anyone else the header is ignored.
     #[serde(default)]
     pub trusted_proxies: Vec<IpAddr>,
+    /// Who may read `/metrics` (a Prometheus on another machine: add its address).
+    #[serde(default = "default_metrics_from")]
+    pub metrics_from: Vec<IpAddr>,
     #[serde(default = "default_max_body")]
     pub max_body_bytes: usize,
+    /// Largest file (or batch description) a scanner workstation delivers at once.
+    #[serde(default = "default_max_upload")]
+    pub max_upload_bytes: usize,
     #[serde(default = "default_connections")]
     pub database_connections: usize,
     #[serde(default)]
@@ -100,12 +107,20 @@ fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))
 }
 
+fn default_metrics_from() -> Vec<IpAddr> {
+    vec![IpAddr::from([127, 0, 0, 1]), IpAddr::from(std::net::Ipv6Addr::LOCALHOST)]
+}
+
 fn default_ui() -> PathBuf {
     PathBuf::from("ui/dist")
 }
 
 fn default_max_body() -> usize {
     1024 * 1024
+}
+
+fn default_max_upload() -> usize {
+    512 * 1024 * 1024
 }
 
 fn default_connections() -> usize {

@@ -47,6 +47,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/pdf/{id}", get(pdf))
         .route("/export/activity", get(export_activity))
         .route("/separators.pdf", get(separators))
+        .route("/deliveries/{capture_id}", post(commit_delivery))
+        .route("/deliveries/{capture_id}/{*path}", axum::routing::put(deliver_file))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback_service(files)
@@ -114,7 +116,9 @@ async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Res
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| if request.uri().path().starts_with("/api/") { "/api/?" } else { "/" }.to_string());
     let has_csrf = cookie(request.headers(), CSRF_COOKIE).is_some();
+    let assets = request.uri().path().starts_with("/assets/");
     let mut response = next.run(request).await;
+    let status = response.status();
     let h = response.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -127,7 +131,13 @@ async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Res
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     if !h.contains_key(header::CACHE_CONTROL) {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        // The built window's assets carry their hash in their name: kept for good. All
+        // else (the API, index.html) is never stored.
+        let immutable = assets && status.is_success();
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(if immutable { "public, max-age=31536000, immutable" } else { "no-store" }),
+        );
     }
     if !has_csrf
         && !h.get_all(header::SET_COOKIE).iter().any(|c| c.as_bytes().starts_with(b"pli_csrf="))
@@ -357,8 +367,7 @@ struct Login {
 const BODY_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The body, whole, within the size limit and the time limit.
-async fn read_body(app: &App, headers: &HeaderMap, body: Body) -> Result<Bytes, Refusal> {
-    let limit = app.config.max_body_bytes;
+async fn read_body(limit: usize, headers: &HeaderMap, body: Body) -> Result<Bytes, Refusal> {
     let too_large = || {
         Refusal::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -394,7 +403,7 @@ async fn call(
     headers: HeaderMap,
     body: Body,
 ) -> Answered {
-    let body = read_body(&app, &headers, body).await?;
+    let body = read_body(app.config.max_body_bytes, &headers, body).await?;
     let address = client_address(&app, peer, &headers);
     match command.as_str() {
         "startup" => return startup(&app).await,
@@ -749,6 +758,58 @@ async fn events(
 }
 
 // ---------------------------------------------------------------------------------------
+// Deliveries from scanner workstations (see `delivery`).
+
+/// The delivering session: signed in, CSRF echoed, of the mail room (or the lead).
+async fn deliverer(app: &Arc<App>, peer: SocketAddr, headers: &HeaderMap) -> Result<Session, Refusal> {
+    let c = signed_in(app, peer, headers).await?;
+    check_csrf(headers, &c.csrf)?;
+    let s = c.session;
+    blocking(app, move |store| office::require(store, &s, &[Role::Operator, Role::Lead], "l'envoi des lots")).await
+}
+
+async fn deliver_file(
+    State(app): State<Arc<App>>,
+    Path((capture_id, path)): Path<(String, String)>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answered {
+    deliverer(&app, peer, &headers).await?;
+    let sha256 = headers.get("x-pli-sha256").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let bytes = read_body(app.config.max_upload_bytes, &headers, body).await?;
+    let data = app.config.data.clone();
+    tokio::task::spawn_blocking(move || crate::delivery::receive_file(&data, &capture_id, &path, &sha256, &bytes))
+        .await
+        .map_err(|e| Refusal::from(Failure::internal(format!("erreur interne du serveur : {e}"))))??;
+    json(())
+}
+
+async fn commit_delivery(
+    State(app): State<Arc<App>>,
+    Path(capture_id): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answered {
+    let s = deliverer(&app, peer, &headers).await?;
+    let body = read_body(app.config.max_upload_bytes, &headers, body).await?;
+    let mut delivery: crate::delivery::Delivery = args(&body)?;
+    let data = app.config.data.clone();
+    let done = blocking(&app, move |store| {
+        // The batch is recorded as scanned by the operator the workstation names when
+        // Pli knows them as such; else by the account that delivers it.
+        let known = store.viewer(&delivery.operator).is_ok_and(|v| v.has(Role::Operator) || v.has(Role::Lead));
+        if !known {
+            delivery.operator = s.viewer.login.clone();
+        }
+        crate::delivery::commit(store, &data, &capture_id, &delivery, &s.viewer.login)
+    })
+    .await?;
+    json(done)
+}
+
+// ---------------------------------------------------------------------------------------
 // Operations.
 
 async fn healthz(State(app): State<Arc<App>>) -> Response {
@@ -765,7 +826,12 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
     (status, Json(body)).into_response()
 }
 
-async fn metrics(State(app): State<Arc<App>>) -> Response {
+async fn metrics(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>) -> Response {
+    // Not the browsers': what the server is doing is for those who run it.
+    if !app.config.metrics_from.contains(&peer.ip()) {
+        return Refusal::new(StatusCode::FORBIDDEN, ErrorKind::Refused, "métriques réservées à l'exploitation")
+            .into_response();
+    }
     let limits = app.config.session_limits();
     let sessions = blocking(&app, move |store| store.web_sessions(&limits).map(|s| s.len()).map_err(say)).await.ok();
     let mut r = app.metrics.render(sessions).into_response();

@@ -14,6 +14,7 @@
 //! its own from the [`pool`].
 
 pub mod config;
+pub mod delivery;
 mod http;
 mod metrics;
 pub mod pool;

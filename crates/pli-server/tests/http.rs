@@ -243,23 +243,32 @@ fn open_site(engine: Engine) -> Option<(Site, Store)> {
     Some((site, store))
 }
 
-/// Courriers of one page each, with a real PDF (a grey page image) and thumbnail.
-fn capture(site: &Site, store: &mut Store, texts: &[&str]) -> Vec<i64> {
-    static BATCHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let hash = format!("lot{}", BATCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+/// A one-page courrier's documents: a real PDF holding a grey page image, and its
+/// thumbnail (JPEG).
+fn documents() -> (Vec<u8>, Vec<u8>) {
     let pixels = image::DynamicImage::ImageLuma8(image::GrayImage::from_fn(600, 800, |x, y| {
         image::Luma([if (x / 40 + y / 40) % 2 == 0 { 230 } else { 120 }])
     }));
     let embedded = EmbeddedImage::flate_from_pixels(&pixels);
+    let page = PdfPage { image: &embedded, dpi: 100.0, rotation: Rotation::None, words: &[] };
+    let info = PdfInfo { title: "courrier".into(), producer: "test".into() };
+    let mut pdf = Vec::new();
+    write_searchable_pdf(&[page], &info, &mut pdf).unwrap();
+    let mut thumbnail = std::io::Cursor::new(Vec::new());
+    pixels.thumbnail(120, 160).write_to(&mut thumbnail, image::ImageFormat::Jpeg).unwrap();
+    (pdf, thumbnail.into_inner())
+}
+
+/// Courriers of one page each, with a real PDF (a grey page image) and thumbnail.
+fn capture(site: &Site, store: &mut Store, texts: &[&str]) -> Vec<i64> {
+    static BATCHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let hash = format!("lot{}", BATCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let (pdf, thumbnail) = documents();
     for i in 0..texts.len() {
         let folder = site.data_dir().join(format!("courriers/{hash}/{i}"));
         std::fs::create_dir_all(&folder).unwrap();
-        let page = PdfPage { image: &embedded, dpi: 100.0, rotation: Rotation::None, words: &[] };
-        let info = PdfInfo { title: format!("courrier {i}"), producer: "test".into() };
-        let mut pdf = Vec::new();
-        write_searchable_pdf(&[page], &info, &mut pdf).unwrap();
-        std::fs::write(folder.join("courrier.pdf"), pdf).unwrap();
-        pixels.thumbnail(120, 160).save(folder.join("p0.jpg")).unwrap();
+        std::fs::write(folder.join("courrier.pdf"), &pdf).unwrap();
+        std::fs::write(folder.join("p0.jpg"), &thumbnail).unwrap();
     }
     let batch = NewBatch {
         source_path: format!("/scan/{hash}.pdf"),
@@ -335,6 +344,7 @@ on_both_engines!(
     sign_in_is_throttled_per_login_and_per_address,
     sessions_end_by_idleness_deactivation_and_the_lead,
     malformed_requests_never_get_a_server_error,
+    a_delivered_batch_is_recorded_once_however_often_it_arrives,
 );
 
 fn the_role_matrix_holds_over_http_for_records_pages_pdfs_and_search(engine: Engine) {
@@ -604,6 +614,10 @@ fn sessions_end_by_idleness_deactivation_and_the_lead(engine: Engine) {
     assert_eq!(health.status, 200);
     assert_eq!(health.json(), json!({ "database": "ok", "documents": "ok" }));
     let metrics = String::from_utf8(lead.get("/metrics").body).unwrap();
+    drop(other);
+    // Only the addresses named may read them (loopback by default).
+    let closed = Server::start(&site, |c| c.metrics_from = vec!["192.0.2.1".parse().unwrap()]);
+    assert_eq!(closed.browser().get("/metrics").status, 403, "metrics are not the browsers'");
     assert!(metrics.contains("pli_http_requests_total{route=\"/api/{command}\",status=\"200\"}"), "{metrics}");
     assert!(metrics.contains("pli_http_request_duration_seconds_bucket"), "{metrics}");
     assert!(metrics.contains("pli_sessions 2") || metrics.contains("pli_sessions 1"), "{metrics}");
@@ -747,4 +761,128 @@ fn malformed_requests_never_get_a_server_error(engine: Engine) {
     // Every answer was JSON or a file; the API's failures always carry a kind.
     let r = b.call("courrier", json!({ "id": "x" }));
     assert_eq!((r.status, r.kind()), (400, "invalid".to_string()));
+}
+
+/// A batch as a workstation's capture made it: its files (relative to its folder) and
+/// what it recorded.
+fn workstation_batch(letters: usize) -> (pli_core::capture::NewBatch, Vec<(String, Vec<u8>)>) {
+    use sha2::Digest;
+    let folder = "courriers/2026-12-01-lot-0007".to_string();
+    let (pdf, thumbnail) = documents();
+    let mut files = Vec::new();
+    for i in 0..letters {
+        files.push((format!("{i}/courrier.pdf"), pdf.clone()));
+        files.push((format!("{i}/p0.jpg"), thumbnail.clone()));
+    }
+    let content_hash = hex::encode(sha2::Sha256::digest(format!("original {letters}").as_bytes()));
+    let batch = pli_core::capture::NewBatch {
+        source_path: "/scanner/lot-0007.pdf".into(),
+        content_hash,
+        profile: "generic-pdf".into(),
+        folder: folder.clone(),
+        pages: (0..letters)
+            .map(|i| BatchPageRecord { source_index: i, role: PageRole::Content, detail: None, kept: None })
+            .collect(),
+        courriers: (0..letters)
+            .map(|i| NewCourrier {
+                separator: None,
+                direction: Some("DRH".into()),
+                pdf_path: format!("{folder}/{i}/courrier.pdf"),
+                text: format!("lettre livrée numéro {i}"),
+                pages: vec![NewCourrierPage {
+                    source_index: i,
+                    rotation_degrees: 0,
+                    ocr_confidence: 91.0,
+                    thumbnail_path: format!("{folder}/{i}/p0.jpg"),
+                    text: format!("lettre livrée numéro {i}"),
+                }],
+            })
+            .collect(),
+    };
+    (batch, files)
+}
+
+fn a_delivered_batch_is_recorded_once_however_often_it_arrives(engine: Engine) {
+    use sha2::Digest;
+    let Some((site, _store)) = open_site(engine) else { return };
+    let server = Server::start(&site, |_| {});
+    let (batch, files) = workstation_batch(3);
+    let id = batch.content_hash.clone();
+    let hashes: std::collections::BTreeMap<String, String> =
+        files.iter().map(|(p, b)| (p.clone(), hex::encode(sha2::Sha256::digest(b)))).collect();
+    let delivery = json!({ "batch": batch, "files": hashes, "operator": "op", "workstation": "poste-courrier" });
+    let mut op = Browser::signed_in(&server, "op");
+    let put = |b: &mut Browser, path: &str, sha: &str, bytes: &[u8]| {
+        let header = format!("X-Pli-Csrf: {}\r\nX-Pli-Sha256: {sha}\r\n", b.csrf.clone().unwrap());
+        b.send("PUT", &format!("/deliveries/{id}/{path}"), &header, bytes)
+    };
+    let commit = |b: &mut Browser| {
+        let header = format!("Content-Type: application/json\r\nX-Pli-Csrf: {}\r\n", b.csrf.clone().unwrap());
+        b.send("POST", &format!("/deliveries/{id}"), &header, delivery.to_string().as_bytes())
+    };
+
+    // Not of the mail room: refused. A file damaged on the way: refused, named.
+    let mut agent = Browser::signed_in(&server, "agent");
+    assert_eq!(put(&mut agent, &files[0].0, &hashes[&files[0].0], &files[0].1).status, 403);
+    let damaged = put(&mut op, &files[0].0, &"0".repeat(64), &files[0].1);
+    assert_eq!((damaged.status, damaged.kind()), (400, "invalid".to_string()), "{damaged:?}");
+    for trick in ["../../pli.sqlite3", ".hidden", "a/../../b", "%2e%2e/x", "a//b"] {
+        let r = put(&mut op, trick, &hashes[&files[0].0], &files[0].1);
+        assert!(r.status == 400 || r.status == 404, "{trick}: {}", r.status);
+    }
+    assert!(!site.data_dir().join("pli.sqlite3.part").exists());
+
+    // One file missing: the batch is not recorded, and says what is missing.
+    for (path, bytes) in &files[1..] {
+        assert_eq!(put(&mut op, path, &hashes[path], bytes).status, 200, "{path}");
+    }
+    let early = commit(&mut op);
+    assert_eq!((early.status, early.kind()), (409, "conflict".to_string()), "{}", String::from_utf8_lossy(&early.body));
+    assert!(early.json()["message"].as_str().unwrap().contains(&files[0].0));
+    assert_eq!(site.count("SELECT count(*) FROM batch"), 0);
+
+    // Every file, some twice (a repeat after a lost answer): recorded once.
+    for (path, bytes) in files.iter().chain(files.iter().take(2)) {
+        assert_eq!(put(&mut op, path, &hashes[path], bytes).status, 200, "{path}");
+    }
+    let first = commit(&mut op);
+    assert_eq!(first.status, 200, "{}", String::from_utf8_lossy(&first.body));
+    let first = first.json();
+    assert_eq!(first["recorded_now"], json!(true));
+    assert_eq!(first["courrier_ids"].as_array().unwrap().len(), 3);
+    for _ in 0..3 {
+        let again = commit(&mut op).json();
+        assert_eq!((&again["batch_id"], &again["courrier_ids"]), (&first["batch_id"], &first["courrier_ids"]));
+        assert_eq!(again["recorded_now"], json!(false), "a repeat writes nothing");
+    }
+    // A file sent again after the commit is taken and changes nothing.
+    assert_eq!(put(&mut op, &files[0].0, &hashes[&files[0].0], &files[0].1).status, 200);
+    assert_eq!(site.count("SELECT count(*) FROM batch"), 1);
+    assert_eq!(site.count("SELECT count(*) FROM courrier"), 3);
+    assert_eq!(site.count("SELECT count(*) FROM event WHERE kind = 'courrier_captured'"), 3);
+    assert_eq!(site.count("SELECT count(*) FROM delivery"), 1);
+    // Recorded as scanned by the operator at her workstation; its documents where they belong.
+    let who = site.raw("SELECT actor, workstation FROM event WHERE kind = 'batch_ingested'").unwrap();
+    assert_eq!(who, vec![vec!["op".to_string(), "poste-courrier".to_string()]]);
+    let folder = format!("courriers/{id}");
+    for (path, bytes) in &files {
+        assert_eq!(&std::fs::read(site.data_dir().join(&folder).join(path)).unwrap(), bytes, "{path}");
+    }
+    assert!(!site.data_dir().join("incoming").join(&id).exists(), "nothing left waiting");
+    // And the referent reads it like any courrier: its page image comes from the delivered PDF.
+    let mut store = site.open();
+    let c = first["courrier_ids"][0].as_i64().unwrap();
+    let op_session = Session { viewer: store.viewer("op").unwrap(), workstation: "poste".into() };
+    let form = Qualification {
+        document_type: Some("COUR".into()),
+        subject: Some("Livré".into()),
+        arrival_date: Some(time::macros::date!(2026 - 12 - 01)),
+        main_direction: Some("DRH".into()),
+        ..Qualification::default()
+    };
+    store.register(&op_session, c, &form, &ChronoFormat::default()).unwrap();
+    let mut rh = Browser::signed_in(&server, "rh");
+    let page = rh.get(&format!("/img/page/{c}/0"));
+    assert_eq!(page.status, 200);
+    assert!(image::load_from_memory(&page.body).is_ok());
 }

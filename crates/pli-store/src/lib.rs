@@ -16,6 +16,7 @@ use std::time::Duration;
 pub mod anchor;
 pub mod backup;
 pub mod db;
+pub mod delivery;
 pub mod dropped;
 pub mod integrity;
 pub mod journal;
@@ -107,6 +108,8 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0007_sign_in.sql")),
         M::up(include_str!("../migrations/0008_document_hash.sql")),
         M::up(include_str!("../migrations/0009_web_session.sql")),
+        M::up(include_str!("../migrations/0010_delivery.sql")),
+        M::up(include_str!("../migrations/0011_sent_batch.sql")),
     ])
 }
 

@@ -40,6 +40,8 @@ const TABLES: &[(&str, &str)] = &[
     ("stats_checkpoint", "at, open"),
     ("sign_in_attempt", "login, failures, last_failure, locked_until"),
     ("document_hash", "path, sha256, size, recorded_at"),
+    ("delivery", "capture_id, batch_id, workstation, delivered_by, received_at"),
+    ("sent_batch", "batch_id, server_batch_id, sent_at"),
 ];
 
 /// Tables whose `id` the target numbers itself afterwards (its sequence moved past them).

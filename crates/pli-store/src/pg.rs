@@ -8,6 +8,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
     (2, include_str!("../migrations/postgres/0002_search_inline.sql")),
     (3, include_str!("../migrations/postgres/0003_web_session.sql")),
+    (4, include_str!("../migrations/postgres/0004_delivery.sql")),
+    (5, include_str!("../migrations/postgres/0005_sent_batch.sql")),
 ];
 
 /// Taken while migrating, so that two processes starting at once do not both migrate.

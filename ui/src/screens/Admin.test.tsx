@@ -14,6 +14,8 @@ vi.mock("../api", () => ({
     separatorSheets: vi.fn(),
     captureStatus: vi.fn(),
     setScanner: vi.fn(),
+    sessions: vi.fn(),
+    endSessions: vi.fn(),
   },
 }));
 
@@ -50,6 +52,7 @@ describe("Admin", () => {
       { name: "generic-pdf", description: "PDF", folder: null, watched: false, watch_mode: "poll", formats: ["pdf"] },
     ]);
     mocked.captureStatus.mockResolvedValue(STATUS);
+    mocked.sessions.mockResolvedValue([]);
   });
   afterEach(() => {
     delete (window as unknown as Record<string, unknown>).__TAURI_INTERNALS__;
@@ -247,5 +250,43 @@ describe("Admin: the scanning workstation", () => {
 describe("parseRoles", () => {
   it("splits, trims and drops blanks and repeats", () => {
     expect(parseRoles("referent:DRH, agent : DAF ,lead;;lead\noperator")).toEqual(["referent:DRH", "agent:DAF", "lead", "operator"]);
+  });
+});
+
+describe("Admin's browser sessions", () => {
+  beforeEach(() => {
+    setLang("fr");
+    catalogue.value = null;
+    mocked.catalogue.mockResolvedValue(CATALOGUE);
+    mocked.profiles.mockResolvedValue([]);
+    mocked.captureStatus.mockResolvedValue(STATUS);
+    mocked.sessions.mockResolvedValue([]);
+  });
+  afterEach(() => {
+    delete (window as unknown as Record<string, unknown>).__TAURI_INTERNALS__;
+    cleanup();
+    vi.clearAllMocks();
+  });
+
+  it("in a browser, lists the open sessions and ends a user's everywhere", async () => {
+    const open1 = { login: "rh", address: "10.0.0.7", created_at: "2026-12-01T08:00:00Z", last_seen: "2026-12-01T09:00:00Z" };
+    const open2 = { ...open1, address: "10.0.0.8" };
+    mocked.sessions.mockResolvedValueOnce([open1, open2]).mockResolvedValue([]);
+    mocked.endSessions.mockResolvedValue(2);
+    await open();
+    await waitFor(() => expect(document.querySelectorAll("#sessions tbody tr").length).toBe(2));
+    const end = document.querySelector("[data-end-sessions=rh]") as HTMLButtonElement;
+    expect(end.textContent).toContain("rh");
+    fireEvent.click(end);
+    await waitFor(() => expect(mocked.endSessions).toHaveBeenCalledWith("rh"));
+    await waitFor(() => expect(document.querySelector("#browser-sessions [role=status]")?.textContent).toContain("2 session(s) de rh"));
+    await waitFor(() => expect(document.querySelector("#sessions")).toBeNull()); // reloaded: none left
+  });
+
+  it("in the desktop window, has no browser sessions to show", async () => {
+    (window as unknown as Record<string, unknown>).__TAURI_INTERNALS__ = {};
+    await open();
+    expect(document.getElementById("browser-sessions")).toBeNull();
+    expect(mocked.sessions).not.toHaveBeenCalled();
   });
 });

@@ -7,11 +7,12 @@ import type { CaptureStatus } from "../bindings/CaptureStatus";
 import type { Catalogue } from "../bindings/Catalogue";
 import type { DirectionRow } from "../bindings/DirectionRow";
 import type { DocumentTypeRow } from "../bindings/DocumentTypeRow";
+import type { OpenSession } from "../bindings/OpenSession";
 import type { ProfileView } from "../bindings/ProfileView";
 import type { ScannerSettings as ScannerSettingsDraft } from "../bindings/ScannerSettings";
 import type { UserRow } from "../bindings/UserRow";
 import { errorText } from "../lib/errors";
-import { directionLabel } from "../lib/format";
+import { directionLabel, formatDateTime } from "../lib/format";
 import { t } from "../lib/i18n";
 import { inTauri } from "../lib/platform";
 import { loadCatalogue } from "../lib/session";
@@ -74,6 +75,7 @@ export function Admin() {
       <ScannerSettings profiles={profiles} onSaved={loadProfiles} />
       <Profiles profiles={profiles} error={profilesError} />
       {cat && <Separators cat={cat} />}
+      {!inTauri() && <Sessions />}
     </section>
   );
 }
@@ -577,6 +579,78 @@ function Separators({ cat }: { cat: Catalogue }) {
           {path ? t(inTauri() ? "admin.separators.written" : "admin.separators.opened", { path }) : ""}
         </span>
       </div>
+      {error && (
+        <p role="alert" class="s2-alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+// ---------------------------------------------------------------- browser sessions
+
+/** The sessions open in browsers (`pli serve` only: the desktop has none), each user's
+ * ended at once on every server (a lost laptop, someone leaving). */
+function Sessions() {
+  const { value: sessions, error: loadError, reload } = useLoad(() => api.sessions());
+  const { busy, error, run } = useAction();
+  const [said, setSaid] = useState("");
+  useEffect(() => {
+    reload();
+  }, []);
+  const end = (login: string) =>
+    run(async () => {
+      const count = await api.endSessions(login);
+      setSaid(t("admin.sessions.ended", { count: String(count), login }));
+      reload();
+    });
+  const logins = [...new Set((sessions ?? []).map((s: OpenSession) => s.login))];
+  return (
+    <section id="browser-sessions" class="s2-admin-part" aria-labelledby="sessions-title">
+      <h2 id="sessions-title">{t("admin.sessions.title")}</h2>
+      {loadError && (
+        <p role="alert" class="s2-alert">
+          {loadError}
+        </p>
+      )}
+      {sessions === null && !loadError && <p class="calm">{t("admin.sessions.loading")}</p>}
+      {sessions && sessions.length === 0 && <p class="calm">{t("admin.sessions.empty")}</p>}
+      {sessions && sessions.length > 0 && (
+        <table id="sessions">
+          <caption>{t("admin.sessions.caption")}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t("admin.sessions.login")}</th>
+              <th scope="col">{t("admin.sessions.address")}</th>
+              <th scope="col">{t("admin.sessions.since")}</th>
+              <th scope="col">{t("admin.sessions.last_seen")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sessions.map((s, i) => (
+              <tr key={i} data-login={s.login}>
+                <td>{s.login}</td>
+                <td>{s.address}</td>
+                <td>{formatDateTime(s.created_at)}</td>
+                <td>{formatDateTime(s.last_seen)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {logins.length > 0 && (
+        <div class="buttons">
+          {logins.map((login) => (
+            <button key={login} type="button" data-end-sessions={login} disabled={busy} onClick={() => end(login)}>
+              {t("admin.sessions.end", { login })}
+            </button>
+          ))}
+        </div>
+      )}
+      <p role="status" class="status">
+        {said}
+      </p>
       {error && (
         <p role="alert" class="s2-alert">
           {error}
