@@ -54,7 +54,8 @@ serve: ui
 
 # Every test: the front end's (Vitest), then the workspace's (unit, whole-pipeline, real
 # samples, PDF checks, the desktop's services, the registry on SQLite and PostgreSQL) and the desktop driven in a real WebKit
-# webview (Xvfb, WebKitWebDriver, tauri-driver; screenshots in target/e2e/).
+# webview (Xvfb, WebKitWebDriver, tauri-driver; screenshots in target/e2e/), and `pli serve` on PostgreSQL
+# driven in headless Chromium (chromedriver; screenshots in target/e2e-browser/).
 test: deps ui
 	@command -v cargo-nextest >/dev/null || $(CARGO) install --locked cargo-nextest
 	@command -v tauri-driver >/dev/null || $(CARGO) install --locked tauri-driver

@@ -17,6 +17,8 @@ desktop=(
   # desktop: Tauri 2 on WebKitGTK, and its end-to-end tests
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev libssl-dev
   webkit2gtk-driver xvfb xauth xdg-utils
+  # pli serve's browser end-to-end test: Chromium driven headless by chromedriver
+  chromium chromium-driver
 )
 # The window's front end is built with Node.js and npm (the machine's own when present).
 command -v npm >/dev/null || desktop+=(nodejs npm)

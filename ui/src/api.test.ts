@@ -111,6 +111,11 @@ describe("api in a browser", () => {
     expect(invokeMock).not.toHaveBeenCalled();
   });
 
+  it("asks nothing about the desktop's integrity check: the server has its own", async () => {
+    await expect(api.integrity()).resolves.toBeNull();
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+
   it("opens the PDF and the separator sheets in a new tab", async () => {
     const opened = vi.spyOn(window, "open").mockReturnValue(null);
     await expect(api.openPdf(12)).resolves.toBeNull();

@@ -91,8 +91,10 @@ export const api = {
   retryIntake: (intake: number) => call<null>("retry_intake", { intake }),
   /** The scanner folder watched, its profile, whether capture runs and why not. */
   captureStatus: () => call<CaptureStatus>("capture_status"),
-  /** What the integrity check run at start found (the lead); `running` until it has finished. */
-  integrity: () => call<IntegrityStatus>("integrity"),
+  /** What the integrity check run at start found (the lead); `running` until it has finished.
+   * Null in a browser: that check is the desktop's own (the server has `pli verify` and /healthz). */
+  integrity: (): Promise<IntegrityStatus | null> =>
+    inTauri() ? call<IntegrityStatus>("integrity") : Promise.resolve(null),
   /** Changes the scanner folder and profile (the lead), kept for the next starts; capture restarts. */
   setScanner: (scanner: ScannerSettings) => call<CaptureStatus>("set_scanner", { scanner }),
   batchCheck: (batch: number) => call<BatchCheck>("batch_check", { batch }),

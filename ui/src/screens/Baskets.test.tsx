@@ -161,6 +161,27 @@ describe("Baskets", () => {
     expect(mocked.history).toHaveBeenCalledTimes(2);
   });
 
+  it("redirected out of the user's sight: no error, the detail closes and a notice says where it went", async () => {
+    mocked.act.mockResolvedValue("to_process");
+    await open();
+    await openCourrier(7);
+    errorMessage.value = null;
+    mocked.courrier.mockRejectedValueOnce({ kind: "not_found", message: "courrier inconnu" });
+    fireEvent.click(document.querySelector('button[data-act="redirect"]')!);
+    fireEvent.change(document.getElementById("act-direction")!, { target: { value: "DAF" } });
+    fireEvent.input(document.getElementById("act-reason")!, { target: { value: "Pas pour nous" } });
+    fireEvent.click(document.getElementById("act-confirm")!);
+    await waitFor(() => expect(detail()).toBeNull());
+    expect(errorMessage.value).toBeNull();
+    expect(document.getElementById("basket-notice")!.textContent).toBe(
+      "Fait : le courrier est maintenant à traiter, hors de vos bannettes (il n'est plus visible pour vous).",
+    );
+    expect(mocked.history).toHaveBeenCalledTimes(1); // not asked again for a courrier out of sight
+    // Opening another courrier clears the notice.
+    await openCourrier(8);
+    expect(document.getElementById("basket-notice")).toBeNull();
+  });
+
   it("goes back to the list, reloaded, when the courrier is no longer visible, saying so", async () => {
     await open();
     errorMessage.value = null;

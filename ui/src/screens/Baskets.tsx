@@ -28,6 +28,8 @@ export function Baskets(props: { basket?: string; courrier?: number }) {
   const [filter, setFilter] = useState("");
   const [selected, setSelected] = useState<number | null>(props.courrier ?? null);
   const [open, setOpen] = useState<number | null>(props.courrier ?? null);
+  /** What became of a courrier the user's own action took out of their sight. */
+  const [notice, setNotice] = useState<string | null>(null);
   const tableRef = useRef<HTMLTableElement>(null);
   const focusRow = useRef(false);
   const listRequest = useRef(0);
@@ -87,6 +89,7 @@ export function Baskets(props: { basket?: string; courrier?: number }) {
   }, [selected]);
 
   const openCourrier = (id: number) => {
+    setNotice(null);
     setSelected(id);
     setOpen(id);
     setTimeout(() => document.getElementById("courrier-detail-title")?.focus(), 0);
@@ -155,6 +158,11 @@ export function Baskets(props: { basket?: string; courrier?: number }) {
     <section id="baskets" class="screen s2-baskets">
       <h1>{t("baskets.title")}</h1>
       <BasketTabs tabs={tabs} error={tabsError} current={current} onPick={setCurrent} />
+      {notice && (
+        <p id="basket-notice" class="success" role="status">
+          {notice}
+        </p>
+      )}
 
       <div class={open !== null ? "s2-split with-detail" : "s2-split"}>
         <BasketList
@@ -183,6 +191,7 @@ export function Baskets(props: { basket?: string; courrier?: number }) {
             inList={inList}
             onChanged={afterAct}
             onClose={closeCourrier}
+            onLeft={setNotice}
           />
         )}
       </div>

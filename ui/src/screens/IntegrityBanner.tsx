@@ -18,7 +18,7 @@ export function IntegrityBanner() {
       api
         .integrity()
         .then((s) => {
-          if (gone) return;
+          if (gone || !s) return; // null: in a browser, nothing of the desktop's to tell
           setStatus(s);
           if (s.running) timer = setTimeout(ask, POLL_MS);
         })

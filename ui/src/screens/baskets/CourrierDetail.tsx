@@ -1,6 +1,6 @@
 // The open courrier: its record, its actions, its pages and its history. Loads them all
 // when opened (one instance per courrier), and again after an action.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../../api";
 import type { Catalogue } from "../../bindings/Catalogue";
 import type { PageView } from "../../bindings/PageView";
@@ -24,6 +24,9 @@ export function CourrierDetail(props: {
   /** After an action: the screen reloads the counts and the list. */
   onChanged: () => void;
   onClose: () => void;
+  /** The user's own action took the courrier out of their sight (redirected to a direction
+   * not theirs): the detail closes, and this sentence says what became of it. */
+  onLeft?: (notice: string) => void;
 }) {
   const { id } = props;
   const { value: view, error: loadError, kind: loadKind, reload: loadView } = useLoad(() => api.courrier(id));
@@ -34,6 +37,8 @@ export function CourrierDetail(props: {
   const [form, setForm] = useState<FormState | null>(null);
   const { busy, error: formError, setError: setFormError, run } = useAction();
   const [done, setDone] = useState<string | null>(null);
+  /** What to say if the reload after this user's own action finds the courrier gone. */
+  const leftBySelf = useRef<string | null>(null);
 
   useEffect(() => {
     loadView();
@@ -48,7 +53,10 @@ export function CourrierDetail(props: {
   // list, reloaded, with the core's sentence in the window's error region.
   useEffect(() => {
     if (isGone(loadKind)) {
-      showError(loadError);
+      // Gone by the user's own act is what they asked for, not an error.
+      if (leftBySelf.current !== null) props.onLeft?.(leftBySelf.current);
+      else showError(loadError);
+      leftBySelf.current = null;
       props.onChanged();
       props.onClose();
     }
@@ -98,7 +106,13 @@ export function CourrierDetail(props: {
       const state = await api.act(id, act);
       setForm(null);
       setDone(t("baskets.detail.done", { state: stateLabel(state) }));
-      await Promise.all([loadView(), loadHistory()]);
+      leftBySelf.current = t("baskets.detail.left_view", { state: stateLabel(state) });
+      // The record first: when it is no longer visible, its history is not asked for.
+      const seen = await loadView();
+      if (seen !== null) {
+        leftBySelf.current = null;
+        await loadHistory();
+      }
       props.onChanged();
       setTimeout(() => document.getElementById("act-done")?.focus(), 0);
     });
