@@ -15,6 +15,7 @@
 
 pub mod config;
 mod http;
+pub mod ldap;
 mod metrics;
 pub mod pool;
 
