@@ -13,7 +13,7 @@ core=(
   # the shared registry: PostgreSQL 15 (with unaccent), and pg_virtualenv for throwaway test clusters
   postgresql-15 postgresql-common
   # tests of directory sign-in: each starts its own slapd (never the system's)
-  slapd ldap-utils
+  slapd ldap-utils openssl
 )
 desktop=(
   # desktop: Tauri 2 on WebKitGTK, and its end-to-end tests

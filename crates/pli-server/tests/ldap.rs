@@ -5,6 +5,8 @@
 //! Without slapd (Debian's `slapd` and `ldap-utils`, see scripts/install-deps.sh) the
 //! tests print a NOTICE and skip — except in CI, where they fail.
 
+mod slapd;
+
 use pli_core::capture::Actor;
 use pli_server::config::LdapSection;
 use pli_server::{App, ServerConfig};
@@ -12,17 +14,11 @@ use pli_store::on_both_engines;
 use pli_store::org::{OrganisationSheets, Sheet};
 use pli_store::testing::{Engine, Site};
 use serde_json::{Value, json};
+use slapd::{DIRECTORY_PASSWORD, Slapd};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const SUFFIX: &str = "dc=pli,dc=test";
-const SERVICE_DN: &str = "cn=pli,ou=services,dc=pli,dc=test";
-const SERVICE_PASSWORD: &str = "service-secret";
-/// Every directory user's password: not the one Pli keeps.
-const DIRECTORY_PASSWORD: &str = "mot-de-passe-annuaire";
 const PLI_PASSWORD: &str = "motdepasse1";
 
 const DIRECTIONS: &str = "code;nom;parent;actif\nDG;Direction générale;;oui\nDRH;Ressources humaines;DG;oui\n";
@@ -33,162 +29,6 @@ const USERS: &str = "identifiant;nom;roles;actif;mot_de_passe\n\
                      pilote;Paule Pilote;pilote;oui;motdepasse1\n\
                      locale;Lucie Locale;agent:DRH;oui;motdepasse1\n";
 const TYPES: &str = "code;nom;delai_jours;npai\nCOUR;Courrier;30;non\n";
-
-/// Directory users: `suspendu` is disabled there (`employeeType: disabled`, what
-/// `active_filter` excludes), `inconnu` has no Pli account, `locale` has only Pli's.
-const DIRECTORY_USERS: [(&str, Option<&str>); 5] =
-    [("rh", None), ("agent", None), ("suspendu", Some("disabled")), ("pilote", None), ("inconnu", None)];
-
-// ---------------------------------------------------------------------------------------
-// slapd of the test's own.
-
-struct Slapd {
-    dir: tempfile::TempDir,
-    port: u16,
-    child: Option<Child>,
-}
-
-fn tool(name: &str) -> Option<PathBuf> {
-    let mut places: Vec<PathBuf> =
-        std::env::var_os("PATH").map(|p| std::env::split_paths(&p).map(|d| d.join(name)).collect()).unwrap_or_default();
-    places.extend(["/usr/sbin", "/usr/bin", "/sbin"].iter().map(|d| Path::new(d).join(name)));
-    places.into_iter().find(|p| p.is_file())
-}
-
-impl Slapd {
-    /// A fresh directory, seeded; `None` (after a NOTICE) when slapd is not installed.
-    fn start() -> Option<Slapd> {
-        let tools = ["slapd", "slappasswd", "ldapadd"].map(tool);
-        if tools.iter().any(Option::is_none) || !Path::new("/etc/ldap/schema/inetorgperson.schema").is_file() {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("slapd absent en CI : scripts/install-deps.sh installe slapd et ldap-utils");
-            }
-            eprintln!(
-                "NOTICE: slapd / ldap-utils not installed: directory sign-in test skipped (scripts/install-deps.sh)"
-            );
-            return None;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("db")).unwrap();
-        // Like Active Directory, a DN with an empty password binds "unauthenticated" (and
-        // succeeds): Pli must never send one.
-        let conf = format!(
-            "include /etc/ldap/schema/core.schema\n\
-             include /etc/ldap/schema/cosine.schema\n\
-             include /etc/ldap/schema/inetorgperson.schema\n\
-             modulepath /usr/lib/ldap\n\
-             moduleload back_mdb\n\
-             pidfile {dir}/slapd.pid\n\
-             allow bind_anon_dn\n\
-             database mdb\n\
-             maxsize 10485760\n\
-             suffix \"{SUFFIX}\"\n\
-             rootdn \"cn=admin,{SUFFIX}\"\n\
-             rootpw admin-secret\n\
-             directory {dir}/db\n\
-             access to attrs=userPassword by anonymous auth by * none\n\
-             access to * by * read\n",
-            dir = dir.path().display()
-        );
-        std::fs::write(dir.path().join("slapd.conf"), conf).unwrap();
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut slapd = Slapd { dir, port, child: None };
-        slapd.run();
-        slapd.seed();
-        Some(slapd)
-    }
-
-    fn url(&self) -> String {
-        format!("ldap://127.0.0.1:{}/", self.port)
-    }
-
-    /// Starts slapd in the foreground (`-d 0`) and waits until it answers (30 s at most).
-    fn run(&mut self) {
-        let log = std::fs::File::create(self.dir.path().join("slapd.log")).unwrap();
-        let child = Command::new(tool("slapd").unwrap())
-            .args(["-h", &self.url(), "-f"])
-            .arg(self.dir.path().join("slapd.conf"))
-            .args(["-d", "0"])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("slapd starts");
-        self.child = Some(child);
-        let until = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
-                panic!("slapd stopped ({status}): {}", self.log());
-            }
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
-            }
-            assert!(Instant::now() < until, "slapd does not answer: {}", self.log());
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("slapd.log")).unwrap_or_default()
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn seed(&self) {
-        let hash = |password: &str| {
-            let out = Command::new(tool("slappasswd").unwrap()).args(["-s", password]).output().unwrap();
-            assert!(out.status.success(), "slappasswd");
-            String::from_utf8(out.stdout).unwrap().trim().to_string()
-        };
-        let user_hash = hash(DIRECTORY_PASSWORD);
-        let mut ldif = format!(
-            "dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: pli\no: Pli\n\n\
-             dn: ou=people,{SUFFIX}\nobjectClass: organizationalUnit\nou: people\n\n\
-             dn: ou=services,{SUFFIX}\nobjectClass: organizationalUnit\nou: services\n\n\
-             dn: {SERVICE_DN}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: pli\n\
-             userPassword: {}\n\n",
-            hash(SERVICE_PASSWORD)
-        );
-        for (uid, kind) in DIRECTORY_USERS {
-            ldif.push_str(&format!(
-                "dn: uid={uid},ou=people,{SUFFIX}\nobjectClass: inetOrgPerson\nuid: {uid}\ncn: {uid}\nsn: {uid}\n\
-                 userPassword: {user_hash}\n{}\n",
-                kind.map(|k| format!("employeeType: {k}\n")).unwrap_or_default()
-            ));
-        }
-        let mut add = Command::new(tool("ldapadd").unwrap())
-            .args(["-x", "-H", &self.url(), "-D", &format!("cn=admin,{SUFFIX}"), "-w", "admin-secret"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        add.stdin.take().unwrap().write_all(ldif.as_bytes()).unwrap();
-        let out = add.wait_with_output().unwrap();
-        assert!(out.status.success(), "ldapadd: {}", String::from_utf8_lossy(&out.stderr));
-    }
-
-    fn section(&self) -> LdapSection {
-        let text = format!(
-            "url = {:?}\nbind_dn = {SERVICE_DN:?}\nbind_password = {SERVICE_PASSWORD:?}\n\
-             base_dn = \"ou=people,{SUFFIX}\"\nactive_filter = \"(!(employeeType=disabled))\"\n\
-             timeout_seconds = 5\n",
-            self.url()
-        );
-        toml::from_str(&text).unwrap()
-    }
-}
-
-impl Drop for Slapd {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 // Pli on loopback, and a browser that signs in.
