@@ -114,7 +114,11 @@ fn unreachable_or(e: LdapError, what: &str) -> String {
 }
 
 fn describe(rc: u32, text: &str) -> String {
-    if text.is_empty() { format!("code {rc}") } else { format!("code {rc} : {text}") }
+    match (rc, text.is_empty()) {
+        (49, true) => "code 49 : identifiant ou mot de passe refusé".into(),
+        (_, true) => format!("code {rc}"),
+        (_, false) => format!("code {rc} : {text}"),
+    }
 }
 
 #[cfg(test)]
