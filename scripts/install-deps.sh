@@ -12,6 +12,8 @@ core=(
   poppler-utils fonts-dejavu-core fonts-liberation2 strace
   # the shared registry: PostgreSQL 15 (with unaccent), and pg_virtualenv for throwaway test clusters
   postgresql-15 postgresql-common
+  # tests of directory sign-in: each starts its own slapd (never the system's)
+  slapd ldap-utils openssl
 )
 desktop=(
   # desktop: Tauri 2 on WebKitGTK, and its end-to-end tests
@@ -37,5 +39,9 @@ echo "Installation des paquets manquants / installing missing packages: ${missin
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# slapd without a configuration of its own: no system directory is set up nor started.
+if printf '%s\n' "${missing[@]}" | grep -qx slapd; then
+  echo "slapd slapd/no_configuration boolean true" | $SUDO debconf-set-selections
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

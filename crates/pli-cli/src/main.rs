@@ -411,6 +411,11 @@ fn serve(config: pli_server::ServerConfig, check_only: bool, demo: bool) -> Resu
     let app = pli_server::App::open(config).map_err(anyhow::Error::msg)?;
     if check_only {
         let c = &app.config;
+        // The directory answers and takes the service account (when sign-in goes through it).
+        if let Some(ldap) = &c.ldap {
+            let runtime = tokio::runtime::Runtime::new().context("démarrage du client de l'annuaire")?;
+            runtime.block_on(pli_server::ldap::check(ldap)).map_err(anyhow::Error::msg)?;
+        }
         println!("configuration correcte");
         println!("  écoute      {}", c.listen);
         println!(
@@ -424,6 +429,12 @@ fn serve(config: pli_server::ServerConfig, check_only: bool, demo: bool) -> Resu
         println!("  fenêtre     {}", c.ui.display());
         let l = c.session_limits();
         println!("  sessions    inactivité {} min, durée {} h", l.idle.as_secs() / 60, l.lifetime.as_secs() / 3600);
+        match &c.ldap {
+            None => println!("  annuaire    aucun : mots de passe de Pli"),
+            Some(d) => {
+                println!("  annuaire    {} ({}) : répond", d.url, d.bind_dn.as_deref().unwrap_or("recherche anonyme"))
+            }
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let runtime = tokio::runtime::Runtime::new().context("démarrage du serveur")?;

@@ -21,6 +21,15 @@
 //! free_attempts_per_address = 50
 //! first_lock_seconds = 30
 //! longest_lock_seconds = 3600
+//!
+//! [ldap]                                       # optional: directory sign-in
+//! url = "ldaps://annuaire.example:636"
+//! bind_dn = "cn=pli,ou=services,dc=example,dc=fr"
+//! bind_password = "…"
+//! base_dn = "ou=people,dc=example,dc=fr"
+//! user_filter = "(uid={login})"                # AD: "(sAMAccountName={login})"
+//! active_filter = "(!(userAccountControl:1.2.840.113556.1.4.803:=2))"   # AD: not disabled
+//! timeout_seconds = 10
 //! ```
 
 use pli_store::org::SignInPolicy;
@@ -65,6 +74,82 @@ pub struct ServerConfig {
     pub session: SessionSection,
     #[serde(default)]
     pub sign_in: SignInSection,
+    /// Directory sign-in; none: Pli's own passwords.
+    #[serde(default)]
+    pub ldap: Option<LdapSection>,
+}
+
+/// Directory sign-in (LDAP / Active Directory). When set, passwords are checked by the
+/// directory only: the passwords kept in Pli (argon2) are not used by `pli serve`. A
+/// user still needs an active Pli account of the same login, which holds their roles;
+/// a directory account excluded by `active_filter` cannot sign in.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LdapSection {
+    /// `ldap://host:389` or `ldaps://host:636`.
+    pub url: String,
+    /// The service account that searches; both absent: an anonymous search.
+    #[serde(default)]
+    pub bind_dn: Option<String>,
+    #[serde(default)]
+    pub bind_password: Option<String>,
+    /// Where users are searched (the whole subtree).
+    pub base_dn: String,
+    /// The filter that finds a user, `{login}` standing for the typed login (escaped).
+    #[serde(default = "default_user_filter")]
+    pub user_filter: String,
+    /// ANDed with `user_filter`: only the entries it matches may sign in.
+    #[serde(default)]
+    pub active_filter: Option<String>,
+    /// For connecting and for the whole exchange.
+    #[serde(default = "default_ldap_timeout")]
+    pub timeout_seconds: u64,
+}
+
+// The service account's password never reaches the logs.
+impl std::fmt::Debug for LdapSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LdapSection")
+            .field("url", &self.url)
+            .field("bind_dn", &self.bind_dn)
+            .field("bind_password", &self.bind_password.as_ref().map(|_| "…"))
+            .field("base_dn", &self.base_dn)
+            .field("user_filter", &self.user_filter)
+            .field("active_filter", &self.active_filter)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .finish()
+    }
+}
+
+fn default_user_filter() -> String {
+    "(uid={login})".into()
+}
+
+fn default_ldap_timeout() -> u64 {
+    10
+}
+
+impl LdapSection {
+    fn check(&self) -> Result<(), String> {
+        if !(self.url.starts_with("ldap://") || self.url.starts_with("ldaps://")) {
+            return Err("ldap.url : ldap://… ou ldaps://…".into());
+        }
+        if !self.user_filter.contains("{login}") {
+            return Err("ldap.user_filter : {login} doit y figurer".into());
+        }
+        let parenthesised = |f: &str| f.starts_with('(') && f.ends_with(')');
+        if !parenthesised(&self.user_filter) || self.active_filter.as_deref().is_some_and(|f| !parenthesised(f)) {
+            return Err("ldap : un filtre s'écrit entre parenthèses, par exemple (uid={login})".into());
+        }
+        // A DN with an empty password is an "unauthenticated" bind, which succeeds unchecked.
+        match (&self.bind_dn, &self.bind_password) {
+            (Some(_), Some(p)) if p.is_empty() => Err("ldap.bind_password : vide".into()),
+            (Some(_), None) => Err("ldap.bind_password : absent alors que bind_dn est donné".into()),
+            (None, Some(_)) => Err("ldap.bind_dn : absent alors que bind_password est donné".into()),
+            _ if self.timeout_seconds == 0 => Err("ldap.timeout_seconds : 1 au moins".into()),
+            _ => Ok(()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -142,6 +227,9 @@ impl ServerConfig {
         if config.session.idle_minutes == 0 && config.session.idle_seconds.is_none() {
             return Err("session.idle_minutes : 1 au moins".into());
         }
+        if let Some(ldap) = &config.ldap {
+            ldap.check()?;
+        }
         Ok(config)
     }
 
@@ -178,5 +266,30 @@ mod tests {
         let missing = ServerConfig::parse("listen = \"127.0.0.1:1\"").unwrap_err();
         assert!(missing.contains("data"), "{missing}");
         assert!(ServerConfig::parse("data = \"/x\"\ndatabase_connections = 0").is_err());
+        assert!(c.ldap.is_none(), "the shipped example keeps Pli's own passwords");
+    }
+
+    #[test]
+    fn the_ldap_section_is_checked_and_its_password_never_shown() {
+        let base = "data = \"/x\"\n[ldap]\nurl = \"ldaps://annuaire:636\"\nbase_dn = \"dc=pli\"\n";
+        let c = ServerConfig::parse(base).unwrap();
+        let l = c.ldap.unwrap();
+        assert_eq!((l.user_filter.as_str(), l.active_filter, l.timeout_seconds), ("(uid={login})", None, 10));
+        let with = |extra: &str| ServerConfig::parse(&format!("{base}{extra}"));
+        let secret = with("bind_dn = \"cn=pli\"\nbind_password = \"s3cret\"").unwrap();
+        assert!(!format!("{secret:?}").contains("s3cret"));
+        for wrong in [
+            "bind_dn = \"cn=pli\"",
+            "bind_dn = \"cn=pli\"\nbind_password = \"\"",
+            "bind_password = \"x\"",
+            "user_filter = \"(uid=rh)\"",
+            "user_filter = \"uid={login}\"",
+            "active_filter = \"enabled=1\"",
+            "timeout_seconds = 0",
+            "port = 389",
+        ] {
+            assert!(with(wrong).is_err(), "{wrong}");
+        }
+        assert!(ServerConfig::parse(&base.replace("ldaps://", "http://")).is_err());
     }
 }

@@ -557,13 +557,30 @@ async fn sign_in(app: &Arc<App>, headers: &HeaderMap, address: IpAddr, a: SignIn
     let old = cookie(headers, SESSION_COOKIE).map(token_hash);
     let (token, csrf) = (random_token(), random_token());
     let (hash, csrf_kept) = (token_hash(&token), csrf.clone());
+    // With a directory, its answer on the password; a locked login is not even asked.
+    let directory = match &app.config.ldap {
+        None => None,
+        Some(section) => {
+            let login = a.login.trim().to_string();
+            blocking(app, move |store| store.sign_in_allowed(&login, Some(&address.to_string())).map_err(say))
+                .await
+                .map_err(too_many)?;
+            let verified =
+                crate::ldap::verify(section, a.login.trim(), &a.password).await.map_err(Failure::internal)?;
+            Some(verified)
+        }
+    };
     let me = blocking(app, move |store| {
         if !store.has_accounts().map_err(say)? {
             return Err(Failure::refused(pli_app::NO_ACCOUNT));
         }
         let at = workstation(address);
-        let viewer =
-            store.sign_in_from(a.login.trim(), &a.password, &at, Some(&address.to_string()), &policy).map_err(say)?;
+        let (login, from) = (a.login.trim(), Some(address.to_string()));
+        let viewer = match directory {
+            Some(verified) => store.sign_in_by_directory(login, verified, &at, from.as_deref(), &policy),
+            None => store.sign_in_from(login, &a.password, &at, from.as_deref(), &policy),
+        }
+        .map_err(say)?;
         // A new token at every sign-in: a token planted before it is worth nothing after.
         if let Some(old) = old {
             let s = Session { viewer: viewer.clone(), workstation: at.clone() };
@@ -573,14 +590,7 @@ async fn sign_in(app: &Arc<App>, headers: &HeaderMap, address: IpAddr, a: SignIn
         office::me(store, &Session { viewer, workstation: at })
     })
     .await
-    .map_err(|r| {
-        // A lockout is "too many requests", not a wrong password.
-        if r.failure.message.starts_with("trop d'essais") {
-            Refusal { status: StatusCode::TOO_MANY_REQUESTS, failure: r.failure }
-        } else {
-            r
-        }
-    })?;
+    .map_err(too_many)?;
     let mut response = Json(me).into_response();
     for c in [session_cookie(app, &token), csrf_cookie(app, &csrf)] {
         if let Ok(v) = HeaderValue::from_str(&c) {
@@ -588,6 +598,15 @@ async fn sign_in(app: &Arc<App>, headers: &HeaderMap, address: IpAddr, a: SignIn
         }
     }
     Ok(response)
+}
+
+/// A lockout is "too many requests", not a wrong password.
+fn too_many(r: Refusal) -> Refusal {
+    if r.failure.message.starts_with("trop d'essais") {
+        Refusal { status: StatusCode::TOO_MANY_REQUESTS, failure: r.failure }
+    } else {
+        r
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 pub mod config;
 pub mod delivery;
 mod http;
+pub mod ldap;
 mod metrics;
 pub mod pool;
 
