@@ -639,6 +639,7 @@ async fn image(
 ) -> Answered {
     let s = signed_in(&app, peer, &headers).await?.session;
     let found: Image = blocking(&app, move |store| office::image(store, &s, &path)).await?;
+    let _turn = app.renders.acquire().await.map_err(|e| Refusal::from(Failure::internal(e.to_string())))?;
     let (mime, bytes) = tokio::task::spawn_blocking(move || found.render())
         .await
         .map_err(|e| Refusal::from(Failure::internal(format!("erreur interne du serveur : {e}"))))??;

@@ -36,6 +36,11 @@ pub struct App {
     metrics: Metrics,
     /// The registry's last event id, polled once for all the live-update streams.
     head: tokio::sync::watch::Sender<i64>,
+    /// Turns to render a page image (about 100 ms of a core for a scanned A4 page): no
+    /// more renders at once than cores, so that under load they do not crowd out the
+    /// other requests and the writer holding the registry's lock (docs/benchmarks.md,
+    /// "pli serve under load").
+    renders: tokio::sync::Semaphore,
 }
 
 impl App {
@@ -45,7 +50,9 @@ impl App {
             .map_err(|e: StoreError| e.to_string())?;
         check_documents_folder(&config.data)?;
         let (head, _) = tokio::sync::watch::channel(0);
-        Ok(Arc::new(App { config, pool, metrics: Metrics::default(), head }))
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let renders = tokio::sync::Semaphore::new(cores);
+        Ok(Arc::new(App { config, pool, metrics: Metrics::default(), head, renders }))
     }
 }
 
@@ -74,6 +81,11 @@ pub async fn serve_on(
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!("pli serve à l'écoute sur http://{address}");
     let poller = tokio::spawn(http::poll_head(app.clone()));
+    // No Nagle delay: a response written in two parts (a file's head, then its body)
+    // would otherwise wait for the browser's delayed acknowledgement (40 ms).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        let _ = tcp.set_nodelay(true);
+    });
     let result = axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(stop)
         .await

@@ -477,13 +477,18 @@ impl Store {
     /// Records that `s` read part of a courrier ("who has seen this letter?"), once per
     /// reader, courrier and part within [`READING_REPEAT`]: a page shown again while
     /// scrolling back is not news. Refused (as missing) when the courrier is not visible.
+    ///
+    /// Who reads, whether they may, and whether it was just recorded are read before the
+    /// writers' lock is taken: it is held only to append (every reading waits for it), and
+    /// a repeated reading does not take it at all. The content was already read when this
+    /// is called: the event says a fact, it grants nothing.
     pub fn record_reading(&mut self, s: &Session, id: i64, what: Reading) -> Result<()> {
         let now = time::OffsetDateTime::now_utc();
         let data = what.data();
         let text = data.to_string();
-        self.write(|q| {
-            let s = &current_in(q, s)?;
-            visible_facts(q, s, id)?;
+        let (s, recent) = self.read(|q| {
+            let s = current_in(q, s)?;
+            visible_facts(q, &s, id)?;
             let last: Option<String> = match q.opt(
                 "SELECT at FROM event WHERE courrier_id = ?1 AND kind = ?2 AND actor = ?3 AND data = ?4
                  ORDER BY id DESC LIMIT 1",
@@ -495,11 +500,12 @@ impl Store {
             let recent = last
                 .and_then(|at| time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339).ok())
                 .is_some_and(|at| now - at < READING_REPEAT);
-            if !recent {
-                append_event(q, &now_rfc3339(), &s.event(EventKind::CourrierRead, Some(id), data))?;
-            }
-            Ok(())
-        })
+            Ok((s, recent))
+        })?;
+        if recent {
+            return Ok(());
+        }
+        self.write(|q| append_event(q, &now_rfc3339(), &s.event(EventKind::CourrierRead, Some(id), data)).map(drop))
     }
 
     /// A courrier's history, oldest first.
