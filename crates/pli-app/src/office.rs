@@ -70,8 +70,19 @@ pub fn batch_check(store: &Store, s: &Session, batch: i64, links: Links) -> Answ
 pub enum Image {
     /// A thumbnail file, sent as it is.
     File(PathBuf),
-    /// A page of a PDF, turned and scaled for the screen.
-    PdfPage { pdf: PathBuf, position: usize, rotation: u32 },
+    /// A page of a PDF, turned and scaled for the screen; kept in `cache` once made.
+    PdfPage { pdf: PathBuf, position: usize, rotation: u32, cache: PathBuf },
+}
+
+/// Where page images made for the screen are kept, under the data folder: derived from
+/// documents whose bytes never change (a correction writes new files, hence new names),
+/// so a kept image is never stale; the folder may be emptied at any time.
+const PAGE_CACHE: &str = "cache/pages";
+
+fn cached_page(store: &Store, pdf: &str, position: usize, rotation: u32) -> PathBuf {
+    use sha2::Digest;
+    let key = hex::encode(sha2::Sha256::digest(format!("{pdf}\n{position}\n{rotation}").as_bytes()));
+    store.resolve(PAGE_CACHE).join(&key[..2]).join(format!("{key}.jpg"))
 }
 
 impl Image {
@@ -83,8 +94,22 @@ impl Image {
                     .map_err(|e| Failure::internal(format!("vignette « {} » : {e}", file.display())))?;
                 Ok((images::mime_of(file), bytes))
             }
-            Image::PdfPage { pdf, position, rotation } => {
-                images::page_jpeg(pdf, *position, *rotation).map(|b| ("image/jpeg", b))
+            Image::PdfPage { pdf, position, rotation, cache } => {
+                // Decoding a scanned page and encoding it again costs ~100 ms: once per page.
+                if let Ok(bytes) = std::fs::read(cache) {
+                    return Ok(("image/jpeg", bytes));
+                }
+                let bytes = images::page_jpeg(pdf, *position, *rotation)?;
+                if let Some(folder) = cache.parent()
+                    && std::fs::create_dir_all(folder).is_ok()
+                {
+                    // Written aside then renamed: a reader never sees half an image.
+                    let part = cache.with_extension(format!("{}.part", std::process::id()));
+                    if std::fs::write(&part, &bytes).and_then(|_| std::fs::rename(&part, cache)).is_err() {
+                        let _ = std::fs::remove_file(&part);
+                    }
+                }
+                Ok(("image/jpeg", bytes))
             }
         }
     }
@@ -115,7 +140,8 @@ pub fn image(store: &mut Store, s: &Session, path: &str) -> Answer<Image> {
         return Ok(if kind == "dropped" {
             Image::File(file)
         } else {
-            Image::PdfPage { pdf: file, position: 0, rotation: 0 }
+            let cache = cached_page(store, &file.display().to_string(), 0, 0);
+            Image::PdfPage { pdf: file, position: 0, rotation: 0, cache }
         });
     }
     if kind != "thumb" && kind != "page" {
@@ -129,7 +155,8 @@ pub fn image(store: &mut Store, s: &Session, path: &str) -> Answer<Image> {
     if kind == "thumb" {
         return Ok(Image::File(store.resolve(&page.thumbnail)));
     }
-    let image = Image::PdfPage { pdf: store.resolve(&page.pdf), position, rotation: page.rotation };
+    let cache = cached_page(store, &page.pdf, position, page.rotation);
+    let image = Image::PdfPage { pdf: store.resolve(&page.pdf), position, rotation: page.rotation, cache };
     store.record_reading(s, id, Reading::Page(position)).map_err(say)?;
     Ok(image)
 }
