@@ -106,7 +106,7 @@ fn merge_split_turn_and_delete_pages_and_the_documents_follow() {
     let turned = pdf_pages(&pdf_of(&store, c));
     assert_eq!((turned[0].1, turned[1].1), (0, 90), "pdfinfo sees the new /Rotate");
     assert!(!turned[1].0.trim().is_empty(), "the text layer came along");
-    let thumb = data.join(&store.content(&op, c).unwrap().thumbnails[1]);
+    let thumb = data.join(&store.content(&op, c, pli_store::registry::Reading::Text).unwrap().thumbnails[1]);
     let (w, h) = image::image_dimensions(&thumb).unwrap();
     assert!(w > h, "the thumbnail is turned too ({w}×{h})");
 
