@@ -94,6 +94,66 @@ pub async fn serve_on(
     result
 }
 
+/// A server on a thread of its own, listening on a loopback port the system chose (tests,
+/// benches): stopped when dropped, requests in flight finished first.
+pub struct Running {
+    pub address: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Starts serving `app` on 127.0.0.1, port 0, with a runtime as `pli serve` has.
+    pub fn start(app: Arc<App>) -> Result<Running, String> {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(r) => r,
+                Err(e) => return drop(tx.send(Err(e.to_string()))),
+            };
+            runtime.block_on(async move {
+                let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+                    Ok(l) => l,
+                    Err(e) => return drop(tx.send(Err(e.to_string()))),
+                };
+                let _ = tx.send(listener.local_addr().map_err(|e| e.to_string()));
+                if let Err(e) = serve_on(app, listener, async {
+                    let _ = stopped.await;
+                })
+                .await
+                {
+                    tracing::error!("pli serve s'est arrêté : {e}");
+                }
+            });
+            // An open live-update stream must not hold the stop: the runtime goes at once.
+            runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+        });
+        let address = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .map_err(|_| "le serveur n'écoute pas".to_string())??;
+        Ok(Running { address, stop: Some(stop), thread: Some(thread) })
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        // The graceful stop waits for open streams; never for long.
+        if let Some(t) = self.thread.take() {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while !t.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            if t.is_finished() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -24,7 +24,6 @@ use pli_store::org::{OrganisationSheets, Sheet};
 use pli_store::testing::{Engine, Site};
 use pli_store::{Session, Store};
 use serde_json::json;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use webdriver::Chromium;
@@ -55,10 +54,14 @@ fn repo() -> PathBuf {
 // ---------------------------------------------------------------------------------------
 // A real `pli serve` on loopback, serving the built window.
 
-struct Server {
-    address: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+/// The server under test, on a thread of its own (stopped when dropped).
+struct Server(pli_server::Running);
+
+impl std::ops::Deref for Server {
+    type Target = pli_server::Running;
+    fn deref(&self) -> &pli_server::Running {
+        &self.0
+    }
 }
 
 impl Server {
@@ -66,44 +69,7 @@ impl Server {
         let mut config = ServerConfig::parse(&format!("data = {:?}", site.data_dir().display().to_string())).unwrap();
         config.database = site.database_url().map(str::to_string);
         config.ui = ui;
-        let app = App::open(config).unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let (tx, rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
-                pli_server::serve_on(app, listener, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-            });
-            // An open live-update stream must not hold the test: the runtime goes at once.
-            runtime.shutdown_timeout(Duration::from_secs(1));
-        });
-        let address = rx.recv_timeout(Duration::from_secs(30)).expect("the server listens");
-        Server { address, stop: Some(stop), thread: Some(thread) }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        // The graceful shutdown waits for open streams (the browser's EventSource); the
-        // browser is gone by now, but never wait on it for long.
-        if let Some(t) = self.thread.take() {
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while !t.is_finished() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            if t.is_finished() {
-                let _ = t.join();
-            }
-        }
+        Server(pli_server::Running::start(App::open(config).unwrap()).unwrap())
     }
 }
 

@@ -30,10 +30,14 @@ const TYPES: &str = "code;nom;delai_jours;npai\nCOUR;Courrier;30;non\n";
 // ---------------------------------------------------------------------------------------
 // A server on loopback.
 
-struct Server {
-    address: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+/// The server under test, on a thread of its own (stopped when dropped).
+struct Server(pli_server::Running);
+
+impl std::ops::Deref for Server {
+    type Target = pli_server::Running;
+    fn deref(&self) -> &pli_server::Running {
+        &self.0
+    }
 }
 
 impl Server {
@@ -44,38 +48,11 @@ impl Server {
         std::fs::create_dir_all(&config.ui).unwrap();
         std::fs::write(config.ui.join("index.html"), "<!doctype html><title>Pli</title>").unwrap();
         tweak(&mut config);
-        let app = App::open(config).unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let (tx, rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
-                pli_server::serve_on(app, listener, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
-        let address = rx.recv_timeout(Duration::from_secs(30)).expect("the server listens");
-        Server { address, stop: Some(stop), thread: Some(thread) }
+        Server(pli_server::Running::start(App::open(config).unwrap()).unwrap())
     }
 
     fn browser(&self) -> Browser {
         Browser { address: self.address, session: None, csrf: None, forwarded: None }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
