@@ -44,6 +44,14 @@ pub const RANKING_WINDOW: usize = 2_000;
 /// (docs/benchmarks.md).
 pub const POSTGRES_RANKING_WINDOW: usize = 500;
 
+/// How many of the most recent matches an engine ranks.
+pub fn ranking_window(dialect: Dialect) -> usize {
+    match dialect {
+        Dialect::Sqlite => RANKING_WINDOW,
+        Dialect::Postgres => POSTGRES_RANKING_WINDOW,
+    }
+}
+
 impl Store {
     /// Courriers whose text contains every word of `query`, best first.
     ///
@@ -82,11 +90,7 @@ impl Store {
             }
         };
         self.read(|q| {
-            let window = match q.dialect() {
-                Dialect::Sqlite => RANKING_WINDOW,
-                Dialect::Postgres => POSTGRES_RANKING_WINDOW,
-            };
-            q.rows(sql, params![text_query, limit as i64, window as i64])?
+            q.rows(sql, params![text_query, limit as i64, ranking_window(q.dialect()) as i64])?
                 .iter()
                 .map(|r| Ok(SearchHit { courrier: r.get(0)?, score: r.get(1)?, snippet: r.get(2)? }))
                 .collect()

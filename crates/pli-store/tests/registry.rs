@@ -5,7 +5,7 @@ use pli_core::capture::{Actor, BatchPageRecord, BatchStore, NewBatch, NewCourrie
 use pli_core::registration::{ChronoFormat, Qualification};
 use pli_core::{CourrierState, Refusal};
 use pli_store::org::{OrganisationSheets, Sheet};
-use pli_store::registry::{Act, NewContact, Reading};
+use pli_store::registry::{Act, NewContact, Reading, SearchFilters};
 use pli_store::testing::{Engine, Site};
 use pli_store::{Session, Store, StoreError, on_both_engines};
 use std::collections::BTreeSet;
@@ -476,7 +476,38 @@ fn the_kept_direction_model_agrees_with_one_learned_from_scratch(engine: Engine)
     assert_ne!(before, after, "the redirections changed the suggestion");
 }
 
+/// The search screen ranks the most recent matches the reader may see, not every match:
+/// over a million courriers ranking every match of common words was most of a loaded
+/// server's database time.
+fn search_ranks_the_most_recent_matches_the_reader_may_see(engine: Engine) {
+    let Some((_site, mut store)) = open_site(engine) else { return };
+    let window = pli_store::search::ranking_window(store.dialect());
+    // The oldest courrier is the most relevant, but older than a window of newer matches.
+    let mut texts = vec!["subvention subvention subvention accordée hapax"];
+    texts.extend(std::iter::repeat_n("subvention accordée au service", window + 60));
+    let ids = capture(&mut store, &texts);
+    let lead = session(&store, "pilote");
+    let all = SearchFilters::default();
+    let hits = store.search_filtered(&lead, "subvention accordee", &all, 20).unwrap();
+    assert_eq!(hits.len(), 20);
+    assert!(hits.iter().all(|h| h.courrier > ids[60]), "only the window of recent matches is ranked");
+    // A word found in few courriers is found wherever it is.
+    let rare = store.search_filtered(&lead, "hapax", &all, 20).unwrap();
+    assert_eq!(rare.iter().map(|h| h.courrier).collect::<Vec<_>>(), vec![ids[0]]);
+    // The window counts the matches this reader may see: the newer ones, invisible to a
+    // referent of DRH, do not push DRH's own courrier out of it.
+    register(&mut store, ids[0], form("DRH", &[], false));
+    let rh = session(&store, "rh");
+    let mine = store.search_filtered(&rh, "subvention accordee", &all, 20).unwrap();
+    assert_eq!(mine.iter().map(|h| h.courrier).collect::<Vec<_>>(), vec![ids[0]]);
+    // And the filters narrow before the window is taken.
+    let drh = SearchFilters { direction: Some("DRH".into()), ..SearchFilters::default() };
+    let filtered = store.search_filtered(&lead, "subvention accordee", &drh, 20).unwrap();
+    assert_eq!(filtered.iter().map(|h| h.courrier).collect::<Vec<_>>(), vec![ids[0]]);
+}
+
 on_both_engines!(
+    search_ranks_the_most_recent_matches_the_reader_may_see,
     a_referent_never_sees_another_directions_courrier_through_any_call,
     chrono_numbers_are_unique_and_gapless_under_concurrent_registrations,
     each_action_writes_its_event_and_a_refused_one_writes_none,
