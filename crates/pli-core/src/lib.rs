@@ -3,9 +3,11 @@
 //! registered; what can be suggested from its text; the separator-sheet contract.
 
 pub mod access;
+pub mod acknowledgement;
 pub mod basket;
 pub mod calendar;
 pub mod capture;
+pub mod deadline;
 pub mod event;
 pub mod registration;
 pub mod separator;
