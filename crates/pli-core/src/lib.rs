@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod acknowledgement;
+pub mod acknowledgement;
 pub mod basket;
 pub mod calendar;
 pub mod capture;
