@@ -4,7 +4,6 @@
 
 pub mod access;
 pub mod acknowledgement;
-pub mod acknowledgement;
 pub mod basket;
 pub mod calendar;
 pub mod capture;
