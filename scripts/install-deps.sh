@@ -14,6 +14,8 @@ core=(
   postgresql-15 postgresql-common
   # tests of directory sign-in: each starts its own slapd (never the system's)
   slapd ldap-utils openssl
+  # tests of acknowledgements by e-mail: a real SMTP server on loopback (aiosmtpd)
+  python3-aiosmtpd
 )
 desktop=(
   # desktop: Tauri 2 on WebKitGTK, and its end-to-end tests

@@ -3,6 +3,7 @@
 //! carries it when the sender has an e-mail address (`mail`). What the letter says comes
 //! from `pli_core::acknowledgement`; storing it is `pli-store`'s.
 
+pub mod mail;
 pub mod pdf;
 mod winansi;
 
