@@ -8,7 +8,7 @@ vi.mock("@tauri-apps/api/event", () => ({ listen: vi.fn() }));
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import { api, onChanged, onWatch } from "./api";
+import { api, onChanged, onSessionEnded, onWatch } from "./api";
 
 const invokeMock = vi.mocked(invoke);
 const listenMock = vi.mocked(listen);
@@ -79,12 +79,68 @@ describe("api on the desktop", () => {
     expect(seen).toEqual(["batch_started"]);
 
     let changes = 0;
+    const handlers: Record<string, (e: { payload: unknown }) => void> = {};
+    listenMock.mockImplementation((name, handler) => {
+      handlers[name] = handler as (e: { payload: unknown }) => void;
+      return Promise.resolve(() => {});
+    });
     await onChanged(() => changes++);
-    expect(listenMock).toHaveBeenLastCalledWith("watch", expect.any(Function));
-    emit({ payload: { event: "page_recognised", path: "/scan/a.pdf", done: 1, pages: 2 } });
-    emit({ payload: { event: "courrier_created", path: "/scan/a.pdf", courrier: 9, pages: [0, 1], direction: null } });
-    emit({ payload: { event: "batch_done", path: "/scan/a.pdf", batch: 2, courriers: 1, archived_to: "/arch" } });
+    expect(Object.keys(handlers).sort()).toEqual(["changed", "watch"]);
+    const watch = (payload: WatchEvent) => handlers.watch({ payload });
+    watch({ event: "page_recognised", path: "/scan/a.pdf", done: 1, pages: 2 });
+    watch({ event: "courrier_created", path: "/scan/a.pdf", courrier: 9, pages: [0, 1], direction: null });
+    watch({ event: "batch_done", path: "/scan/a.pdf", batch: 2, courriers: 1, archived_to: "/arch" });
     expect(changes).toBe(2);
+    // Connected: the outbox's batches reached the server.
+    handlers.changed({ payload: null });
+    expect(changes).toBe(3);
+  });
+
+  it("connected to a server, sends the server's commands through `remote`, the workstation's to itself", async () => {
+    const startup = { data_dir: "/d", scanner_folder: "/s", scanner_profile: "p", demo: false, demo_accounts: [], may_set_server: false };
+    invokeMock.mockImplementation((command: string) =>
+      Promise.resolve(command === "startup" ? { ...startup, server: "https://pli.example.fr" } : []),
+    );
+    await api.startup();
+    invokeMock.mockClear();
+    await api.baskets();
+    await api.act(3, { act: "take" });
+    await api.captureStatus();
+    await api.intakes();
+    await api.openPdf(4);
+    await api.deliverNow();
+    expect(invokeMock.mock.calls).toEqual([
+      ["remote", { command: "baskets", args: {} }],
+      ["remote", { command: "act", args: { id: 3, act: { act: "take" } } }],
+      ["capture_status", undefined],
+      ["intakes", undefined],
+      ["open_pdf", { id: 4 }],
+      ["deliver_now", undefined],
+    ]);
+    expect(fetchMock).not.toHaveBeenCalled();
+
+    // The server ended the session (the desktop signed out on its 401): back to sign-in.
+    const ended: string[] = [];
+    const stop = onSessionEnded((f) => ended.push(f.message));
+    const gone = { kind: "refused", message: "session terminée : reconnectez-vous" };
+    invokeMock.mockImplementation((command: string) => (command === "remote" ? Promise.reject(gone) : Promise.resolve(null)));
+    await expect(api.baskets()).rejects.toEqual(gone);
+    expect(ended).toEqual(["session terminée : reconnectez-vous"]);
+    // A refusal of one act only (still signed in): no going back.
+    const notAllowed = { kind: "refused", message: "réservé au pilote" };
+    invokeMock.mockImplementation((command: string) =>
+      command === "remote" ? Promise.reject(notAllowed) : Promise.resolve({ login: "anne" }),
+    );
+    await expect(api.activity("2026-03-02", "2026-03-08")).rejects.toEqual(notAllowed);
+    expect(ended.length).toBe(1);
+    stop();
+
+    // Standalone again: every command is the desktop's own.
+    invokeMock.mockImplementation((command: string) => Promise.resolve(command === "startup" ? { ...startup, server: null } : []));
+    await api.startup();
+    invokeMock.mockClear();
+    await api.baskets();
+    expect(invokeMock.mock.calls).toEqual([["baskets", undefined]]);
   });
 });
 

@@ -100,8 +100,8 @@ export function App() {
   }, []);
 
   // The server ended the session (idle too long, signed out elsewhere, account closed):
-  // back to sign-in, with its sentence, from whichever screen asked. Only in a browser:
-  // the desktop's session ends only by « Se déconnecter ».
+  // back to sign-in, with its sentence, from whichever screen asked. In a browser, or on a
+  // desktop connected to a server; a standalone desktop's session ends only by « Se déconnecter ».
   useEffect(
     () =>
       onSessionEnded((failure) => {

@@ -36,6 +36,7 @@ fn main() {
         demo_batch: true,
         workstation: "bench".into(),
         chrono: ChronoFormat::default(),
+        server: None,
     })
     .unwrap();
     let batch = Arc::new(Mutex::new(None));

@@ -10,11 +10,13 @@ mod demo;
 mod failure;
 mod images;
 pub mod office;
+mod remote;
 mod types;
 
 pub use demo::{DEMO_PASSWORD, accounts as demo_accounts, install_organisation_if_empty as install_demo_if_empty};
 pub use failure::{Answer, Failure, say};
 pub use pli_store::ErrorKind;
+pub use remote::{LOCAL_COMMANDS, SERVER_FILE};
 pub use types::*;
 
 use pli_capture::profile::Profile;
@@ -48,13 +50,16 @@ pub struct DeskSettings {
     pub demo_batch: bool,
     pub workstation: String,
     pub chrono: ChronoFormat,
+    /// The Pli server this workstation is connected to, when imposed (`PLI_SERVER`); else
+    /// the one saved in `<data>/server.toml`, else none: standalone.
+    pub server: Option<String>,
 }
 
 impl DeskSettings {
     /// From the environment: `PLI_DATA` (else the user's data folder), `PLI_SCANNER_DIR`,
     /// `PLI_SCANNER_PROFILE` (default `generic-pdf`), `PLI_DEMO=1` (or `--demo` on the
     /// command line) for the demo on an empty data folder, `PLI_DEMO_BATCH=0` to skip the
-    /// demo batch, `PLI_CHRONO_FORMAT`.
+    /// demo batch, `PLI_CHRONO_FORMAT`, `PLI_SERVER` (a connected workstation's server).
     pub fn from_env() -> Answer<DeskSettings> {
         let data_dir = match std::env::var_os("PLI_DATA") {
             Some(dir) => PathBuf::from(dir),
@@ -82,6 +87,7 @@ impl DeskSettings {
                 .unwrap_or_else(|_| "poste".into()),
             data_dir,
             chrono,
+            server: std::env::var("PLI_SERVER").ok().map(|u| u.trim().to_string()).filter(|u| !u.is_empty()),
         })
     }
 }
@@ -96,6 +102,30 @@ const DEFAULT_PROFILE: &str = "generic-pdf";
 
 /// Where the administration screen keeps this workstation's scanner settings.
 const SCANNER_SETTINGS_FILE: &str = "poste.toml";
+
+/// Where a connected workstation puts the server's PDFs it opens, under the data folder.
+const DOWNLOADED_PDFS: &str = "cache/pdf";
+
+/// The session of a user signed in to the server, as this workstation keeps it: their
+/// login and roles (capture records batches as them; the server decides everything else).
+fn remote_session(me: &Me, workstation: &str) -> Session {
+    use pli_core::access::{Grant, Viewer};
+    let held =
+        [(me.operator, Role::Operator), (me.referent, Role::Referent), (me.agent, Role::Agent), (me.lead, Role::Lead)];
+    let grants = held.iter().filter(|(has, _)| *has).map(|(_, role)| Grant { role: *role, direction: None }).collect();
+    Session { viewer: Viewer { user_id: 0, login: me.login.clone(), grants }, workstation: workstation.to_string() }
+}
+
+/// The server's page-image links (`/img/…`) as this window's (`pli://localhost/img/…`,
+/// fetched from the server by [`Desk::image`]).
+fn window_links(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) if s.starts_with("/img/") => *s = format!("pli://localhost{s}"),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(window_links),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(window_links),
+        _ => {}
+    }
+}
 
 type Publish = Arc<dyn Fn(WatchEvent) + Send + Sync>;
 
@@ -119,6 +149,9 @@ pub struct Desk {
     capture_problem: Arc<Mutex<Option<String>>>,
     /// The integrity check started with the desk, for the lead's banner.
     integrity: Arc<Mutex<IntegrityStatus>>,
+    /// The server, on a connected workstation (see [`remote`]).
+    remote: Mutex<Option<Arc<remote::Remote>>>,
+    delivered: remote::Hook,
 }
 
 /// How often the history's head is anchored while the window stays open (it is also at
@@ -217,6 +250,16 @@ impl Desk {
         }
         let integrity = Arc::new(Mutex::new(IntegrityStatus { running: true, ..Default::default() }));
         spawn_integrity_check(settings.data_dir.clone(), &integrity);
+        let server = match &settings.server {
+            Some(imposed) => Some(imposed.clone()),
+            None => remote::saved_server(&settings.data_dir)?,
+        };
+        let delivered = remote::Hook::default();
+        let remote = server.map(|url| {
+            // PDFs downloaded to be opened: the previous run's are not needed any more.
+            let _ = std::fs::remove_dir_all(settings.data_dir.join(DOWNLOADED_PDFS));
+            remote::Remote::start(url, settings.workstation.clone(), settings.data_dir.clone(), delivered.clone())
+        });
         Ok(Desk {
             settings,
             store: Mutex::new(store),
@@ -226,6 +269,8 @@ impl Desk {
             publish: Mutex::new(None),
             capture_problem: Default::default(),
             integrity,
+            remote: Mutex::new(remote),
+            delivered,
         })
     }
 
@@ -260,7 +305,14 @@ impl Desk {
         self.stop_capture();
         let Some(publish) = self.publish.lock().unwrap_or_else(|e| e.into_inner()).clone() else { return };
         let stop = Arc::new(AtomicBool::new(false));
-        let thread = self.start_watcher(stop.clone(), move |e| publish(e));
+        let remote = self.remote();
+        let thread = self.start_watcher(stop.clone(), move |e| {
+            // A batch committed here: off to the server now (connected workstation).
+            if let (WatchEvent::BatchDone { .. }, Some(remote)) = (&e, &remote) {
+                remote.nudge();
+            }
+            publish(e)
+        });
         *self.capture.lock().unwrap_or_else(|e| e.into_inner()) = Some(Running { stop, thread });
     }
 
@@ -270,12 +322,21 @@ impl Desk {
         let inbox = self.inbox();
         let running =
             self.capture.lock().unwrap_or_else(|e| e.into_inner()).as_ref().is_some_and(|r| !r.thread.is_finished());
+        let outbox = match self.remote() {
+            Some(remote) => Some(OutboxStatus {
+                server: remote.url.clone(),
+                waiting: self.store().outbox().map_err(say)?.len(),
+                problem: remote.problem(),
+            }),
+            None => None,
+        };
         Ok(CaptureStatus {
             folder: inbox.folder.display().to_string(),
             profile: inbox.profile.name,
             imposed: self.settings.scanner.is_some(),
             running,
             problem: self.capture_problem.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+            outbox,
         })
     }
 
@@ -371,6 +432,16 @@ impl Desk {
     /// next call, a removed role is gone. Not while the store is locked by the caller.
     fn fresh(&self) -> Answer<Session> {
         let cached = self.session()?;
+        if self.remote().is_some() {
+            // The server knows the user: asked again. While it cannot be reached, the
+            // workstation's own screens (capture, its outbox) go on with what it said last.
+            return match self.me() {
+                Ok(Some(_)) => self.session(),
+                Ok(None) => Err(Failure::refused("session terminée : reconnectez-vous")),
+                Err(f) if f.kind == ErrorKind::Internal => Ok(cached),
+                Err(f) => Err(f),
+            };
+        }
         let current = self.store().current(&cached);
         match current {
             Ok(s) => Ok(s),
@@ -385,22 +456,113 @@ impl Desk {
 
     /// Checks the roles the session's user holds now.
     fn require(&self, s: &Session, roles: &[Role], what: &str) -> Answer<()> {
+        if self.remote().is_some() {
+            let s = self.fresh()?;
+            return match roles.iter().any(|r| s.viewer.has(*r)) {
+                true => Ok(()),
+                false => Err(Failure::refused(format!("{what} : réservé à d'autres rôles"))),
+            };
+        }
         office::require(&self.store(), s, roles, what).map(drop)
     }
 
     pub fn startup(&self) -> Startup {
         // Read each time: the first real import retires the demo accounts.
-        let demo = self.store().has_demo_accounts().unwrap_or(false);
+        let server = self.remote().map(|r| r.url.clone());
+        // Connected: the accounts are the server's (its demo ones are not told here).
+        let demo = server.is_none() && self.store().has_demo_accounts().unwrap_or(false);
         Startup {
             data_dir: self.settings.data_dir.display().to_string(),
             scanner_folder: self.inbox().folder.display().to_string(),
             scanner_profile: self.inbox().profile.name,
             demo,
             demo_accounts: if demo { demo::accounts() } else { Vec::new() },
+            may_set_server: server.is_none()
+                && self.settings.server.is_none()
+                && !self.store().has_accounts().unwrap_or(true),
+            server,
         }
     }
 
+    fn remote(&self) -> Option<Arc<remote::Remote>> {
+        self.remote.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The server this workstation is connected to, if any.
+    pub fn server(&self) -> Option<String> {
+        self.remote().map(|r| r.url.clone())
+    }
+
+    /// Connects this workstation to the Pli server at `url` (checked by its `/healthz`
+    /// first) and keeps it in `<data>/server.toml`: on a workstation with no account yet
+    /// (its first start), or by the lead. Whoever was signed in here is signed out.
+    pub fn set_server(&self, url: &str) -> Answer<Startup> {
+        if self.settings.server.is_some() {
+            return Err(Failure::refused("le serveur est imposé par l'environnement (PLI_SERVER)"));
+        }
+        let first_start = self.remote().is_none() && !self.store().has_accounts().map_err(say)?;
+        if !first_start {
+            let s = self.session()?;
+            self.require(&s, &[Role::Lead], "le choix du serveur")?;
+        }
+        let url = remote::save_server(&self.settings.data_dir, url)?;
+        tracing::info!(server = %url, "poste relié au serveur");
+        self.sign_out();
+        let remote = remote::Remote::start(
+            url,
+            self.settings.workstation.clone(),
+            self.settings.data_dir.clone(),
+            self.delivered.clone(),
+        );
+        *self.remote.lock().unwrap_or_else(|e| e.into_inner()) = Some(remote);
+        // Capture nudges the new link's deliveries.
+        if self.capture.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
+            self.restart_capture();
+        }
+        Ok(self.startup())
+    }
+
+    /// Connected: one of the window's commands answered by the server, as it is (its
+    /// errors keep their kind and sentence; a session it ended signs out here too). Page
+    /// images' links are turned into this window's `pli://` ones, fetched from the server.
+    pub fn remote_call(&self, command: &str, args: serde_json::Value) -> Answer<serde_json::Value> {
+        let remote = self.remote().ok_or_else(|| Failure::invalid("ce poste n'est relié à aucun serveur"))?;
+        if LOCAL_COMMANDS.contains(&command) {
+            return Err(Failure::invalid(format!("« {command} » se fait sur ce poste, pas sur le serveur")));
+        }
+        let mut answer = remote.call(command, args).map_err(|e| self.remote_failure(e))?;
+        if matches!(command, "pages" | "batch_check") {
+            window_links(&mut answer);
+        }
+        Ok(answer)
+    }
+
+    fn remote_failure(&self, e: pli_link::LinkError) -> Failure {
+        if remote::session_ended(&e) {
+            *self.session.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+        remote::failure(e)
+    }
+
+    /// Connected: looks at the outbox now (the capture screen's « envoyer maintenant »).
+    pub fn deliver_now(&self) {
+        if let Some(remote) = self.remote() {
+            remote.nudge();
+        }
+    }
+
+    /// Connected: `changed` is called when deliveries put new courriers on the server.
+    pub fn on_delivered(&self, changed: impl Fn() + Send + Sync + 'static) {
+        *self.delivered.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(changed));
+    }
+
     pub fn sign_in(&self, login: &str, password: &str) -> Answer<Me> {
+        if let Some(remote) = self.remote() {
+            let me = remote.sign_in(login.trim(), password)?;
+            *self.session.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(remote_session(&me, &self.settings.workstation));
+            return Ok(me);
+        }
         if !self.store().has_accounts().map_err(say)? {
             return Err(Failure::refused(NO_ACCOUNT));
         }
@@ -413,12 +575,27 @@ impl Desk {
 
     pub fn sign_out(&self) {
         *self.session.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        if let Some(remote) = self.remote() {
+            remote.sign_out();
+        }
     }
 
     /// Who is signed in, as they are now (none once deactivated).
     pub fn me(&self) -> Answer<Option<Me>> {
         if self.session.lock().unwrap_or_else(|e| e.into_inner()).is_none() {
             return Ok(None);
+        }
+        if let Some(remote) = self.remote() {
+            let answer = remote.call("me", serde_json::json!({})).map_err(|e| self.remote_failure(e))?;
+            let me: Option<Me> = serde_json::from_value(answer)
+                .map_err(|e| Failure::internal(format!("réponse du serveur illisible : {e}")))?;
+            // Its roles as they are now (capture records batches as this operator).
+            *self.session.lock().unwrap_or_else(|e| e.into_inner()) =
+                me.as_ref().map(|me| remote_session(me, &self.settings.workstation));
+            if me.is_none() {
+                remote.forget();
+            }
+            return Ok(me);
         }
         match self.fresh() {
             Ok(s) => self.me_of(&s).map(Some),
@@ -449,6 +626,13 @@ impl Desk {
 
     /// A page image for the window's `pli://` URLs (see [`office::image`]).
     pub fn image(&self, path: &str) -> Answer<(&'static str, Vec<u8>)> {
+        if let Some(remote) = self.remote() {
+            if !path.starts_with("/img/") {
+                return Err(Failure::not_found(format!("image inconnue « {path} »")));
+            }
+            let (mime, bytes) = remote.get(path).map_err(|e| self.remote_failure(e))?;
+            return Ok((remote::image_mime(&mime), bytes));
+        }
         let image = office::image(&mut self.store(), &self.session()?, path)?;
         image.render()
     }
@@ -500,7 +684,16 @@ impl Desk {
     pub fn intakes(&self) -> Answer<Vec<Intake>> {
         let s = self.session()?;
         self.require(&s, &[Role::Operator, Role::Lead], "la capture")?;
-        self.store().recent_intakes(200).map_err(say)
+        let mut intakes = self.store().recent_intakes(200).map_err(say)?;
+        if self.remote().is_some() {
+            // The window shows the server's batches: a batch is named by the server's number
+            // once delivered, and by none while it waits in the outbox.
+            let sent = self.store().sent_batches().map_err(say)?;
+            for i in &mut intakes {
+                i.batch_id = i.batch_id.and_then(|b| sent.get(&b).copied());
+            }
+        }
+        Ok(intakes)
     }
 
     /// Puts a quarantined original back into its scanner folder, where the watcher
@@ -569,6 +762,19 @@ impl Desk {
 
     /// The PDF's path, for the system viewer; opening it is recorded as a reading.
     pub fn pdf_to_open(&self, id: i64) -> Answer<PathBuf> {
+        if let Some(remote) = self.remote() {
+            // The server's PDF, downloaded into the private data folder, then opened.
+            let (_, bytes) = remote.get(&format!("/pdf/{id}")).map_err(|e| self.remote_failure(e))?;
+            let dir = self.settings.data_dir.join(DOWNLOADED_PDFS);
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| Failure::internal(format!("dossier « {} » : {e}", dir.display())))?;
+            let path = dir.join(format!("courrier-{id}.pdf"));
+            let part = path.with_extension("pdf.part");
+            std::fs::write(&part, &bytes)
+                .and_then(|_| std::fs::rename(&part, &path))
+                .map_err(|e| Failure::internal(format!("écriture de « {} » : {e}", path.display())))?;
+            return Ok(path);
+        }
         office::pdf(&mut self.store(), &self.session()?, id)
     }
 
@@ -584,6 +790,17 @@ impl Desk {
 
     /// Writes the activity export under `<data>/exports/` and returns its path.
     pub fn export_activity(&self, from: &str, to: &str, format: ExportFormat) -> Answer<PathBuf> {
+        if let Some(remote) = self.remote() {
+            let ext = match format {
+                ExportFormat::Csv => "csv",
+                ExportFormat::Xlsx => "xlsx",
+            };
+            let (from, to) = (office::day(from)?, office::day(to)?);
+            let (_, bytes) = remote
+                .get(&format!("/export/activity?from={from}&to={to}&format={ext}"))
+                .map_err(|e| self.remote_failure(e))?;
+            return self.write_export(&format!("activite-{from}-{to}.{ext}"), &bytes);
+        }
         let report = self.activity(from, to)?;
         // The history's head goes with every export: an anchor kept elsewhere.
         let head = self.store().anchor_history().map_err(say)?;

@@ -26,6 +26,7 @@ fn settings(data: &Path, demo_batch: bool) -> DeskSettings {
         demo_batch,
         workstation: "poste-test".into(),
         chrono: ChronoFormat::default(),
+        server: None,
     }
 }
 

@@ -16,6 +16,12 @@ pub struct Startup {
     /// The demo organisation is installed (first start on an empty data folder).
     pub demo: bool,
     pub demo_accounts: Vec<DemoAccount>,
+    /// The Pli server this workstation is connected to (its accounts, its registry);
+    /// none: standalone.
+    pub server: Option<String>,
+    /// A server's address may be entered at sign-in: a standalone workstation with no
+    /// account yet (its first start).
+    pub may_set_server: bool,
 }
 
 /// The integrity check run at start in the background (database file, documents against
@@ -40,7 +46,7 @@ pub struct DemoAccount {
 }
 
 /// The signed-in user.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct Me {
     pub login: String,
     pub name: String,
@@ -159,6 +165,18 @@ pub struct CaptureStatus {
     pub imposed: bool,
     pub running: bool,
     /// Why capture stopped or could not start.
+    pub problem: Option<String>,
+    /// On a connected workstation, the batches not yet on the server.
+    pub outbox: Option<OutboxStatus>,
+}
+
+/// A connected workstation's outbox: batches captured here that the server has not yet
+/// acknowledged (they leave by themselves when it can take them).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct OutboxStatus {
+    pub server: String,
+    pub waiting: usize,
+    /// Why the last sending stopped (server unreachable, refused…), if it did.
     pub problem: Option<String>,
 }
 

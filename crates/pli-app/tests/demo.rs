@@ -28,6 +28,7 @@ fn settings(data: &Path, demo: bool) -> DeskSettings {
         demo_batch: true,
         workstation: "poste-test".into(),
         chrono: ChronoFormat::default(),
+        server: None,
     }
 }
 

@@ -54,7 +54,9 @@ impl std::fmt::Display for LinkError {
 
 impl std::error::Error for LinkError {}
 
-/// A signed-in link to the server.
+/// A signed-in link to the server. A clone shares the connections and the session as
+/// it was when cloned (a window's calls run on clones while a pass delivers).
+#[derive(Clone)]
 pub struct Link {
     settings: ServerSettings,
     agent: ureq::Agent,
@@ -125,6 +127,84 @@ impl Link {
             }
             _ => Err(LinkError::Refused { status: 200, message: "réponse de connexion sans session".into() }),
         }
+    }
+
+    /// Whether a session is held (signed in, not refused since).
+    pub fn signed_in(&self) -> bool {
+        self.cookies.is_some()
+    }
+
+    /// Who this link signs in as.
+    pub fn settings(&self) -> &ServerSettings {
+        &self.settings
+    }
+
+    /// Runs one of the window's commands on the server (`POST /api/<command>`, `args` as
+    /// the JSON body, the CSRF value echoed) and returns its JSON answer. Never signs in
+    /// again by itself: a session the server ended (401) is the person's to open again.
+    pub fn call(&self, command: &str, args: serde_json::Value) -> Result<serde_json::Value, LinkError> {
+        let (session, csrf) = self.session()?;
+        let mut r = self
+            .agent
+            .post(&self.url(&format!("/api/{command}")))
+            .header("Cookie", &format!("pli_session={session}; pli_csrf={csrf}"))
+            .header("X-Pli-Csrf", &csrf)
+            .send_json(&args)
+            .map_err(unreachable)?;
+        if r.status() != 200 {
+            return Err(answer_refused(&mut r));
+        }
+        // A long basket or a year's activity may pass ureq's 10 MB default.
+        let text = r.body_mut().with_config().limit(1 << 30).read_to_string().map_err(unreachable)?;
+        // Unit answers are `null`; an empty body means the same.
+        if text.trim().is_empty() {
+            return Ok(serde_json::Value::Null);
+        }
+        serde_json::from_str(&text).map_err(|e| LinkError::Unreachable(format!("réponse illisible : {e}")))
+    }
+
+    /// A file the server serves to the signed-in (`/img/…`, `/pdf/<id>`, `/export/…`): its
+    /// content type and bytes.
+    pub fn get(&self, path: &str) -> Result<(String, Vec<u8>), LinkError> {
+        let (session, csrf) = self.session()?;
+        let mut r = self
+            .agent
+            .get(&self.url(path))
+            .header("Cookie", &format!("pli_session={session}; pli_csrf={csrf}"))
+            .call()
+            .map_err(unreachable)?;
+        if r.status() != 200 {
+            return Err(answer_refused(&mut r));
+        }
+        let mime = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_string();
+        let bytes = r.body_mut().with_config().limit(u64::MAX).read_to_vec().map_err(unreachable)?;
+        Ok((mime, bytes))
+    }
+
+    /// Is a Pli server answering at `url` (`GET /healthz`, before it is saved)?
+    pub fn check_server(url: &str) -> Result<(), LinkError> {
+        let link = Link::new(ServerSettings {
+            url: url.to_string(),
+            login: String::new(),
+            password: String::new(),
+            workstation: String::new(),
+        });
+        let mut r = link.agent.get(&link.url("/healthz")).call().map_err(unreachable)?;
+        match r.status().as_u16() {
+            200 => Ok(()),
+            _ => Err(answer_refused(&mut r)),
+        }
+    }
+
+    fn session(&self) -> Result<(String, String), LinkError> {
+        self.cookies
+            .clone()
+            .ok_or_else(|| LinkError::Refused { status: 401, message: "session terminée : reconnectez-vous".into() })
     }
 
     fn signed(&mut self) -> Result<(String, String), LinkError> {
@@ -238,6 +318,22 @@ fn refused(r: &mut ureq::http::Response<ureq::Body>) -> LinkError {
         .unwrap_or_else(|| text.chars().take(200).collect());
     // A proxy's or a restarting server's answer is the network's, not a refusal.
     if status >= 500 {
+        return LinkError::Unreachable(format!("{status} {message}"));
+    }
+    LinkError::Refused { status, message }
+}
+
+/// The server's answer to a window's call as it is: its status and its sentence (a 500
+/// too: the server's own failure, not the network's).
+fn answer_refused(r: &mut ureq::http::Response<ureq::Body>) -> LinkError {
+    let status = r.status().as_u16();
+    let text = r.body_mut().read_to_string().unwrap_or_default();
+    let message = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("réponse {status} du serveur"));
+    // A proxy's gateway errors: the server is not there.
+    if matches!(status, 502..=504) {
         return LinkError::Unreachable(format!("{status} {message}"));
     }
     LinkError::Refused { status, message }

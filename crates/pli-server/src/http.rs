@@ -509,6 +509,7 @@ async fn call(
             imposed: true,
             running: false,
             problem: Some(ON_THE_WORKSTATION.into()),
+            outbox: None,
         }),
         "retry_intake"
         | "set_scanner"
@@ -549,6 +550,8 @@ async fn startup(app: &Arc<App>) -> Answered {
         scanner_profile: String::new(),
         demo,
         demo_accounts: if demo { pli_app::demo_accounts() } else { Vec::new() },
+        server: None,
+        may_set_server: false,
     })
 }
 

@@ -177,6 +177,16 @@ impl Store {
         })
     }
 
+    /// Batches the server acknowledged: this workstation's batch id, the server's.
+    pub fn sent_batches(&self) -> Result<std::collections::HashMap<i64, i64>> {
+        self.read(|q| {
+            q.rows("SELECT batch_id, server_batch_id FROM sent_batch", params![])?
+                .iter()
+                .map(|r| Ok((r.get(0)?, r.get(1)?)))
+                .collect()
+        })
+    }
+
     /// The server acknowledged this batch (as its batch `server_batch_id`): out of the outbox.
     pub fn mark_sent(&mut self, batch_id: i64, server_batch_id: i64) -> Result<()> {
         let now = now_rfc3339();

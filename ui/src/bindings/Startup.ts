@@ -8,4 +8,14 @@ export type Startup = { data_dir: string, scanner_folder: string, scanner_profil
 /**
  * The demo organisation is installed (first start on an empty data folder).
  */
-demo: boolean, demo_accounts: Array<DemoAccount>, };
+demo: boolean, demo_accounts: Array<DemoAccount>, 
+/**
+ * The Pli server this workstation is connected to (its accounts, its registry);
+ * none: standalone.
+ */
+server: string | null, 
+/**
+ * A server's address may be entered at sign-in: a standalone workstation with no
+ * account yet (its first start).
+ */
+may_set_server: boolean, };

@@ -43,6 +43,11 @@ export function onSessionEnded(listener: SessionListener): () => void {
   };
 }
 
+/** Tells the listeners the session is over (a 401 here, or the connected desktop's). */
+export function sessionEnded(failure: Failure): void {
+  for (const l of [...sessionListeners]) l(failure);
+}
+
 function isFailure(v: unknown): v is Failure {
   if (!v || typeof v !== "object") return false;
   const { kind, message } = v as { kind?: unknown; message?: unknown };
@@ -76,7 +81,7 @@ async function send(url: string, init: RequestInit): Promise<Response> {
   }
   if (res.ok) return res;
   const failure = await failureOf(res);
-  if (res.status === 401) for (const l of [...sessionListeners]) l(failure);
+  if (res.status === 401) sessionEnded(failure);
   throw failure;
 }
 

@@ -19,6 +19,7 @@ import { loadCatalogue } from "../lib/session";
 import { useAction } from "../lib/useAction";
 import { useLoad } from "../lib/useLoad";
 import { CheckField, EditableTable, TextField } from "./admin/EditableTable";
+import { ServerLink } from "./admin/ServerLink";
 import { DirectionOptions } from "./CatalogueOptions";
 import "./screens2.css";
 
@@ -76,6 +77,7 @@ export function Admin() {
       <Profiles profiles={profiles} error={profilesError} />
       {cat && <Separators cat={cat} />}
       {!inTauri() && <Sessions />}
+      {inTauri() && <ServerLink />}
     </section>
   );
 }

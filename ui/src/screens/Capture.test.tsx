@@ -8,7 +8,7 @@ let emit: (e: WatchEvent) => void = () => {};
 const unlisten = vi.fn();
 
 vi.mock("../api", () => ({
-  api: { intakes: vi.fn(), retryIntake: vi.fn(), captureStatus: vi.fn() },
+  api: { intakes: vi.fn(), retryIntake: vi.fn(), captureStatus: vi.fn(), deliverNow: vi.fn() },
   onWatch: vi.fn((handler: (e: WatchEvent) => void) => {
     emit = handler;
     return Promise.resolve(unlisten);
@@ -109,5 +109,44 @@ describe("Capture", () => {
     emit({ event: "stopped" });
     await waitFor(() => expect(document.querySelector('#capture-status[data-running="false"]')).not.toBeNull());
     expect(document.querySelector("#capture-status [role=status]")!.textContent).toContain("La capture est arrêtée.");
+  });
+
+  it("on a connected workstation, says how many batches wait for the server and why, or that all are there", async () => {
+    const connected = { folder: "/srv/scanner", profile: "accueil", imposed: false, running: true, problem: null };
+    mocked.captureStatus.mockResolvedValue({
+      ...connected,
+      outbox: { server: "https://pli.example.fr", waiting: 3, problem: "serveur injoignable : connexion refusée" },
+    });
+    mocked.deliverNow.mockResolvedValue(null);
+    const { unmount } = render(<Capture />);
+    await waitFor(() => expect(document.getElementById("outbox")).not.toBeNull());
+    const outbox = document.getElementById("outbox")!;
+    expect(outbox.getAttribute("data-waiting")).toBe("3");
+    expect(outbox.textContent).toContain("3 lots en attente d’envoi au serveur");
+    expect(outbox.textContent).toContain("Dernière tentative : serveur injoignable : connexion refusée");
+    expect(outbox.getAttribute("role")).toBe("status");
+    fireEvent.click(document.getElementById("deliver-now")!);
+    expect(mocked.deliverNow).toHaveBeenCalledTimes(1);
+    unmount();
+
+    setLang("en");
+    mocked.captureStatus.mockResolvedValue({ ...connected, outbox: { server: "https://pli.example.fr", waiting: 1, problem: null } });
+    const english = render(<Capture />);
+    await waitFor(() => expect(document.getElementById("outbox")?.textContent).toContain("1 batch waiting to be sent to the server"));
+    english.unmount();
+
+    setLang("fr");
+    mocked.captureStatus.mockResolvedValue({ ...connected, outbox: { server: "https://pli.example.fr", waiting: 0, problem: null } });
+    render(<Capture />);
+    await waitFor(() => expect(document.querySelector('#outbox[data-waiting="0"]')).not.toBeNull());
+    expect(document.getElementById("outbox")!.textContent).toContain("Tous les lots sont sur le serveur (https://pli.example.fr)");
+    expect(document.getElementById("deliver-now")).toBeNull();
+  });
+
+  it("shows no outbox on a standalone workstation", async () => {
+    mocked.captureStatus.mockResolvedValue({ folder: "/srv/scanner", profile: "accueil", imposed: false, running: true, problem: null, outbox: null });
+    render(<Capture />);
+    await waitFor(() => expect(document.getElementById("capture-status")).not.toBeNull());
+    expect(document.getElementById("outbox")).toBeNull();
   });
 });

@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { api } from "../api";
 import type { CaptureStatus } from "../bindings/CaptureStatus";
 import type { Intake } from "../bindings/Intake";
+import type { OutboxStatus } from "../bindings/OutboxStatus";
 import type { WatchEvent } from "../bindings/WatchEvent";
 import { showError } from "../lib/errors";
 import { baseName, debounce, formatDateTime } from "../lib/format";
@@ -49,8 +50,30 @@ function describe(e: WatchEvent): string | null {
   }
 }
 
+/** A connected workstation's outbox: how many batches wait for the server, and why. */
+function Outbox({ outbox, onSend }: { outbox: OutboxStatus; onSend: () => void }) {
+  if (outbox.waiting === 0)
+    return (
+      <p id="outbox" data-waiting="0" class="muted">
+        {t("capture.outbox.allSent", { server: outbox.server })}
+      </p>
+    );
+  return (
+    <div id="outbox" data-waiting={outbox.waiting} role="status" class="notice">
+      <p>
+        <strong>{tn("capture.outbox.waiting", outbox.waiting)}</strong> <span class="muted">({outbox.server})</span>
+      </p>
+      {outbox.problem && <p class="reason">{t("capture.outbox.problem", { problem: outbox.problem })}</p>}
+      <p class="muted">{t("capture.outbox.leaveByThemselves")}</p>
+      <button type="button" class="secondary" id="deliver-now" onClick={onSend}>
+        {t("capture.outbox.sendNow")}
+      </button>
+    </div>
+  );
+}
+
 /** The folder watched and its profile, and a warning when capture is not running. */
-function StatusLine({ status, error }: { status: CaptureStatus | null; error: string | null }) {
+function StatusLine({ status, error, onSend }: { status: CaptureStatus | null; error: string | null; onSend: () => void }) {
   if (status === null) return error ? <p class="muted">{t("capture.statusUnknown", { error })}</p> : null;
   const stopped = !status.running;
   return (
@@ -72,6 +95,7 @@ function StatusLine({ status, error }: { status: CaptureStatus | null; error: st
             : t("capture.problem", { problem: status.problem })}
         </p>
       )}
+      {status.outbox && <Outbox outbox={status.outbox} onSend={onSend} />}
     </div>
   );
 }
@@ -186,11 +210,18 @@ export function Capture() {
       .catch(showError);
   };
 
+  const sendNow = () => {
+    api
+      .deliverNow()
+      .then(() => setTimeout(() => void status.reload(), 1500))
+      .catch(showError);
+  };
+
   const inProgress = Object.values(running);
   return (
     <section id="capture" class="screen">
       <h1>{t("capture.title")}</h1>
-      <StatusLine status={status.value} error={status.error} />
+      <StatusLine status={status.value} error={status.error} onSend={sendNow} />
 
       <section class="panel" aria-labelledby="in-progress-title">
         <h2 id="in-progress-title">{t("capture.inProgress")}</h2>

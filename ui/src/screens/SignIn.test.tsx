@@ -15,6 +15,7 @@ vi.mock("../api", () => ({
     signIn: vi.fn(),
     signOut: vi.fn(),
     baskets: vi.fn(),
+    setServer: vi.fn(),
   },
   onWatch: vi.fn(() => Promise.resolve(() => {})),
   onChanged: vi.fn(() => Promise.resolve(() => {})),
@@ -43,6 +44,8 @@ describe("SignIn", () => {
       scanner_profile: "default",
       demo: true,
       demo_accounts: [{ login: "courrier", password: "demo", roles: "opérateur" }],
+      server: null,
+      may_set_server: false,
     });
     mocked.me.mockResolvedValue(null);
   });
@@ -109,5 +112,34 @@ describe("SignIn", () => {
     expect(catalogue.value).toBeNull();
     expect(route.value.screen).toBe("signin");
     expect(document.getElementById("me")).toBeNull();
+  });
+
+  it("names the server a connected workstation signs in to, and offers no other", async () => {
+    mocked.startup.mockResolvedValue({
+      data_dir: "/d", scanner_folder: "/scan", scanner_profile: "default", demo: false, demo_accounts: [],
+      server: "https://pli.example.fr", may_set_server: false,
+    });
+    render(<SignIn />);
+    await waitFor(() => expect(document.getElementById("server")).not.toBeNull());
+    expect(document.getElementById("server")!.textContent).toContain("Ce poste travaille sur le serveur Pli https://pli.example.fr");
+    expect(document.getElementById("connect-server")).toBeNull();
+  });
+
+  it("lets a workstation with no account yet be connected to a server, and then names it", async () => {
+    const first = { data_dir: "/d", scanner_folder: "/scan", scanner_profile: "default", demo: false, demo_accounts: [] };
+    mocked.startup.mockResolvedValue({ ...first, server: null, may_set_server: true });
+    mocked.setServer.mockRejectedValueOnce({ kind: "invalid", message: "le serveur « http://x » ne répond pas comme un serveur Pli" });
+    mocked.setServer.mockResolvedValueOnce({ ...first, server: "https://pli.example.fr", may_set_server: false });
+    render(<App />);
+    const field = await screen.findByLabelText("Adresse du serveur");
+    expect(document.getElementById("server")).toBeNull();
+    fireEvent.input(field, { target: { value: "http://x" } });
+    fireEvent.submit(field.closest("form")!);
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("ne répond pas comme un serveur Pli"));
+    fireEvent.input(field, { target: { value: " https://pli.example.fr " } });
+    fireEvent.submit(field.closest("form")!);
+    await waitFor(() => expect(document.getElementById("server")?.textContent).toContain("https://pli.example.fr"));
+    expect(mocked.setServer.mock.calls).toEqual([["http://x"], ["https://pli.example.fr"]]);
+    expect(document.getElementById("connect-server")).toBeNull();
   });
 });

@@ -1,10 +1,54 @@
 // Sign-in: login and password; the demo accounts when the demo organisation is installed.
+// A workstation connected to a server says which (the accounts are the server's); one with
+// no account yet (its first start) may be connected to a server here.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api";
 import { clearError, showError } from "../lib/errors";
 import { t } from "../lib/i18n";
 import { navigate } from "../lib/route";
 import { loadStartup, me, startupInfo } from "../lib/session";
+
+/** First start: connect this workstation to a Pli server (its address checked first). */
+function ConnectToServer() {
+  const [url, setUrl] = useState("");
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    clearError();
+    try {
+      startupInfo.value = await api.setServer(url.trim());
+    } catch (err) {
+      showError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form id="connect-server" class="card signin-card" onSubmit={submit} aria-labelledby="connect-title">
+      <h2 id="connect-title">{t("signin.server.title")}</h2>
+      <p class="muted">{t("signin.server.intro")}</p>
+      <div class="field">
+        <label for="server-url">{t("signin.server.url")}</label>
+        <input
+          id="server-url"
+          type="url"
+          name="server"
+          placeholder="https://pli.example.fr"
+          autocapitalize="off"
+          spellcheck={false}
+          required
+          value={url}
+          onInput={(e) => setUrl(e.currentTarget.value)}
+        />
+      </div>
+      <button id="connect" type="submit" class="secondary" disabled={busy}>
+        {busy ? t("signin.server.checking") : t("signin.server.submit")}
+      </button>
+    </form>
+  );
+}
 
 export function SignIn() {
   const [login, setLogin] = useState("");
@@ -40,6 +84,11 @@ export function SignIn() {
       <form class="card signin-card" onSubmit={submit}>
         <h1>{t("signin.title")}</h1>
         <p class="muted">{t("signin.intro")}</p>
+        {startup?.server && (
+          <p id="server" class="notice">
+            {t("signin.server.connected")} <code>{startup.server}</code>
+          </p>
+        )}
         <div class="field">
           <label for="login">{t("signin.login")}</label>
           <input
@@ -69,6 +118,7 @@ export function SignIn() {
           {busy ? t("signin.signingIn") : t("signin.submit")}
         </button>
       </form>
+      {startup?.may_set_server && <ConnectToServer />}
       {startup?.demo && (
         <aside class="card demo-box" aria-labelledby="demo-title">
           <h2 id="demo-title">{t("signin.demo.title")}</h2>

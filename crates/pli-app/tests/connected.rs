@@ -1,0 +1,243 @@
+//! A scanner workstation connected to a real `pli serve` (on loopback, over its own
+//! registry), through the same `Desk` calls the window makes: the operator signs in to
+//! the server, a batch captured on the workstation (real OCR) reaches the server as
+//! scanned by her, the window's answers are the server's (baskets, search, a courrier,
+//! its page images), an invisible courrier stays missing through the workstation, and
+//! while the server is down batches wait in the outbox, which empties when it is back.
+
+use pli_app::{DEMO_PASSWORD, Desk, DeskSettings, ErrorKind, ScannerSettings};
+use pli_core::capture::Actor;
+use pli_core::registration::ChronoFormat;
+use pli_server::{App, ServerConfig};
+use pli_store::testing::{Engine, Site};
+use pli_watch::WatchEvent;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// `pli serve` on a thread, at a given loopback address (so that it can come back on the
+/// same one after being stopped).
+struct Server {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(site: &Site, address: SocketAddr) -> (Server, SocketAddr) {
+        let mut config = ServerConfig::parse(&format!("data = {:?}", site.data_dir().display().to_string())).unwrap();
+        config.database = site.database_url().map(str::to_string);
+        config.ui = site.data_dir().join("ui");
+        std::fs::create_dir_all(&config.ui).unwrap();
+        std::fs::write(config.ui.join("index.html"), "<!doctype html><title>Pli</title>").unwrap();
+        let app = App::open(config).unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+            runtime.block_on(async move {
+                let deadline = Instant::now() + Duration::from_secs(30);
+                let listener = loop {
+                    match tokio::net::TcpListener::bind(address).await {
+                        Ok(l) => break l,
+                        Err(e) if Instant::now() > deadline => panic!("bind {address}: {e}"),
+                        Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                    }
+                };
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                pli_server::serve_on(app, listener, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+            });
+            runtime.shutdown_timeout(Duration::from_secs(1));
+        });
+        let bound = rx.recv_timeout(Duration::from_secs(60)).expect("the server listens");
+        (Server { stop: Some(stop), thread: Some(thread) }, bound)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A one-letter batch (a separator sheet for DRH, then a page), distinct per `seed`.
+fn letter(dir: &Path, seed: u64) -> std::path::PathBuf {
+    let out = dir.join(format!("lot-{seed}.pdf"));
+    let spec = pli_testkit::BatchSpec {
+        seed,
+        letters: 1,
+        pages_per_letter: (1, 1),
+        lines_per_page: 6,
+        blank_backs: 0.0,
+        directions: vec!["DRH".into()],
+        noise: 2,
+        ..Default::default()
+    };
+    pli_testkit::write_batch(&spec, pli_testkit::Format::Pdf, &out).unwrap();
+    out
+}
+
+/// Puts a batch in the scanner folder as a scanner does (temporary name, then rename).
+fn scan(batch: &Path, scanner: &Path) {
+    let name = batch.file_name().unwrap().to_string_lossy().to_string();
+    std::fs::copy(batch, scanner.join(format!("{name}.part"))).unwrap();
+    std::fs::rename(scanner.join(format!("{name}.part")), scanner.join(&name)).unwrap();
+}
+
+fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !ok() {
+        assert!(Instant::now() < deadline, "waited {timeout:?} for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn waiting(desk: &Desk) -> (usize, Option<String>) {
+    let outbox = desk.capture_status().unwrap().outbox.expect("a connected workstation has an outbox");
+    (outbox.waiting, outbox.problem)
+}
+
+#[test]
+fn a_connected_workstation_captures_here_and_works_on_the_server_s_registry() {
+    // The server, with the demo organisation (accueil: operator; referent: DRH and DAF;
+    // agent: DAF), its registry empty.
+    let site = Site::new(Engine::Sqlite).unwrap();
+    {
+        let mut store = site.open();
+        let actor = Actor { login: "pli".into(), workstation: "serveur".into() };
+        assert!(pli_app::install_demo_if_empty(&mut store, &actor).unwrap());
+    }
+    let (server, address) = Server::start(&site, "127.0.0.1:0".parse().unwrap());
+    let url = format!("http://{address}");
+
+    // The workstation: its own data folder, no account of its own.
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let scanner = work.path().join("scanner");
+    let desk = Desk::open(DeskSettings {
+        data_dir: data.clone(),
+        scanner: Some(ScannerSettings { folder: scanner.display().to_string(), profile: "generic-pdf".into() }),
+        demo: false,
+        demo_batch: false,
+        workstation: "poste-courrier".into(),
+        chrono: ChronoFormat::default(),
+        server: Some(url.clone()),
+    })
+    .unwrap();
+    let start = desk.startup();
+    assert_eq!(start.server.as_deref(), Some(url.as_str()), "the sign-in screen names the server");
+    assert!(!start.may_set_server, "the server is imposed");
+
+    // Signing in is the server's: a wrong password is its refusal, in its words.
+    let wrong = desk.sign_in("accueil", "mauvais").unwrap_err();
+    assert_eq!(wrong.kind, ErrorKind::Invalid, "{wrong}");
+    assert!(wrong.message.contains("incorrect"), "{wrong}");
+    assert_eq!(desk.remote_call("baskets", json!({})).unwrap_err().kind, ErrorKind::Refused, "nobody signed in");
+    let me = desk.sign_in("accueil", DEMO_PASSWORD).unwrap();
+    assert!(me.operator && !me.lead, "{me:?}");
+    assert_eq!(desk.me().unwrap().unwrap().login, "accueil");
+    assert_eq!(waiting(&desk).0, 0);
+
+    // A batch is captured here; it reaches the server, as scanned by accueil at this workstation.
+    let events = Arc::new(Mutex::new(Vec::<WatchEvent>::new()));
+    let sink = events.clone();
+    desk.start_capture(move |e| sink.lock().unwrap().push(e));
+    scan(&letter(work.path(), 41), &scanner);
+    let done = || events.lock().unwrap().iter().filter(|e| matches!(e, WatchEvent::BatchDone { .. })).count();
+    wait_until("the first batch captured", Duration::from_secs(240), || done() == 1);
+    wait_until("the first batch on the server", Duration::from_secs(60), || waiting(&desk) == (0, None));
+    assert_eq!(site.count("SELECT count(*) FROM batch"), 1);
+    assert_eq!(site.count("SELECT count(*) FROM courrier"), 1);
+    let recorded = site.raw("SELECT actor, workstation FROM event WHERE kind = 'batch_ingested'").unwrap();
+    assert_eq!(recorded, vec![vec!["accueil".to_string(), "poste-courrier".to_string()]]);
+    // The capture journal names the server's batch, as the split check will ask for it.
+    let server_batch: i64 = site.raw("SELECT id FROM batch").unwrap()[0][0].parse().unwrap();
+    assert_eq!(desk.intakes().unwrap()[0].batch_id, Some(server_batch));
+
+    // The window's answers are the server's.
+    let mut server_store = site.open();
+    let operator = server_store.sign_in("accueil", DEMO_PASSWORD, "test").unwrap();
+    let operator = pli_store::Session { viewer: operator, workstation: "test".into() };
+    let baskets = desk.remote_call("baskets", json!({})).unwrap();
+    assert_eq!(baskets, serde_json::to_value(server_store.baskets(&operator).unwrap()).unwrap());
+    let id = desk.remote_call("next_to_qualify", json!({ "after": null })).unwrap().as_i64().expect("a courrier");
+    let server_id: i64 = site.raw("SELECT id FROM courrier").unwrap()[0][0].parse().unwrap();
+    assert_eq!(id, server_id, "the server's courrier");
+    let view = desk.remote_call("courrier", json!({ "id": id })).unwrap();
+    assert_eq!(view["id"], json!(id));
+    let check = desk.remote_call("batch_check", json!({ "batch": server_batch })).unwrap();
+    assert_eq!(check["courriers"][0]["id"], json!(id));
+    // Its pages are shown through this window's scheme, fetched from the server.
+    let pages = desk.remote_call("pages", json!({ "id": id })).unwrap();
+    let src = pages[0]["src"].as_str().unwrap();
+    assert!(src.starts_with("pli://localhost/img/page/"), "{src}");
+    let (mime, jpeg) = desk.image(src.trim_start_matches("pli://localhost").split('?').next().unwrap()).unwrap();
+    assert_eq!(mime, "image/jpeg");
+    assert!(jpeg.starts_with(&[0xFF, 0xD8]), "a JPEG from the server");
+    let thumb = pages[0]["thumbnail"].as_str().unwrap().trim_start_matches("pli://localhost");
+    assert!(!desk.image(thumb.split('?').next().unwrap()).unwrap().1.is_empty());
+    // Qualified and registered in the window: on the server, found by its search.
+    let suggested = desk.remote_call("suggestions", json!({ "id": id })).unwrap();
+    let subject = suggested["subject"]["value"].as_str().unwrap_or("Demande de renseignements").to_string();
+    let today = jiff::Timestamp::now().to_string()[..10].to_string();
+    let form = json!({ "document_type": "COUR", "subject": subject, "arrival_date": today, "main_direction": "DRH" });
+    let registered = desk.remote_call("register", json!({ "id": id, "form": form })).unwrap();
+    let chrono = registered["chrono"].as_str().expect("a chrono number").to_string();
+    assert_eq!(site.raw(&format!("SELECT chrono FROM courrier WHERE id = {id}")).unwrap(), vec![vec![chrono]]);
+    let word = subject.split_whitespace().max_by_key(|w| w.chars().count()).unwrap().to_string();
+    let found = desk.remote_call("search", json!({ "query": word, "filters": {} })).unwrap();
+    assert!(found.as_array().unwrap().iter().any(|h| h["courrier"] == json!(id)), "{word}: {found}");
+    // The server's PDF, downloaded to be opened here.
+    let pdf = desk.pdf_to_open(id).unwrap();
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"), "{}", pdf.display());
+    assert!(pdf.starts_with(&data), "kept in the private data folder");
+
+    // The agent of DAF may not see a DRH courrier: through the workstation it is missing,
+    // as on the server (not found, the server's sentence), its images too.
+    desk.sign_out();
+    assert!(desk.me().unwrap().is_none());
+    desk.sign_in("agent", DEMO_PASSWORD).unwrap();
+    let hidden = desk.remote_call("courrier", json!({ "id": id })).unwrap_err();
+    assert_eq!(hidden.kind, ErrorKind::NotFound, "{hidden}");
+    let missing = desk.remote_call("courrier", json!({ "id": id + 1000 })).unwrap_err();
+    assert_eq!(missing.kind, ErrorKind::NotFound);
+    assert_eq!(hidden.message.replace(&id.to_string(), "N"), missing.message.replace(&(id + 1000).to_string(), "N"));
+    assert_eq!(desk.image(&format!("/img/page/{id}/0")).unwrap_err().kind, ErrorKind::NotFound);
+    assert_eq!(desk.pdf_to_open(id).unwrap_err().kind, ErrorKind::NotFound);
+    // The workstation's own calls are not forwarded; an agent has no capture journal.
+    assert_eq!(desk.remote_call("sign_in", json!({})).unwrap_err().kind, ErrorKind::Invalid);
+    assert_eq!(desk.intakes().unwrap_err().kind, ErrorKind::Refused);
+    desk.sign_out();
+    desk.sign_in("accueil", DEMO_PASSWORD).unwrap();
+
+    // The server stops: capture goes on, the batch waits in the outbox with the reason.
+    drop(server);
+    scan(&letter(work.path(), 42), &scanner);
+    wait_until("the second batch captured", Duration::from_secs(240), || done() == 2);
+    desk.deliver_now();
+    wait_until("the reason the batch waits", Duration::from_secs(60), || {
+        let (n, problem) = waiting(&desk);
+        n == 1 && problem.is_some_and(|p| p.contains("injoignable"))
+    });
+    assert!(desk.remote_call("baskets", json!({})).is_err(), "the server is away");
+    assert_eq!(site.count("SELECT count(*) FROM batch"), 1);
+
+    // Back on the same address: the batch leaves by itself (every few seconds), once.
+    let (_server, again) = Server::start(&site, address);
+    assert_eq!(again, address);
+    wait_until("the outbox emptied", Duration::from_secs(60), || waiting(&desk) == (0, None));
+    assert_eq!(site.count("SELECT count(*) FROM batch"), 2);
+    assert_eq!(site.count("SELECT count(*) FROM courrier"), 2);
+    assert!(desk.remote_call("baskets", json!({})).is_ok(), "the same session works again");
+    desk.stop_capture();
+}
