@@ -9,7 +9,7 @@
 
 mod image_file;
 mod pdf;
-pub use pdf::jpeg_page_preview;
+pub use pdf::{jpeg_page_bytes, jpeg_page_preview};
 mod tiff_file;
 
 use crate::{CaptureError, MAX_PAGE_PIXELS, Problem, ScannedPage};

@@ -166,22 +166,35 @@ fn drop_image_bytes(id: (u32, u16), object: &mut Object) -> Option<((u32, u16), 
     Some((id, Object::Null))
 }
 
-/// A page of one of our searchable PDFs for showing on screen, at least `min_side`
-/// pixels on its longest side: a page that is one plain JPEG is decoded at the smallest
-/// DCT scale (1/8 to 1) that still gives that, several times faster than decoding it whole.
-/// `None` when the page is anything else (the caller decodes it the ordinary way).
-pub fn jpeg_page_preview(path: &Path, index: usize, min_side: u32) -> Result<Option<DynamicImage>, CaptureError> {
+/// The bytes of a page's only image when it is one plain JPEG a browser shows as is:
+/// DCT alone, grey or RGB (not CMYK, not inverted by `/Decode`), with its width and height.
+fn plain_jpeg<T>(
+    path: &Path,
+    index: usize,
+    with: impl FnOnce(&[u8]) -> Result<Option<T>, CaptureError>,
+) -> Result<Option<T>, CaptureError> {
     guarded(path, Some(index), || {
         let doc = Document::load(path).map_err(|e| CaptureError::new(path, Problem::Corrupt(e.to_string())))?;
         let Some(page_id) = doc.get_pages().into_values().nth(index) else { return Ok(None) };
         let Some((_, stream)) = single_image(&doc, page_id) else { return Ok(None) };
         let plain_jpeg = matches!(filter_names(&doc, &stream.dict).as_slice(), [f] if f == "DCTDecode" || f == "DCT");
         let cmyk = ColorSpace::of(&doc, &stream.dict, false) == ColorSpace::Cmyk;
-        if !plain_jpeg || cmyk || decode_inverted(&doc, &stream.dict) {
+        let masked = stream.dict.has(b"SMask") || stream.dict.has(b"Mask");
+        if !plain_jpeg || cmyk || masked || decode_inverted(&doc, &stream.dict) {
             return Ok(None);
         }
+        with(&stream.content)
+    })
+}
+
+/// A page of one of our searchable PDFs for showing on screen, at least `min_side`
+/// pixels on its longest side: a page that is one plain JPEG is decoded at the smallest
+/// DCT scale (1/8 to 1) that still gives that, several times faster than decoding it whole.
+/// `None` when the page is anything else (the caller decodes it the ordinary way).
+pub fn jpeg_page_preview(path: &Path, index: usize, min_side: u32) -> Result<Option<DynamicImage>, CaptureError> {
+    plain_jpeg(path, index, |jpeg| {
         let corrupt = |e: jpeg_decoder::Error| CaptureError::at_page(path, index, Problem::Corrupt(e.to_string()));
-        let mut decoder = jpeg_decoder::Decoder::new(std::io::Cursor::new(&stream.content));
+        let mut decoder = jpeg_decoder::Decoder::new(std::io::Cursor::new(jpeg));
         decoder.read_info().map_err(corrupt)?;
         let Some(info) = decoder.info() else { return Ok(None) };
         check_size(path, index, info.width as u64, info.height as u64)?;
@@ -198,6 +211,23 @@ pub fn jpeg_page_preview(path: &Path, index: usize, min_side: u32) -> Result<Opt
             jpeg_decoder::PixelFormat::RGB24 => RgbImage::from_raw(sw, sh, pixels).map(DynamicImage::ImageRgb8),
             _ => None,
         })
+    })
+}
+
+/// A page that is one plain JPEG, as its file holds it: the bytes, width and height.
+/// Showing it needs no decoding here at all (the browser decodes it); `None` when the
+/// page is anything else.
+pub fn jpeg_page_bytes(path: &Path, index: usize) -> Result<Option<(Vec<u8>, u32, u32)>, CaptureError> {
+    plain_jpeg(path, index, |jpeg| {
+        let mut decoder = jpeg_decoder::Decoder::new(std::io::Cursor::new(jpeg));
+        // Only the header is read: a stream that does not even have one is not shown as is.
+        if decoder.read_info().is_err() {
+            return Ok(None);
+        }
+        let Some(info) = decoder.info() else { return Ok(None) };
+        let browser_safe =
+            matches!(info.pixel_format, jpeg_decoder::PixelFormat::L8 | jpeg_decoder::PixelFormat::RGB24);
+        Ok(browser_safe.then(|| (jpeg.to_vec(), info.width as u32, info.height as u32)))
     })
 }
 
@@ -687,6 +717,43 @@ mod preview_tests {
         let whole = jpeg_page_preview(&demo(), 1, 100_000).unwrap().unwrap();
         assert_eq!((whole.width(), whole.height()), (full.width(), full.height()));
         assert!(jpeg_page_preview(&demo(), 99, 1200).unwrap().is_none(), "no such page");
+    }
+
+    #[test]
+    fn a_plain_jpeg_page_is_given_as_its_file_holds_it() {
+        let Some(out) = std::process::Command::new("pdfimages")
+            .args(["-j", "-f", "2", "-l", "2"])
+            .arg(demo())
+            .arg(std::env::temp_dir().join(format!("pli-pdfimages-{}", std::process::id())))
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+        else {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "pdfimages (poppler-utils) is installed in CI");
+            eprintln!("NOTICE: pdfimages (poppler-utils) missing: test skipped");
+            return;
+        };
+        drop(out);
+        // poppler's own extraction of the DCT stream, to compare with.
+        let extracted = std::env::temp_dir().join(format!("pli-pdfimages-{}-000.jpg", std::process::id()));
+        let want = std::fs::read(&extracted).unwrap();
+        let _ = std::fs::remove_file(&extracted);
+        let (bytes, w, h) = jpeg_page_bytes(&demo(), 1).unwrap().expect("the demo's pages are plain JPEGs");
+        assert_eq!(bytes, want, "the very bytes of the scan");
+        let decoded = image::load_from_memory(&bytes).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (w, h));
+        assert!(jpeg_page_bytes(&demo(), 99).unwrap().is_none(), "no such page");
+
+        // A page that is not a JPEG (lossless Flate samples) has no bytes to give as is.
+        let gray = image::GrayImage::from_pixel(40, 60, image::Luma([200]));
+        let image = crate::EmbeddedImage::flate_from_pixels(&image::DynamicImage::ImageLuma8(gray));
+        let page = crate::pdf::PdfPage { image: &image, dpi: 100.0, rotation: crate::Rotation::None, words: &[] };
+        let info = crate::pdf::PdfInfo { title: "t".into(), producer: "test".into() };
+        let mut pdf = Vec::new();
+        crate::pdf::write_searchable_pdf(&[page], &info, &mut pdf).unwrap();
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), pdf).unwrap();
+        assert!(jpeg_page_bytes(file.path(), 0).unwrap().is_none());
     }
 }
 
