@@ -212,6 +212,7 @@ fn the_lead_edits_the_organisation_with_the_import_checks() {
         deadline_days: 60,
         undelivered: false,
         active: true,
+        ..DocumentTypeRow::default()
     };
     desk.save_document_type(&t).unwrap();
     let catalogue = desk.catalogue().unwrap();

@@ -55,7 +55,7 @@ impl Delay {
 
     /// From a stored unit (French words accepted, as the CSV sheets write them) and a count.
     pub fn from_parts(unit: &str, count: u32) -> Option<Delay> {
-        match unit.trim().to_lowercase().as_str() {
+        match unit.trim().to_lowercase().replace([' ', '-'], "_").as_str() {
             "calendar_days" | "jours" | "jours_calendaires" | "calendaires" => Some(Delay::CalendarDays(count)),
             "working_days" | "jours_ouvres" | "jours_ouvrés" | "ouvres" | "ouvrés" => Some(Delay::WorkingDays(count)),
             "months" | "mois" => Some(Delay::Months(count)),
@@ -141,6 +141,42 @@ pub fn deadlines(rule: &DeadlineRule, arrival: Date, priority: Priority, calenda
             kind,
             on: implicit_decision_date(arrival, rule.implicit_decision_months),
         }),
+    }
+}
+
+/// Where an open courrier stands against its clock, for the lists (said in words there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DueState {
+    /// Closed, or no due date.
+    None,
+    OnTime,
+    /// From the reminder day.
+    Reminder,
+    /// From the alert day.
+    Alert,
+    /// From the day after the due date.
+    Late,
+}
+
+/// The state of a courrier on `today`: late from the day after its due date; else the
+/// latest point reached.
+pub fn due_state(
+    open: bool,
+    today: Date,
+    due: Option<Date>,
+    remind_on: Option<Date>,
+    alert_on: Option<Date>,
+) -> DueState {
+    let Some(due) = due.filter(|_| open) else { return DueState::None };
+    if today > due {
+        DueState::Late
+    } else if alert_on.is_some_and(|d| today >= d) {
+        DueState::Alert
+    } else if remind_on.is_some_and(|d| today >= d) {
+        DueState::Reminder
+    } else {
+        DueState::OnTime
     }
 }
 
@@ -250,11 +286,25 @@ mod tests {
     }
 
     #[test]
+    fn a_courrier_is_reminded_then_alerted_then_late_the_day_after_its_due_date() {
+        let (remind, alert, due) = (date!(2026 - 08 - 12), date!(2026 - 08 - 14), date!(2026 - 08 - 17));
+        let at = |today| due_state(true, today, Some(due), Some(remind), Some(alert));
+        assert_eq!(at(date!(2026 - 08 - 11)), DueState::OnTime);
+        assert_eq!(at(remind), DueState::Reminder);
+        assert_eq!(at(alert), DueState::Alert);
+        assert_eq!(at(due), DueState::Alert);
+        assert_eq!(at(date!(2026 - 08 - 18)), DueState::Late);
+        assert_eq!(due_state(false, date!(2026 - 08 - 18), Some(due), None, None), DueState::None);
+        assert_eq!(due_state(true, date!(2026 - 08 - 18), None, None, None), DueState::None);
+        assert_eq!(due_state(true, due, Some(due), None, None), DueState::OnTime);
+    }
+
+    #[test]
     fn delays_read_back_from_their_stored_parts() {
         for d in [Delay::CalendarDays(15), Delay::WorkingDays(5), Delay::Months(2)] {
             assert_eq!(Delay::from_parts(d.unit(), d.count()), Some(d));
         }
-        assert_eq!(Delay::from_parts("jours ouvrés".replace(' ', "_").as_str(), 3), Some(Delay::WorkingDays(3)));
+        assert_eq!(Delay::from_parts("Jours ouvrés", 3), Some(Delay::WorkingDays(3)));
         assert_eq!(Delay::from_parts("fortnights", 1), None);
         assert_eq!(ImplicitDecision::parse("SVR"), Some(ImplicitDecision::Rejection));
         assert_eq!(ImplicitDecision::parse(""), None);

@@ -76,6 +76,8 @@ pub enum EventKind {
     SplitCorrected,
     /// A page dropped as blank by capture was put back into a courrier.
     PageRestored,
+    /// A site's calendar changed: a direction's region, or a closure day added or removed.
+    CalendarChanged,
 }
 
 impl EventKind {
@@ -115,6 +117,7 @@ impl EventKind {
             EventKind::ContactCreated => "contact_created",
             EventKind::SplitCorrected => "split_corrected",
             EventKind::PageRestored => "page_restored",
+            EventKind::CalendarChanged => "calendar_changed",
         }
     }
 }

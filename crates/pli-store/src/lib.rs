@@ -16,6 +16,7 @@ use std::time::Duration;
 pub mod anchor;
 pub mod backup;
 pub mod db;
+pub mod deadline;
 pub mod delivery;
 pub mod dropped;
 pub mod integrity;
@@ -110,6 +111,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0009_web_session.sql")),
         M::up(include_str!("../migrations/0010_delivery.sql")),
         M::up(include_str!("../migrations/0011_sent_batch.sql")),
+        M::up(include_str!("../migrations/0012_legal_clock.sql")),
     ])
 }
 

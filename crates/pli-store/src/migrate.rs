@@ -14,10 +14,15 @@ use std::path::Path;
 /// Tables in an order their foreign keys accept, with the columns copied. Directions name
 /// their parent, which may come later: their `parent_id` is set once all are in.
 const TABLES: &[(&str, &str)] = &[
-    ("direction", "id, code, name, active"),
+    ("direction", "id, code, name, active, region"),
     ("app_user", "id, login, display_name, password_hash, active, demo"),
     ("user_role", "user_id, role, direction_id"),
-    ("document_type", "id, code, name, deadline_days, undelivered, active"),
+    (
+        "document_type",
+        "id, code, name, deadline_days, undelivered, active, delay_unit, delay_count, reminder_days, alert_days, \
+         urgent_delay_unit, urgent_delay_count, implicit_decision, implicit_decision_months, recompute_on_redirect",
+    ),
+    ("closure_day", "id, day, direction_id, label"),
     ("contact", "id, kind, name, organisation, address, postcode, city, email, match_key, created_at"),
     ("chrono_counter", "year, last"),
     ("basket", "id, role, name, position, filter"),
@@ -27,7 +32,8 @@ const TABLES: &[(&str, &str)] = &[
         "courrier",
         "id, batch_id, seq_in_batch, state, separator, direction_hint, pdf_path, created_at, document_type_id, \
          sender_id, subject, letter_date, arrival_date, reference, priority, confidential, main_direction_id, comment, \
-         chrono, registered_at, due_date, taken_by, assignee_id, returned_reason, closed_at, answer_note, withdrawn",
+         chrono, registered_at, due_date, taken_by, assignee_id, returned_reason, closed_at, answer_note, withdrawn, \
+         remind_on, alert_on, implicit_decision, implicit_decision_on",
     ),
     ("courrier_page", "courrier_id, position, source_index, rotation, ocr_confidence, thumbnail_path, text"),
     ("courrier_text", "rowid, text"),
@@ -46,7 +52,7 @@ const TABLES: &[(&str, &str)] = &[
 
 /// Tables whose `id` the target numbers itself afterwards (its sequence moved past them).
 const NUMBERED: &[&str] =
-    &["direction", "app_user", "document_type", "contact", "basket", "batch", "courrier", "intake"];
+    &["direction", "app_user", "document_type", "closure_day", "contact", "basket", "batch", "courrier", "intake"];
 
 /// Rows read and written at a time.
 const CHUNK: i64 = 5_000;

@@ -43,14 +43,54 @@ pub struct DirectionRow {
     pub active: bool,
 }
 
+/// A document type and its legal clock (`pli_core::deadline::DeadlineRule`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(default)]
 pub struct DocumentTypeRow {
     pub code: String,
     pub name: String,
+    /// The delay in calendar days, as the first sheets said it (and the delay itself
+    /// while `delay_count` is none).
     pub deadline_days: i64,
     /// Letters returned by the post (« n'habite pas à l'adresse indiquée »).
     pub undelivered: bool,
     pub active: bool,
+    /// `calendar_days`, `working_days` or `months`.
+    pub delay_unit: String,
+    /// None: `deadline_days`.
+    pub delay_count: Option<i64>,
+    /// Days before the due date (none: no reminder / no alert).
+    pub reminder_days: Option<i64>,
+    pub alert_days: Option<i64>,
+    /// The delay of an urgent courrier (none: the same).
+    pub urgent_delay_unit: Option<String>,
+    pub urgent_delay_count: Option<i64>,
+    /// `acceptance` (silence vaut acceptation), `rejection`, or none.
+    pub implicit_decision: Option<String>,
+    pub implicit_decision_months: i64,
+    /// Whether a redirection counts the delay again from its day.
+    pub recompute_on_redirect: bool,
+}
+
+impl Default for DocumentTypeRow {
+    fn default() -> Self {
+        DocumentTypeRow {
+            code: String::new(),
+            name: String::new(),
+            deadline_days: 0,
+            undelivered: false,
+            active: true,
+            delay_unit: "calendar_days".into(),
+            delay_count: None,
+            reminder_days: None,
+            alert_days: None,
+            urgent_delay_unit: None,
+            urgent_delay_count: None,
+            implicit_decision: None,
+            implicit_decision_months: i64::from(pli_core::deadline::IMPLICIT_DECISION_MONTHS),
+            recompute_on_redirect: false,
+        }
+    }
 }
 
 /// A user; roles as in the users sheet: `operator`, `referent:DRH`, `agent:DAF`, `lead`.
@@ -90,8 +130,24 @@ const DIRECTION_COLUMNS: [(&str, &str); 4] =
     [("code", "code"), ("nom", "name"), ("parent", "parent"), ("actif", "active")];
 const USER_COLUMNS: [(&str, &str); 5] =
     [("identifiant", "login"), ("nom", "name"), ("roles", "roles"), ("actif", "active"), ("mot_de_passe", "password")];
-const TYPE_COLUMNS: [(&str, &str); 5] =
-    [("code", "code"), ("nom", "name"), ("delai_jours", "deadline_days"), ("npai", "undelivered"), ("actif", "active")];
+/// The legal clock's columns come after the first sheets' five, all optional: a sheet
+/// without them keeps each type's rule as it is.
+const TYPE_COLUMNS: [(&str, &str); 14] = [
+    ("code", "code"),
+    ("nom", "name"),
+    ("delai_jours", "deadline_days"),
+    ("npai", "undelivered"),
+    ("actif", "active"),
+    ("unite_delai", "delay_unit"),
+    ("delai", "delay_count"),
+    ("rappel_jours", "reminder_days"),
+    ("alerte_jours", "alert_days"),
+    ("unite_delai_urgent", "urgent_delay_unit"),
+    ("delai_urgent", "urgent_delay_count"),
+    ("decision_implicite", "implicit_decision"),
+    ("decision_implicite_mois", "implicit_decision_months"),
+    ("recalcul_redirection", "recompute_on_redirect"),
+];
 
 /// Rows of a sheet as column → value, with their line numbers (the header is line 1).
 fn read_sheet(
@@ -246,12 +302,16 @@ impl Store {
                 for (line, row) in rows {
                     let code = required(row, "code", *line, sheet)?;
                     let name = required(row, "nom", *line, sheet)?;
-                    let days: i64 =
-                        required(row, "delai_jours", *line, sheet)?.parse().map_err(|_| StoreError::Sheet {
-                            file: sheet.name.clone(),
-                            line: *line,
-                            message: "délai en jours : nombre entier attendu".into(),
-                        })?;
+                    // A sheet stating its delay in the new columns may leave `delai_jours` out.
+                    let days_text = match row.get("delai").filter(|v| !v.is_empty()) {
+                        Some(count) => row.get("delai_jours").filter(|v| !v.is_empty()).unwrap_or(count).as_str(),
+                        None => required(row, "delai_jours", *line, sheet)?,
+                    };
+                    let days: i64 = days_text.parse().ok().filter(|d| *d >= 0).ok_or_else(|| StoreError::Sheet {
+                        file: sheet.name.clone(),
+                        line: *line,
+                        message: "délai en jours : nombre entier attendu".into(),
+                    })?;
                     let undelivered =
                         row.get("npai").is_some_and(|v| !v.is_empty()) && yes(row.get("npai"), *line, sheet)?;
                     let active = yes(row.get("actif"), *line, sheet)?;
@@ -261,6 +321,7 @@ impl Store {
                              undelivered = excluded.undelivered, active = excluded.active",
                         params![code, name, days, undelivered, active],
                     )?;
+                    crate::deadline::import_type_rule(q, sheet, *line, row, code)?;
                     report.document_types += 1;
                 }
             }
@@ -401,11 +462,34 @@ impl Store {
                 })
                 .collect::<Result<Rows>>()?;
             users.sort_by(|a, b| a[0].cmp(&b[0]));
+            let number =
+                |r: &Row, i: usize| r.get::<Option<i64>>(i).map(|v| v.map(|v| v.to_string()).unwrap_or_default());
             let mut types = q
-                .rows("SELECT code, name, deadline_days, undelivered, active FROM document_type", params![])?
+                .rows(
+                    "SELECT code, name, deadline_days, undelivered, active, delay_unit, delay_count, reminder_days,
+                            alert_days, urgent_delay_unit, urgent_delay_count, implicit_decision,
+                            implicit_decision_months, recompute_on_redirect
+                     FROM document_type",
+                    params![],
+                )?
                 .iter()
                 .map(|r| {
-                    Ok(vec![text(r, 0)?, text(r, 1)?, r.get::<i64>(2)?.to_string(), oui_non(r, 3)?, oui_non(r, 4)?])
+                    Ok(vec![
+                        text(r, 0)?,
+                        text(r, 1)?,
+                        r.get::<i64>(2)?.to_string(),
+                        oui_non(r, 3)?,
+                        oui_non(r, 4)?,
+                        text(r, 5)?,
+                        number(r, 6)?,
+                        number(r, 7)?,
+                        number(r, 8)?,
+                        text(r, 9)?,
+                        number(r, 10)?,
+                        text(r, 11)?,
+                        number(r, 12)?,
+                        oui_non(r, 13)?,
+                    ])
                 })
                 .collect::<Result<Rows>>()?;
             types.sort_by(|a, b| a[0].cmp(&b[0]));
@@ -438,12 +522,25 @@ impl Store {
                 .collect(),
             document_types: types
                 .into_iter()
-                .map(|r| DocumentTypeRow {
-                    code: r[0].clone(),
-                    name: r[1].clone(),
-                    deadline_days: r[2].parse().unwrap_or(0),
-                    undelivered: oui(&r[3]),
-                    active: oui(&r[4]),
+                .map(|r| {
+                    let some = |v: &String| Some(v.clone()).filter(|v| !v.is_empty());
+                    let number = |v: &String| v.parse().ok();
+                    DocumentTypeRow {
+                        code: r[0].clone(),
+                        name: r[1].clone(),
+                        deadline_days: r[2].parse().unwrap_or(0),
+                        undelivered: oui(&r[3]),
+                        active: oui(&r[4]),
+                        delay_unit: r[5].clone(),
+                        delay_count: number(&r[6]),
+                        reminder_days: number(&r[7]),
+                        alert_days: number(&r[8]),
+                        urgent_delay_unit: some(&r[9]),
+                        urgent_delay_count: number(&r[10]),
+                        implicit_decision: some(&r[11]),
+                        implicit_decision_months: r[12].parse().unwrap_or(2),
+                        recompute_on_redirect: oui(&r[13]),
+                    }
                 })
                 .collect(),
         })
@@ -458,12 +555,22 @@ impl Store {
     }
 
     pub fn save_document_type(&mut self, s: &Session, row: &DocumentTypeRow) -> Result<()> {
+        let number = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
         let values = [
             row.code.clone(),
             row.name.clone(),
             row.deadline_days.to_string(),
             yes_no(row.undelivered),
             yes_no(row.active),
+            row.delay_unit.clone(),
+            number(row.delay_count),
+            number(row.reminder_days),
+            number(row.alert_days),
+            row.urgent_delay_unit.clone().unwrap_or_default(),
+            number(row.urgent_delay_count),
+            row.implicit_decision.clone().unwrap_or_default(),
+            row.implicit_decision_months.to_string(),
+            yes_no(row.recompute_on_redirect),
         ];
         let sheet = one_row_sheet("type de document", &TYPE_COLUMNS, &values);
         let sheets = OrganisationSheets { document_types: Some(sheet), ..Default::default() };
@@ -932,11 +1039,24 @@ impl OrganisationState {
             );
         }
         let mut types = BTreeMap::new();
-        for r in q.rows("SELECT code, name, deadline_days, undelivered, active FROM document_type", params![])? {
+        for r in q.rows(
+            "SELECT code, name, deadline_days, undelivered, active, delay_unit, delay_count, reminder_days, alert_days,
+                    urgent_delay_unit, urgent_delay_count, implicit_decision, implicit_decision_months,
+                    recompute_on_redirect
+             FROM document_type",
+            params![],
+        )? {
             types.insert(
                 r.get::<String>(0)?,
                 serde_json::json!({ "name": r.get::<String>(1)?, "deadline_days": r.get::<i64>(2)?,
-                                    "undelivered": r.get::<bool>(3)?, "active": r.get::<bool>(4)? }),
+                                    "undelivered": r.get::<bool>(3)?, "active": r.get::<bool>(4)?,
+                                    "delay_unit": r.get::<String>(5)?, "delay_count": r.get::<Option<i64>>(6)?,
+                                    "reminder_days": r.get::<Option<i64>>(7)?, "alert_days": r.get::<Option<i64>>(8)?,
+                                    "urgent_delay_unit": r.get::<Option<String>>(9)?,
+                                    "urgent_delay_count": r.get::<Option<i64>>(10)?,
+                                    "implicit_decision": r.get::<Option<String>>(11)?,
+                                    "implicit_decision_months": r.get::<i64>(12)?,
+                                    "recompute_on_redirect": r.get::<bool>(13)? }),
             );
         }
         let mut roles = roles_by_user(q)?;

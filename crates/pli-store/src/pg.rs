@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/postgres/0003_web_session.sql")),
     (4, include_str!("../migrations/postgres/0004_delivery.sql")),
     (5, include_str!("../migrations/postgres/0005_sent_batch.sql")),
+    (6, include_str!("../migrations/postgres/0006_legal_clock.sql")),
 ];
 
 /// Taken while migrating, so that two processes starting at once do not both migrate.

@@ -6,7 +6,8 @@
 use crate::db::{Dialect, FromValue, Param, Q, Row, params};
 use crate::{Result, Store, StoreError, append_event, now_rfc3339};
 use pli_core::basket::{BasketFilter, Scope};
-use pli_core::registration::{ChronoFormat, Priority, Qualification, due_date};
+use pli_core::deadline::DueState;
+use pli_core::registration::{ChronoFormat, Priority, Qualification};
 use pli_core::suggest::{self, DirectionModel, KnownContact, Suggested};
 use pli_core::{Action, CourrierFacts, CourrierState, EventKind, NewEvent, Refusal, Viewer, Visibility};
 use serde::Serialize;
@@ -78,6 +79,13 @@ pub struct CourrierView {
     pub registered_at: Option<String>,
     pub due_date: Option<String>,
     pub late: bool,
+    /// Late, alert, reminder or on time (said in words by the screens).
+    pub due_state: DueState,
+    pub remind_on: Option<String>,
+    pub alert_on: Option<String>,
+    /// `acceptance` or `rejection`: what the body's silence means, and from when.
+    pub implicit_decision: Option<String>,
+    pub implicit_decision_on: Option<String>,
     pub taken_by: Option<String>,
     pub assignee: Option<String>,
     pub returned_reason: Option<String>,
@@ -102,6 +110,7 @@ pub struct CourrierSummary {
     pub main_direction: Option<String>,
     pub due_date: Option<String>,
     pub late: bool,
+    pub due_state: DueState,
     pub priority: String,
     pub confidential: bool,
 }
@@ -173,6 +182,8 @@ pub struct SearchResult {
     pub document_type: Option<String>,
     /// `YYYY-MM-DD`: the arrival date, else the capture date.
     pub date: String,
+    pub due_date: Option<String>,
+    pub late: bool,
 }
 
 /// The content of a courrier, for its reader (reading is an event).
@@ -273,7 +284,7 @@ pub struct ChainBreak {
 
 /// The visibility rule as an SQL condition on `c` (a courrier). Only integers are
 /// interpolated.
-fn visible_sql(v: &Visibility) -> String {
+pub(crate) fn visible_sql(v: &Visibility) -> String {
     format!(
         "c.withdrawn IS NULL AND (c.assignee_id = {uid}
           OR (c.confidential = 0 AND ({all} OR {main_in_dirs}
@@ -290,7 +301,7 @@ fn visible_sql(v: &Visibility) -> String {
 
 /// `col IN (ids)`; false when there are none (PostgreSQL refuses an empty list, SQLite
 /// finds it false).
-fn in_ids(col: &str, ids: &[i64]) -> String {
+pub(crate) fn in_ids(col: &str, ids: &[i64]) -> String {
     if ids.is_empty() {
         return "1 = 0".into();
     }
@@ -314,6 +325,19 @@ fn today() -> Date {
 /// Late: not closed and past its due date (both `YYYY-MM-DD`, so text order is date order).
 fn is_late(state: CourrierState, due: Option<&str>, today: &str) -> bool {
     state != CourrierState::Closed && due.is_some_and(|d| d < today)
+}
+
+/// Where an open courrier stands against its clock on `today`.
+fn due_state(
+    state: CourrierState,
+    today: Date,
+    due: Option<&str>,
+    remind: Option<&str>,
+    alert: Option<&str>,
+) -> DueState {
+    let date = |d: Option<&str>| d.and_then(crate::deadline::parse_date);
+    let open = !matches!(state, CourrierState::Closed | CourrierState::ToQualify);
+    pli_core::deadline::due_state(open, today, date(due), date(remind), date(alert))
 }
 
 fn iso(d: Date) -> String {
@@ -394,7 +418,8 @@ impl Store {
     /// A courrier's record.
     pub fn courrier(&self, s: &Session, id: i64) -> Result<CourrierView> {
         let s = &self.read(|q| current_in(q, s))?;
-        let today = iso(today());
+        let day = today();
+        let today = iso(day);
         self.read(|q| {
             visible_facts(q, s, id)?;
             let r = q.row(
@@ -402,7 +427,8 @@ impl Store {
                         (SELECT count(*) FROM courrier_page p WHERE p.courrier_id = c.id), c.pdf_path, c.separator,
                         c.direction_hint, t.code, ct.id, ct.name, c.subject, c.letter_date, c.arrival_date, c.reference,
                         c.priority, c.confidential, d.code, c.comment, c.registered_at, c.due_date,
-                        tk.login, asg.login, c.returned_reason, c.closed_at, c.answer_note
+                        tk.login, asg.login, c.returned_reason, c.closed_at, c.answer_note,
+                        c.remind_on, c.alert_on, c.implicit_decision, c.implicit_decision_on
                  FROM courrier c
                  LEFT JOIN document_type t ON t.id = c.document_type_id
                  LEFT JOIN contact ct ON ct.id = c.sender_id
@@ -414,6 +440,7 @@ impl Store {
             )?;
             let state = parse_state(&r.get::<String>(1)?);
             let due: Option<String> = r.get(20)?;
+            let (remind_on, alert_on): (Option<String>, Option<String>) = (r.get(26)?, r.get(27)?);
             let copies = column(q.rows(
                 "SELECT d.code FROM courrier_copy cc JOIN direction d ON d.id = cc.direction_id
                  WHERE cc.courrier_id = ?1 ORDER BY d.code",
@@ -422,6 +449,11 @@ impl Store {
             Ok(CourrierView {
                 id: r.get(0)?,
                 late: is_late(state, due.as_deref(), &today),
+                due_state: due_state(state, day, due.as_deref(), remind_on.as_deref(), alert_on.as_deref()),
+                remind_on,
+                alert_on,
+                implicit_decision: r.get(28)?,
+                implicit_decision_on: r.get(29)?,
                 state,
                 chrono: r.get(2)?,
                 batch: r.get(3)?,
@@ -575,7 +607,7 @@ impl Store {
                 let sql = format!(
                     "SELECT t.rowid, -bm25(courrier_text), snippet(courrier_text, 0, '**', '**', '…', 12),
                             c.chrono, c.state, c.subject, ct.name, d.code, dt.code,
-                            coalesce(c.arrival_date, substr(c.created_at, 1, 10))
+                            coalesce(c.arrival_date, substr(c.created_at, 1, 10)), c.due_date
                      {JOINS}
                      WHERE courrier_text MATCH ?1 AND {visible}
                        AND {FILTERS}
@@ -591,12 +623,14 @@ impl Store {
                 let Some(tsq) = crate::search::ts_query(query) else { return Ok(Vec::new()) };
                 let sql = format!(
                     "SELECT p.id, p.score, ts_headline('pli_fr', t.text, to_tsquery('pli_fr', ?1), '{HEADLINE}'),
-                            p.chrono, p.state, p.subject, p.sender, p.main_direction, p.document_type, p.shown_date
+                            p.chrono, p.state, p.subject, p.sender, p.main_direction, p.document_type, p.shown_date,
+                            p.due_date
                      FROM (SELECT w.id, CAST(ts_rank_cd(w.tsv, to_tsquery('pli_fr', ?1)) AS DOUBLE PRECISION) AS score,
-                                  w.chrono, w.state, w.subject, w.sender, w.main_direction, w.document_type, w.shown_date
+                                  w.chrono, w.state, w.subject, w.sender, w.main_direction, w.document_type, w.shown_date,
+                                  w.due_date
                            FROM (SELECT t.rowid AS id, t.tsv, c.chrono, c.state, c.subject, ct.name AS sender,
                                         d.code AS main_direction, dt.code AS document_type,
-                                        coalesce(c.arrival_date, substr(c.created_at, 1, 10)) AS shown_date
+                                        coalesce(c.arrival_date, substr(c.created_at, 1, 10)) AS shown_date, c.due_date
                                  {JOINS}
                                  WHERE t.tsv @@ to_tsquery('pli_fr', ?1) AND {visible}
                                    AND {FILTERS}
@@ -609,6 +643,7 @@ impl Store {
             }
         };
         let blank = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+        let today = iso(today());
         self.read(|q| {
             q.rows(
                 &sql,
@@ -625,12 +660,16 @@ impl Store {
             )?
             .iter()
             .map(|r| {
+                let state = parse_state(&r.get::<String>(4)?);
+                let due: Option<String> = r.get(10)?;
                 Ok(SearchResult {
+                    late: is_late(state, due.as_deref(), &today),
+                    due_date: due,
                     courrier: r.get(0)?,
                     score: r.get(1)?,
                     snippet: r.get(2)?,
                     chrono: r.get(3)?,
-                    state: parse_state(&r.get::<String>(4)?),
+                    state,
                     subject: r.get(5)?,
                     sender: r.get(6)?,
                     main_direction: r.get(7)?,
@@ -828,10 +867,11 @@ impl Store {
                         "UPDATE courrier SET state = ?2, main_direction_id = ?3, taken_by = NULL, assignee_id = NULL WHERE id = ?1",
                         params![id, next.as_str(), target],
                     )?;
-                    (
-                        EventKind::CourrierRedirected,
-                        serde_json::json!({ "from": from, "to": next.as_str(), "from_direction": old, "to_direction": to, "reason": reason }),
-                    )
+                    let mut data = serde_json::json!({ "from": from, "to": next.as_str(), "from_direction": old, "to_direction": to, "reason": reason });
+                    if let Some(clock) = redirected_clock(q, id, target)? {
+                        data.as_object_mut().expect("an object").extend(clock);
+                    }
+                    (EventKind::CourrierRedirected, data)
                 }
                 Act::Return { reason } => {
                     let reason = pli_core::workflow::require_reason(action, Some(reason))?;
@@ -888,14 +928,16 @@ impl Store {
     /// The courriers of one basket, most urgent first.
     pub fn basket(&self, s: &Session, name: &str) -> Result<Vec<CourrierSummary>> {
         let s = &self.read(|q| current_in(q, s))?;
-        let today = iso(today());
+        let day = today();
+        let today = iso(day);
         self.read(|q| {
             let (_, _, filter) = basket_definitions(q, s)?
                 .into_iter()
                 .find(|(_, n, _)| n == name)
                 .ok_or_else(|| StoreError::NotFound(format!("bannette « {name} » inconnue pour vos rôles")))?;
             let sql = format!(
-                "SELECT c.id, c.chrono, c.state, c.subject, ct.name, d.code, c.due_date, c.priority, c.confidential
+                "SELECT c.id, c.chrono, c.state, c.subject, ct.name, d.code, c.due_date, c.priority, c.confidential,
+                        c.remind_on, c.alert_on
                  FROM courrier c LEFT JOIN contact ct ON ct.id = c.sender_id LEFT JOIN direction d ON d.id = c.main_direction_id
                  WHERE {} ORDER BY c.priority = 'urgent' DESC, c.due_date IS NULL, c.due_date, c.id",
                 basket_sql(s, &filter)
@@ -909,6 +951,13 @@ impl Store {
                         id: r.get(0)?,
                         chrono: r.get(1)?,
                         late: is_late(state, due.as_deref(), &today),
+                        due_state: due_state(
+                            state,
+                            day,
+                            due.as_deref(),
+                            r.get::<Option<String>>(9)?.as_deref(),
+                            r.get::<Option<String>>(10)?.as_deref(),
+                        ),
                         state,
                         subject: r.get(3)?,
                         sender: r.get(4)?,
@@ -1312,23 +1361,30 @@ fn register_in(q: &mut Q<'_>, s: &Session, id: i64, form: &Qualification, chrono
             chrono.format(now.year(), seq as u64)
         }
     };
-    let days: i64 = q.one(
-        "SELECT deadline_days FROM document_type WHERE code = ?1",
-        params![form.document_type.as_deref().unwrap_or("")],
+    // The clock runs from the arrival date (not the scan date), on the main direction's calendar.
+    let main = form.main_direction.as_deref().map(|c| direction_id(q, c)).transpose()?;
+    let (_, clock) = crate::deadline::clock(
+        q,
+        form.document_type.as_deref().unwrap_or(""),
+        main,
+        form.arrival_date.expect("checked above"),
+        form.priority_or_normal(),
     )?;
-    let due = due_date(form.arrival_date.expect("checked above"), days as u32);
+    let due = clock.due_on;
     let at = now_rfc3339();
     q.exec(
-        "UPDATE courrier SET chrono = ?2, state = 'to_process', registered_at = ?3, due_date = ?4,
+        "UPDATE courrier SET chrono = ?2, state = 'to_process', registered_at = ?3,
                 returned_reason = NULL, taken_by = NULL, assignee_id = NULL, closed_at = NULL WHERE id = ?1",
-        params![id, number, at, iso(due)],
+        params![id, number, at],
     )?;
-    append_event(q, &at, &s.event(EventKind::CourrierRegistered, Some(id), serde_json::json!({
+    crate::deadline::write_clock(q, id, &clock)?;
+    let mut data = serde_json::json!({
         "chrono": number, "document_type": form.document_type, "sender": form.sender, "subject": form.subject,
         "letter_date": form.letter_date.map(iso), "arrival_date": form.arrival_date.map(iso), "reference": form.reference,
-        "priority": form.priority_or_normal().as_str(), "confidential": form.is_confidential(), "due_date": iso(due),
-        "again": again,
-    })))?;
+        "priority": form.priority_or_normal().as_str(), "confidential": form.is_confidential(), "again": again,
+    });
+    data.as_object_mut().expect("an object").extend(crate::deadline::clock_json(&clock));
+    append_event(q, &at, &s.event(EventKind::CourrierRegistered, Some(id), data))?;
     append_event(
         q,
         &at,
@@ -1341,6 +1397,37 @@ fn register_in(q: &mut Q<'_>, s: &Session, id: i64, form: &Qualification, chrono
         ),
     )?;
     Ok(Registered { courrier: id, chrono: number, due_date: iso(due) })
+}
+
+/// On a redirection to `target`, the clock counted again from today on the new
+/// direction's calendar, when the courrier's type says so (written here; returned for the
+/// event). The implicit decision keeps its date: it runs from the body's receipt, whoever
+/// handles it (CRPA L114-2).
+fn redirected_clock(q: &mut Q<'_>, id: i64, target: i64) -> Result<Option<serde_json::Map<String, serde_json::Value>>> {
+    let Some(r) = q.opt(
+        "SELECT t.code, c.priority, c.implicit_decision, c.implicit_decision_on FROM courrier c
+         JOIN document_type t ON t.id = c.document_type_id WHERE c.id = ?1 AND c.due_date IS NOT NULL",
+        params![id],
+    )?
+    else {
+        return Ok(None);
+    };
+    let (code, priority): (String, String) = (r.get(0)?, r.get(1)?);
+    let priority = Priority::parse(&priority).unwrap_or_default();
+    let rule = crate::deadline::rule_of(q, &code)?;
+    if !rule.recompute_on_redirect {
+        return Ok(None);
+    }
+    let (_, mut clock) = crate::deadline::clock(q, &code, Some(target), today(), priority)?;
+    let kept = match (r.get::<Option<String>>(2)?, r.get::<Option<String>>(3)?) {
+        (Some(kind), Some(on)) => pli_core::deadline::ImplicitDecision::parse(&kind)
+            .zip(crate::deadline::parse_date(&on))
+            .map(|(kind, on)| pli_core::deadline::ImplicitDecisionOn { kind, on }),
+        _ => None,
+    };
+    clock.implicit_decision = kept;
+    crate::deadline::write_clock(q, id, &clock)?;
+    Ok(Some(crate::deadline::clock_json(&clock)))
 }
 
 /// A basket's filter and the visibility rule, as one SQL condition on `c`.
