@@ -19,6 +19,25 @@ pub(crate) fn mime_of(path: &Path) -> &'static str {
     }
 }
 
+/// The largest page sent as its scan's own JPEG, untouched: an A4 page at 300 dpi (3508 px;
+/// the demo's pages weigh 100–300 kB). Sending it costs no CPU here (decoding and encoding
+/// it again took ~100 ms, most of a loaded server's time), the browser scales it; larger
+/// scans are scaled down as before.
+const AS_IS_MAX_SIDE: u32 = 3600;
+const AS_IS_MAX_BYTES: usize = 1_500_000;
+
+/// The page's own JPEG when the viewer can show it as is: upright (not turned by `/Rotate`),
+/// one plain grey or RGB JPEG, not too large.
+pub(crate) fn page_as_is(pdf: &Path, position: usize, rotation: u32) -> Answer<Option<Vec<u8>>> {
+    if rotation % 360 != 0 {
+        return Ok(None);
+    }
+    Ok(pli_capture::source::jpeg_page_bytes(pdf, position)
+        .map_err(say)?
+        .filter(|(bytes, w, h)| bytes.len() <= AS_IS_MAX_BYTES && (*w).max(*h) <= AS_IS_MAX_SIDE)
+        .map(|(bytes, _, _)| bytes))
+}
+
 pub(crate) fn page_jpeg(pdf: &Path, position: usize, rotation: u32) -> Answer<Vec<u8>> {
     // Most scans are JPEG pages: decoded straight at screen size. Others whole.
     let mut img = match pli_capture::source::jpeg_page_preview(pdf, position, VIEWER_MIN_SIDE).map_err(say)? {

@@ -95,6 +95,10 @@ impl Image {
                 Ok((images::mime_of(file), bytes))
             }
             Image::PdfPage { pdf, position, rotation, cache } => {
+                // Most pages are upright scans: their own JPEG, no decoding at all.
+                if let Some(bytes) = images::page_as_is(pdf, *position, *rotation)? {
+                    return Ok(("image/jpeg", bytes));
+                }
                 // Decoding a scanned page and encoding it again costs ~100 ms: once per page.
                 if let Ok(bytes) = std::fs::read(cache) {
                     return Ok(("image/jpeg", bytes));

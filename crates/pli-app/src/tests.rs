@@ -89,7 +89,11 @@ fn first_start_captures_the_demo_batch_and_a_letter_goes_through_its_life() {
     let (mime, jpeg) = desk.image(path.split('?').next().unwrap()).unwrap();
     assert_eq!(mime, "image/jpeg");
     let page = image::load_from_memory(&jpeg).unwrap();
-    assert!(page.height() > page.width() && page.height() <= 2000, "a portrait page at screen size");
+    assert!(page.height() > page.width() && page.height() <= 3600, "a portrait page, at most an A4 at 300 dpi");
+    // An upright page that is one plain JPEG is sent as the scan holds it: no decoding here.
+    assert_eq!(first.pages[0].rotation, 0, "the demo's first page is upright");
+    let scan = pli_capture::source::jpeg_page_bytes(&desk.pdf_to_open(first.id).unwrap(), 0).unwrap().unwrap();
+    assert_eq!(jpeg, scan.0, "the scan's own bytes");
     // No image of a courrier one may not see: it looks missing, as the store says.
     fails(desk.image("/page/999999/0"), ErrorKind::NotFound, "n'est pas visible");
     fails(desk.image("/page/nimporte/0"), ErrorKind::NotFound, "image inconnue");
