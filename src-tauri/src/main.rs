@@ -1,7 +1,8 @@
 //! Pli's desktop shell: a Tauri window over `pli-app`. Each command forwards to the
 //! [`Desk`]; no rule lives here. Commands run off the main thread (`async`), so long
 //! work never freezes the window; capture runs in its own thread and streams its
-//! progress to the window as `watch` events. Page images are served on `pli://`.
+//! progress to the window as `watch` events. Page images are served on `pli://`. On a
+//! workstation connected to a server, `remote` forwards the window's other commands.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -69,11 +70,21 @@ commands! {
         |d| d.export_activity(&from, &to, format).map(|p| p.display().to_string());
     fn save_direction(row: DirectionRow) -> () => |d| d.save_direction(&row);
     fn save_document_type(row: DocumentTypeRow) -> () => |d| d.save_document_type(&row);
+    fn due_summary() -> pli_store::deadline::DueSummary => |d| d.due_summary();
+    fn site_calendars() -> pli_store::deadline::SiteCalendars => |d| d.site_calendars();
+    fn set_direction_region(direction: String, region: String) -> () => |d| d.set_direction_region(&direction, &region);
+    fn add_closure_day(day: pli_store::deadline::ClosureDay) -> () => |d| d.add_closure_day(&day);
+    fn remove_closure_day(day: String, direction: Option<String>) -> () =>
+        |d| d.remove_closure_day(&day, direction.as_deref());
     fn save_user(row: UserRow, password: String) -> () => |d| d.save_user(&row, &password);
     fn profiles() -> Vec<ProfileView> => |d| d.profiles();
     fn capture_status() -> CaptureStatus => |d| d.capture_status();
     fn integrity() -> IntegrityStatus => |d| d.integrity();
     fn set_scanner(scanner: ScannerSettings) -> CaptureStatus => |d| d.set_scanner(&scanner);
+    // A connected workstation: the window's other commands, answered by the server.
+    fn remote(command: String, args: serde_json::Value) -> serde_json::Value => |d| d.remote_call(&command, args);
+    fn set_server(url: String) -> Startup => |d| d.set_server(&url);
+    fn deliver_now() -> () => |d| { d.deliver_now(); Ok(()) };
     fn separator_sheets(directions: Vec<String>) -> String => |d| {
         let pdf = d.separator_sheets(&directions)?;
         open_with_system(&pdf)?;
@@ -170,15 +181,28 @@ fn main() {
             export_activity,
             save_direction,
             save_document_type,
+            due_summary,
+            site_calendars,
+            set_direction_region,
+            add_closure_day,
+            remove_closure_day,
             save_user,
             profiles,
             capture_status,
             integrity,
             set_scanner,
-            separator_sheets
+            separator_sheets,
+            remote,
+            set_server,
+            deliver_now
         ])
         .build(tauri::generate_context!())
         .expect("the Pli window could not start");
+    let changed = app.handle().clone();
+    // Courriers delivered to the server: the window reloads its counts, as after a capture.
+    desk.on_delivered(move || {
+        let _ = changed.emit("changed", ());
+    });
     let handle = app.handle().clone();
     desk.start_capture(move |event| {
         if let Err(e) = handle.emit("watch", &event) {
