@@ -663,7 +663,11 @@ impl Desk {
     }
 
     pub fn register(&self, id: i64, form: &Qualification) -> Answer<Registered> {
-        self.store().register(&self.session()?, id, form, &self.settings.chrono).map_err(say)
+        let s = self.session()?;
+        let mut store = self.store();
+        let registered = store.register(&s, id, form, &self.settings.chrono).map_err(say)?;
+        office::acknowledge(&mut store, &s, id);
+        Ok(registered)
     }
 
     pub fn contacts(&self, typed: &str) -> Answer<Vec<Contact>> {

@@ -193,3 +193,15 @@ pub fn require(store: &Store, s: &Session, roles: &[Role], what: &str) -> Answer
 pub fn day(text: &str) -> Answer<jiff::civil::Date> {
     text.trim().parse().map_err(|_| Failure::invalid(format!("date illisible « {text} » (attendu AAAA-MM-JJ)")))
 }
+
+/// Right after a successful registration: the acknowledgement of receipt, when the
+/// courrier's type needs one. Never fails the registration: a refusal (a service's
+/// details not set, a sender without any address) is logged for the lead, and the
+/// courrier's record shows it has none.
+pub fn acknowledge(store: &mut Store, s: &Session, id: i64) {
+    match store.acknowledge_registered(s, id) {
+        Ok(Some(ack)) => tracing::info!(courrier = id, channel = %ack.channel, "accusé de réception fait"),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(courrier = id, "accusé de réception non fait : {e}"),
+    }
+}

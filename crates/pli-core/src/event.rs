@@ -76,6 +76,14 @@ pub enum EventKind {
     SplitCorrected,
     /// A page dropped as blank by capture was put back into a courrier.
     PageRestored,
+    /// The lead saved an acknowledgement template (text before and after).
+    AckTemplateChanged,
+    /// The lead set a direction's handling service (designation, address, e-mail, phone).
+    ServiceContactChanged,
+    /// An acknowledgement of receipt (or of forwarding) was made: channel, recipient, document and hash.
+    AcknowledgementProduced,
+    /// An acknowledgement left: accepted by the SMTP server, or printed for the post.
+    AcknowledgementSent,
     /// A site's calendar changed: a direction's region, or a closure day added or removed.
     CalendarChanged,
 }
@@ -117,6 +125,10 @@ impl EventKind {
             EventKind::ContactCreated => "contact_created",
             EventKind::SplitCorrected => "split_corrected",
             EventKind::PageRestored => "page_restored",
+            EventKind::AckTemplateChanged => "ack_template_changed",
+            EventKind::ServiceContactChanged => "service_contact_changed",
+            EventKind::AcknowledgementProduced => "acknowledgement_produced",
+            EventKind::AcknowledgementSent => "acknowledgement_sent",
             EventKind::CalendarChanged => "calendar_changed",
         }
     }

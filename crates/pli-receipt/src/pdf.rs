@@ -281,3 +281,39 @@ fn window_lines(recipient: &[String]) -> Result<(f32, Vec<String>), LetterError>
     }
     Ok((size, lines))
 }
+
+/// The day's postal acknowledgements in one PDF to print, in the order given: each
+/// letter's pages as they were kept (not made again), so what is printed is what was hashed.
+pub fn merge(letters: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+    let mut out = Document::with_version("1.5");
+    let pages_id = out.new_object_id();
+    let mut kids = Vec::new();
+    for (n, bytes) in letters.iter().enumerate() {
+        let mut doc = Document::load_mem(bytes).map_err(|e| format!("accusé n° {} illisible : {e}", n + 1))?;
+        doc.renumber_objects_with(out.max_id + 1);
+        out.max_id = doc.max_id;
+        let pages: Vec<lopdf::ObjectId> = doc.get_pages().values().copied().collect();
+        for (id, object) in doc.objects {
+            // The letter's own catalogue and page tree give way to the merged one.
+            let kind = object.as_dict().ok().and_then(|d| d.get(b"Type").ok()).and_then(|t| t.as_name().ok());
+            if matches!(kind, Some(b"Catalog") | Some(b"Pages")) {
+                continue;
+            }
+            out.objects.insert(id, object);
+        }
+        for page in pages {
+            if let Some(Object::Dictionary(d)) = out.objects.get_mut(&page) {
+                d.set("Parent", pages_id);
+            }
+            kids.push(Object::Reference(page));
+        }
+    }
+    let count = kids.len() as i64;
+    out.objects
+        .insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }));
+    let catalog = out.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    out.trailer.set("Root", catalog);
+    let mut bytes = Vec::new();
+    out.save_to(&mut bytes).map_err(|e| format!("impression du jour : {e}"))?;
+    Ok(bytes)
+}

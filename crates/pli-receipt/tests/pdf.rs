@@ -175,3 +175,24 @@ fn a_long_body_goes_on_to_a_second_page() {
     let flat = poppler(&["pdftotext"], &pdf);
     assert!(flat.contains("Paragraphe 79 du modèle"), "{flat}");
 }
+
+#[test]
+fn the_day_s_postal_acknowledgements_merge_into_one_pdf_to_print() {
+    let mut first = facts(None);
+    first.chrono = "A-2026-000001".into();
+    let mut second = facts(Some((ImplicitDecision::Rejection, date!(2026 - 05 - 02))));
+    second.chrono = "A-2026-000002".into();
+    let long =
+        Letter::new(&second, (0..80).map(|i| format!("Paragraphe {i} assez long.")).collect::<Vec<_>>().join("\n\n"));
+    let pdfs = [letter_pdf(&letter(&first)).unwrap(), letter_pdf(&long).unwrap()];
+    let merged = pli_receipt::pdf::merge(&pdfs).unwrap();
+    let info = poppler(&["pdfinfo"], &merged);
+    let pages: usize =
+        info.lines().find(|l| l.starts_with("Pages:")).unwrap().split_whitespace().last().unwrap().parse().unwrap();
+    assert!(pages >= 3, "one page, then two: {info}");
+    let text = poppler(&["pdftotext"], &merged);
+    let (a, b) = (text.find("Référence : A-2026-000001").unwrap(), text.find("Référence : A-2026-000002").unwrap());
+    assert!(a < b, "in the order given");
+    assert!(text.contains("Paragraphe 79 assez long."));
+    assert!(pli_receipt::pdf::merge(&[b"not a pdf".to_vec()]).unwrap_err().contains("accusé n° 1"));
+}

@@ -476,7 +476,11 @@ async fn call(
         "save_draft" => run!(Form, |a, store, s| store.qualify(s, a.id, &a.form).map_err(say)),
         "register" => {
             let chrono = chrono_format()?;
-            run!(Form, |a, store, s| store.register(s, a.id, &a.form, &chrono).map_err(say))
+            run!(Form, |a, store, s| {
+                let registered = store.register(s, a.id, &a.form, &chrono).map_err(say)?;
+                office::acknowledge(store, s, a.id);
+                Ok(registered)
+            })
         }
         "contacts" => run!(Typed, |a, store, s| {
             store.current(s).map_err(say)?;

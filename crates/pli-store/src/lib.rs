@@ -13,6 +13,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub mod acknowledgement;
 pub mod anchor;
 pub mod backup;
 pub mod db;
@@ -112,6 +113,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0010_delivery.sql")),
         M::up(include_str!("../migrations/0011_sent_batch.sql")),
         M::up(include_str!("../migrations/0012_legal_clock.sql")),
+        M::up(include_str!("../migrations/0013_acknowledgement.sql")),
     ])
 }
 

@@ -48,11 +48,29 @@ const TABLES: &[(&str, &str)] = &[
     ("document_hash", "path, sha256, size, recorded_at"),
     ("delivery", "capture_id, batch_id, workstation, delivered_by, received_at"),
     ("sent_batch", "batch_id, server_batch_id, sent_at"),
+    ("ack_template", "id, kind, document_type_id, direction_id, body, updated_at"),
+    ("service_contact", "direction_id, designation, address, email, phone, updated_at"),
+    (
+        "acknowledgement",
+        "id, courrier_id, kind, channel, recipient, forwarded_to, body, document_path, sha256, produced_at, sent_at, \
+         attempts, last_error",
+    ),
 ];
 
 /// Tables whose `id` the target numbers itself afterwards (its sequence moved past them).
-const NUMBERED: &[&str] =
-    &["direction", "app_user", "document_type", "closure_day", "contact", "basket", "batch", "courrier", "intake"];
+const NUMBERED: &[&str] = &[
+    "direction",
+    "app_user",
+    "document_type",
+    "closure_day",
+    "contact",
+    "basket",
+    "batch",
+    "courrier",
+    "intake",
+    "ack_template",
+    "acknowledgement",
+];
 
 /// Rows read and written at a time.
 const CHUNK: i64 = 5_000;

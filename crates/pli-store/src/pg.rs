@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/postgres/0004_delivery.sql")),
     (5, include_str!("../migrations/postgres/0005_sent_batch.sql")),
     (6, include_str!("../migrations/postgres/0006_legal_clock.sql")),
+    (7, include_str!("../migrations/postgres/0007_acknowledgement.sql")),
 ];
 
 /// Taken while migrating, so that two processes starting at once do not both migrate.
