@@ -241,3 +241,63 @@ fn a_connected_workstation_captures_here_and_works_on_the_server_s_registry() {
     assert!(desk.remote_call("baskets", json!({})).is_ok(), "the same session works again");
     desk.stop_capture();
 }
+
+#[test]
+fn a_new_workstation_is_connected_at_its_first_start_the_address_checked_before_it_is_kept() {
+    let site = Site::new(Engine::Sqlite).unwrap();
+    {
+        let mut store = site.open();
+        let actor = Actor { login: "pli".into(), workstation: "serveur".into() };
+        pli_app::install_demo_if_empty(&mut store, &actor).unwrap();
+    }
+    let (_server, address) = Server::start(&site, "127.0.0.1:0".parse().unwrap());
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let settings = DeskSettings {
+        data_dir: data.clone(),
+        scanner: Some(ScannerSettings {
+            folder: work.path().join("scanner").display().to_string(),
+            profile: "generic-pdf".into(),
+        }),
+        demo: false,
+        demo_batch: false,
+        workstation: "poste-neuf".into(),
+        chrono: ChronoFormat::default(),
+        server: None,
+    };
+    let desk = Desk::open(settings.clone()).unwrap();
+    let start = desk.startup();
+    assert!(start.server.is_none() && start.may_set_server, "standalone, no account yet: a server may be named");
+    assert!(desk.capture_status().is_err(), "nobody signed in");
+
+    // Not a URL, nothing listening, something that is not Pli: refused, nothing kept.
+    assert_eq!(desk.set_server("pli.agence.fr").unwrap_err().kind, ErrorKind::Invalid);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let nobody = desk.set_server(&format!("http://{closed}")).unwrap_err();
+    assert_eq!(nobody.kind, ErrorKind::Invalid, "{nobody}");
+    assert!(nobody.message.contains("ne répond pas comme un serveur Pli"), "{nobody}");
+    let not_pli = desk.set_server(&format!("http://{address}/healthz-ailleurs")).unwrap_err();
+    assert_eq!(not_pli.kind, ErrorKind::Invalid, "{not_pli}");
+    assert!(!data.join(pli_app::SERVER_FILE).exists());
+    assert!(desk.startup().server.is_none());
+
+    // The server's address: kept, and the workstation signs in to it.
+    let url = format!("http://{address}");
+    let now = desk.set_server(&format!("{url}/")).unwrap();
+    assert_eq!(now.server.as_deref(), Some(url.as_str()));
+    assert!(!now.may_set_server);
+    assert!(std::fs::read_to_string(data.join(pli_app::SERVER_FILE)).unwrap().contains(&url));
+    desk.sign_in("accueil", DEMO_PASSWORD).unwrap();
+    assert_eq!(desk.capture_status().unwrap().outbox.unwrap().server, url);
+    drop(desk);
+
+    // The next start reads it; only the lead may change it now.
+    let desk = Desk::open(settings).unwrap();
+    assert_eq!(desk.startup().server.as_deref(), Some(url.as_str()));
+    desk.sign_in("accueil", DEMO_PASSWORD).unwrap();
+    assert_eq!(desk.set_server(&url).unwrap_err().kind, ErrorKind::Refused, "an operator may not");
+    desk.sign_out();
+    desk.sign_in("pilote", DEMO_PASSWORD).unwrap();
+    desk.set_server(&url).unwrap();
+    assert!(desk.me().unwrap().is_none(), "signed out: everyone signs in again on the server named");
+}

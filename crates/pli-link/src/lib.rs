@@ -195,9 +195,14 @@ impl Link {
             workstation: String::new(),
         });
         let mut r = link.agent.get(&link.url("/healthz")).call().map_err(unreachable)?;
-        match r.status().as_u16() {
-            200 => Ok(()),
-            _ => Err(answer_refused(&mut r)),
+        if r.status() != 200 {
+            return Err(answer_refused(&mut r));
+        }
+        // Pli's own answer (another site's page, or Pli's window served for any path, is not).
+        let health: serde_json::Value = r.body_mut().read_json().unwrap_or_default();
+        match (health["database"].as_str(), health["documents"].as_str()) {
+            (Some("ok"), Some("ok")) => Ok(()),
+            _ => Err(LinkError::Refused { status: 200, message: "pas la réponse de santé d'un serveur Pli".into() }),
         }
     }
 

@@ -59,10 +59,10 @@ impl Window {
                 .call("POST", "element", Some(json!({ "using": "css selector", "value": css })))
                 .ok()
                 .and_then(|v| v[ELEMENT].as_str().map(str::to_string));
-            if let Some(id) = found {
-                if self.call("GET", &format!("element/{id}/displayed"), None).ok() == Some(json!(true)) {
-                    return id;
-                }
+            if let Some(id) = found
+                && self.call("GET", &format!("element/{id}/displayed"), None).ok() == Some(json!(true))
+            {
+                return id;
             }
             if Instant::now() > deadline {
                 self.shot("missing");
