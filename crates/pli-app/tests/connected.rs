@@ -301,3 +301,18 @@ fn a_new_workstation_is_connected_at_its_first_start_the_address_checked_before_
     desk.set_server(&url).unwrap();
     assert!(desk.me().unwrap().is_none(), "signed out: everyone signs in again on the server named");
 }
+
+/// The UI's door and the desk agree on what a connected workstation answers itself: a
+/// command in one list only would be forwarded by one side and refused by the other.
+#[test]
+fn the_window_and_the_desk_keep_the_same_commands_on_the_workstation() {
+    let door = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/api.ts")).unwrap();
+    let start = door.find("LOCAL_COMMANDS: ReadonlySet<string> = new Set([").expect("the door's list");
+    let list = &door[start..];
+    let list = &list[list.find('[').unwrap() + 1..list.find("]);").unwrap()];
+    let mut in_ui: Vec<&str> = list.split(',').map(|s| s.trim().trim_matches('"')).filter(|s| !s.is_empty()).collect();
+    let mut in_rust = pli_app::LOCAL_COMMANDS.to_vec();
+    in_ui.sort();
+    in_rust.sort();
+    assert_eq!(in_ui, in_rust);
+}
