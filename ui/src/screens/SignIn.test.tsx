@@ -121,7 +121,8 @@ describe("SignIn", () => {
     });
     render(<SignIn />);
     await waitFor(() => expect(document.getElementById("server")).not.toBeNull());
-    expect(document.getElementById("server")!.textContent).toContain("Ce poste travaille sur le serveur Pli https://pli.example.fr");
+    expect(document.getElementById("server")!.textContent).toContain("Ce poste travaille sur le serveur Pli");
+    expect(document.querySelector("#server code")!.textContent).toBe("https://pli.example.fr");
     expect(document.getElementById("connect-server")).toBeNull();
   });
 

@@ -86,7 +86,9 @@ export function SignIn() {
         <p class="muted">{t("signin.intro")}</p>
         {startup?.server && (
           <p id="server" class="notice">
-            {t("signin.server.connected")} <code>{startup.server}</code>
+            {t("signin.server.connected")}
+            <br />
+            <code>{startup.server}</code>
           </p>
         )}
         <div class="field">
