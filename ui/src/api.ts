@@ -11,6 +11,7 @@ import type { Act } from "./bindings/Act";
 import type { BasketCount } from "./bindings/BasketCount";
 import type { BatchCheck } from "./bindings/BatchCheck";
 import type { CaptureStatus } from "./bindings/CaptureStatus";
+import type { ClosureDay } from "./bindings/ClosureDay";
 import type { Catalogue } from "./bindings/Catalogue";
 import type { Contact } from "./bindings/Contact";
 import type { CourrierState } from "./bindings/CourrierState";
@@ -18,6 +19,7 @@ import type { CourrierSummary } from "./bindings/CourrierSummary";
 import type { CourrierView } from "./bindings/CourrierView";
 import type { DirectionRow } from "./bindings/DirectionRow";
 import type { DocumentTypeRow } from "./bindings/DocumentTypeRow";
+import type { DueSummary } from "./bindings/DueSummary";
 import type { ExportFormat } from "./bindings/ExportFormat";
 import type { Failure } from "./bindings/Failure";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
@@ -35,6 +37,7 @@ import type { Restored } from "./bindings/Restored";
 import type { ScannerSettings } from "./bindings/ScannerSettings";
 import type { SearchFilters } from "./bindings/SearchFilters";
 import type { SearchResult } from "./bindings/SearchResult";
+import type { SiteCalendars } from "./bindings/SiteCalendars";
 import type { SplitEdit } from "./bindings/SplitEdit";
 import type { Startup } from "./bindings/Startup";
 import type { Suggestions } from "./bindings/Suggestions";
@@ -172,6 +175,15 @@ export const api = {
 
   saveDirection: (row: DirectionRow) => call<null>("save_direction", { row }),
   saveDocumentType: (row: DocumentTypeRow) => call<null>("save_document_type", { row }),
+  /** Open courriers this user works: due by Sunday, and late (home screen). */
+  dueSummary: () => call<DueSummary>("due_summary"),
+  /** Each direction's region and the closure days (the lead edits them). */
+  siteCalendars: () => call<SiteCalendars>("site_calendars"),
+  /** `region`: `national` or `alsace_moselle`. */
+  setDirectionRegion: (direction: string, region: string) =>
+    call<null>("set_direction_region", { direction, region }),
+  addClosureDay: (day: ClosureDay) => call<null>("add_closure_day", { day }),
+  removeClosureDay: (day: string, direction: string | null) => call<null>("remove_closure_day", { day, direction }),
   /** `password` empty keeps the current one. */
   saveUser: (row: UserRow, password: string) => call<null>("save_user", { row, password }),
   profiles: () => call<ProfileView[]>("profiles"),

@@ -6,6 +6,7 @@
 //! Errors are [`Failure`]s: a kind (refused, not found, invalid, conflict, internal) the
 //! window may act on, and a plain French sentence it shows as it is.
 
+pub mod acknowledgements;
 mod demo;
 mod failure;
 mod images;
@@ -832,6 +833,29 @@ impl Desk {
 
     pub fn save_document_type(&self, row: &DocumentTypeRow) -> Answer<()> {
         self.store().save_document_type(&self.session()?, row).map_err(say)
+    }
+
+    /// What is due this week and late among the courriers this user works (home screen).
+    pub fn due_summary(&self) -> Answer<pli_store::deadline::DueSummary> {
+        self.store().due_summary_today(&self.session()?).map_err(say)
+    }
+
+    pub fn site_calendars(&self) -> Answer<pli_store::deadline::SiteCalendars> {
+        self.store().current(&self.session()?).map_err(say)?;
+        self.store().site_calendars().map_err(say)
+    }
+
+    pub fn set_direction_region(&self, direction: &str, region: &str) -> Answer<()> {
+        let region = pli_store::deadline::region_named(region).map_err(say)?;
+        self.store().set_direction_region(&self.session()?, direction, region).map_err(say)
+    }
+
+    pub fn add_closure_day(&self, day: &pli_store::deadline::ClosureDay) -> Answer<()> {
+        self.store().add_closure_day(&self.session()?, day).map_err(say)
+    }
+
+    pub fn remove_closure_day(&self, day: &str, direction: Option<&str>) -> Answer<()> {
+        self.store().remove_closure_day(&self.session()?, day, direction).map_err(say)
     }
 
     pub fn save_user(&self, row: &UserRow, password: &str) -> Answer<()> {

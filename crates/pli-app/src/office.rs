@@ -53,6 +53,8 @@ pub fn batch_check(store: &Store, s: &Session, batch: i64, links: Links) -> Answ
             chrono: view.chrono,
             separator: view.separator,
             direction_hint: view.direction_hint,
+            due_date: view.due_date,
+            late: view.late,
             pages: pages.iter().map(|p| PageView::of(id, p, links)).collect(),
         });
     }

@@ -139,6 +139,9 @@ pub struct BatchCourrier {
     pub chrono: Option<String>,
     pub separator: Option<String>,
     pub direction_hint: Option<String>,
+    /// Once registered: its due date, and whether it is late.
+    pub due_date: Option<String>,
+    pub late: bool,
     pub pages: Vec<PageView>,
 }
 
@@ -228,6 +231,10 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
         DirectionRow,
         DocumentTypeRow,
         UserRow,
+        pli_store::deadline::DueSummary,
+        pli_store::deadline::SiteCalendars,
+        pli_store::deadline::ClosureDay,
+        pli_core::deadline::DueState,
         pli_store::CourrierView,
         pli_store::HistoryEntry,
         pli_store::Intake,

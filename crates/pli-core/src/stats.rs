@@ -137,6 +137,8 @@ pub struct ProcessingTime {
     pub p90_days: f64,
     /// Share closed on or before the due date, 0–1.
     pub within_deadline: f64,
+    /// How many were closed after their due date.
+    pub late: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -302,6 +304,13 @@ pub fn report(
                     open.insert(c, d.clone());
                     direction_of.insert(c, d);
                 }
+                // A redirection that counted the delay again says the new due date.
+                let due = str_field("due_date").and_then(|d| d.parse::<Date>().ok());
+                if let (Some(c), Some(due)) = (e.courrier, due)
+                    && let Some(r) = registered.get_mut(&c)
+                {
+                    r.2 = Some(due);
+                }
             }
             "courrier_returned" | "courrier_closed" => {
                 if let Some(c) = e.courrier {
@@ -466,6 +475,7 @@ fn processing(groups: BTreeMap<String, Vec<(f64, bool)>>) -> Vec<ProcessingTime>
                 median_days: rank(0.5),
                 p90_days: rank(0.9),
                 within_deadline: v.iter().filter(|x| x.1).count() as f64 / n as f64,
+                late: v.iter().filter(|x| !x.1).count(),
             }
         })
         .collect()
@@ -576,6 +586,35 @@ mod tests {
     }
 
     #[test]
+    fn a_redirection_that_recounts_the_delay_moves_the_due_date_the_figures_hold_to() {
+        // c1 due Wednesday 25 March, redirected on Tuesday with the delay counted again
+        // (due Friday 3 April), closed Thursday 26: in time. c2 due 25 March, redirected
+        // without a new count, closed the same Thursday: late.
+        let redirected = |id, c, due: Option<&str>| {
+            let mut data = json!({ "to_direction": "DAF", "from_direction": "DRH" });
+            if let Some(due) = due {
+                data["due_date"] = due.into();
+            }
+            ev(id, "2026-03-24T09:00:00Z", "rh", "courrier_redirected", Some(c), data)
+        };
+        let events = vec![
+            registered(1, "2026-03-23T08:00:00Z", 1, "RECL", "2026-03-25", false),
+            routed(2, "2026-03-23T08:00:00Z", 1, "DRH"),
+            registered(3, "2026-03-23T08:10:00Z", 2, "RECL", "2026-03-25", false),
+            routed(4, "2026-03-23T08:10:00Z", 2, "DRH"),
+            redirected(5, 1, Some("2026-04-03")),
+            redirected(6, 2, None),
+            ev(7, "2026-03-26T10:00:00Z", "af", "courrier_closed", Some(1), json!({})),
+            ev(8, "2026-03-26T11:00:00Z", "af", "courrier_closed", Some(2), json!({})),
+        ];
+        let (from, to) = week_bounds("2026-W13").unwrap();
+        let r = report(&events, &types(), from, to, &Settings::default(), Prior::default());
+        let daf = &r.by_direction[0];
+        assert_eq!((daf.group.as_str(), daf.closed, daf.within_deadline, daf.late), ("DAF", 2, 0.5, 1));
+        assert_eq!((r.by_type[0].group.as_str(), r.by_type[0].late), ("RECL", 1));
+    }
+
+    #[test]
     fn a_week_worked_out_by_hand() {
         let (from, to) = week_bounds("2026-W13").unwrap();
         assert_eq!((from, to), (date(2026, 3, 23), date(2026, 3, 29)));
@@ -622,7 +661,7 @@ mod tests {
 
         assert_eq!(r.by_direction.len(), 1);
         let drh = &r.by_direction[0];
-        assert_eq!((drh.group.as_str(), drh.closed, drh.within_deadline), ("DRH", 1, 1.0));
+        assert_eq!((drh.group.as_str(), drh.closed, drh.within_deadline, drh.late), ("DRH", 1, 1.0, 0));
         assert!((drh.median_days - 31.0 / 24.0).abs() < 1e-9 && drh.p90_days == drh.median_days);
         assert_eq!(r.by_type[0].group, "COUR");
 

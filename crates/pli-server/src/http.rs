@@ -353,6 +353,20 @@ struct TypeArgs {
     row: DocumentTypeRow,
 }
 #[derive(Deserialize)]
+struct RegionArgs {
+    direction: String,
+    region: String,
+}
+#[derive(Deserialize)]
+struct ClosureArgs {
+    day: pli_store::deadline::ClosureDay,
+}
+#[derive(Deserialize)]
+struct ClosureRemoval {
+    day: String,
+    direction: Option<String>,
+}
+#[derive(Deserialize)]
 struct UserArgs {
     row: UserRow,
     password: String,
@@ -505,6 +519,19 @@ async fn call(
         "activity" => run!(Period, |a, store, s| activity(store, s, &a.from, &a.to)),
         "save_direction" => run!(DirectionArgs, |a, store, s| store.save_direction(s, &a.row).map_err(say)),
         "save_document_type" => run!(TypeArgs, |a, store, s| store.save_document_type(s, &a.row).map_err(say)),
+        "due_summary" => run!(|store, s| store.due_summary_today(s).map_err(say)),
+        "site_calendars" => run!(|store, s| {
+            store.current(s).map_err(say)?;
+            store.site_calendars().map_err(say)
+        }),
+        "set_direction_region" => run!(RegionArgs, |a, store, s| {
+            let region = pli_store::deadline::region_named(&a.region).map_err(say)?;
+            store.set_direction_region(s, &a.direction, region).map_err(say)
+        }),
+        "add_closure_day" => run!(ClosureArgs, |a, store, s| store.add_closure_day(s, &a.day).map_err(say)),
+        "remove_closure_day" => {
+            run!(ClosureRemoval, |a, store, s| store.remove_closure_day(s, &a.day, a.direction.as_deref()).map_err(say))
+        }
         "save_user" => run!(UserArgs, |a, store, s| store.save_user(s, &a.row, &a.password).map_err(say)),
         "profiles" => json(Vec::<()>::new()),
         "capture_status" => json(pli_app::CaptureStatus {

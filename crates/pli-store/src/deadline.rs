@@ -125,6 +125,11 @@ pub fn parse_region(s: &str) -> Option<Region> {
     }
 }
 
+/// A region as a screen or a command names it, or a clear refusal.
+pub fn region_named(s: &str) -> Result<Region> {
+    parse_region(s).ok_or_else(|| StoreError::Invalid(format!("région « {s} » inconnue (national ou alsace_moselle)")))
+}
+
 pub fn region_str(r: Region) -> &'static str {
     match r {
         Region::National => "national",
@@ -265,6 +270,11 @@ impl Store {
             let data = serde_json::json!({ "closure_removed": { "day": day.trim(), "direction": direction } });
             append_event(q, &now_rfc3339(), &s.event(EventKind::CalendarChanged, None, data)).map(drop)
         })
+    }
+
+    /// [`Store::due_summary`] on today's date in Paris.
+    pub fn due_summary_today(&self, s: &Session) -> Result<DueSummary> {
+        self.due_summary(s, crate::registry::today())
     }
 
     /// How many of the open courriers the session works (main direction one of its own,

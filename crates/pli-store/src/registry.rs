@@ -314,7 +314,7 @@ fn flag(b: bool) -> &'static str {
 }
 
 /// Today in Paris: a courrier is late from the day after its due date, local time.
-fn today() -> Date {
+pub(crate) fn today() -> Date {
     let paris = pli_core::stats::Settings::default().time_zone;
     let d = jiff::Timestamp::now().to_zoned_datetime(paris).date();
     time::Month::try_from(d.month() as u8)

@@ -492,7 +492,7 @@ pub fn tables(r: &Report) -> Vec<Table> {
     };
     let times = |name: &'static str, first: &'static str, v: &[pli_core::stats::ProcessingTime]| Table {
         name,
-        columns: vec![first, "clos", "médiane (jours)", "90e centile (jours)", "dans le délai (%)"],
+        columns: vec![first, "clos", "médiane (jours)", "90e centile (jours)", "dans le délai (%)", "clos en retard"],
         rows: v
             .iter()
             .map(|p| {
@@ -502,6 +502,7 @@ pub fn tables(r: &Report) -> Vec<Table> {
                     Decimal(p.median_days),
                     Decimal(p.p90_days),
                     Decimal(p.within_deadline * 100.0),
+                    Int(p.late as i64),
                 ]
             })
             .collect(),

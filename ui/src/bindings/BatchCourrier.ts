@@ -2,4 +2,8 @@
 import type { CourrierState } from "./CourrierState";
 import type { PageView } from "./PageView";
 
-export type BatchCourrier = { id: number, state: CourrierState, chrono: string | null, separator: string | null, direction_hint: string | null, pages: Array<PageView>, };
+export type BatchCourrier = { id: number, state: CourrierState, chrono: string | null, separator: string | null, direction_hint: string | null, 
+/**
+ * Once registered: its due date, and whether it is late.
+ */
+due_date: string | null, late: boolean, pages: Array<PageView>, };

@@ -8,4 +8,8 @@ group: string, closed: number, median_days: number, p90_days: number,
 /**
  * Share closed on or before the due date, 0–1.
  */
-within_deadline: number, };
+within_deadline: number, 
+/**
+ * How many were closed after their due date.
+ */
+late: number, };

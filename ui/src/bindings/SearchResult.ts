@@ -12,4 +12,4 @@ snippet: string, chrono: string | null, state: CourrierState, subject: string | 
 /**
  * `YYYY-MM-DD`: the arrival date, else the capture date.
  */
-date: string, };
+date: string, due_date: string | null, late: boolean, };

@@ -21,6 +21,7 @@ const row = (id: number, o: Partial<CourrierSummary>): CourrierSummary => ({
   main_direction: null,
   due_date: null,
   late: false,
+  due_state: "none",
   priority: "normal",
   confidential: false,
   ...o,

@@ -10,6 +10,8 @@ function courrier(id: number, pages: number, state: BatchCourrier["state"] = "to
     chrono: null,
     separator: null,
     direction_hint: null,
+    due_date: null,
+    late: false,
     pages: Array.from({ length: pages }, (_, i) => ({ position: i, source_index: id * 10 + i, rotation: 0, thumbnail: `t${id}-${i}`, src: `s${id}-${i}` })),
   };
 }

@@ -512,6 +512,7 @@ function Processing(props: {
               <th scope="col">{t("activity.col_median")}</th>
               <th scope="col">{t("activity.col_p90")}</th>
               <th scope="col">{t("activity.col_within")}</th>
+              <th scope="col">{t("activity.col_late")}</th>
             </tr>
           </thead>
           <tbody>
@@ -522,6 +523,7 @@ function Processing(props: {
                 <td>{formatDays(r.median_days, loc)}</td>
                 <td>{formatDays(r.p90_days, loc)}</td>
                 <td>{formatShare(r.within_deadline, loc)}</td>
+                <td>{r.late}</td>
               </tr>
             ))}
           </tbody>

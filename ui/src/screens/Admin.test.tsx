@@ -16,11 +16,16 @@ vi.mock("../api", () => ({
     setScanner: vi.fn(),
     sessions: vi.fn(),
     endSessions: vi.fn(),
+    siteCalendars: vi.fn(),
+    setDirectionRegion: vi.fn(),
+    addClosureDay: vi.fn(),
+    removeClosureDay: vi.fn(),
   },
 }));
 
 import { api } from "../api";
 import { Admin, parseRoles } from "./Admin";
+import { newDocumentType } from "./admin/LegalClock";
 
 const mocked = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
 const input = (id: string) => document.getElementById(id) as HTMLInputElement;
@@ -53,6 +58,7 @@ describe("Admin", () => {
     ]);
     mocked.captureStatus.mockResolvedValue(STATUS);
     mocked.sessions.mockResolvedValue([]);
+    mocked.siteCalendars.mockResolvedValue({ directions: [], closures: [] });
   });
   afterEach(() => {
     delete (window as unknown as Record<string, unknown>).__TAURI_INTERNALS__;
@@ -114,6 +120,7 @@ describe("Admin", () => {
     fireEvent.submit(document.getElementById("document-type-form")!);
     await waitFor(() => expect(mocked.saveDocumentType).toHaveBeenCalled());
     expect(mocked.saveDocumentType).toHaveBeenCalledWith({
+      ...newDocumentType(),
       code: "AR",
       name: "Accusé de réception",
       deadline_days: 15,

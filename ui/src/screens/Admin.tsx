@@ -19,6 +19,7 @@ import { loadCatalogue } from "../lib/session";
 import { useAction } from "../lib/useAction";
 import { useLoad } from "../lib/useLoad";
 import { CheckField, EditableTable, TextField } from "./admin/EditableTable";
+import { delayText, LegalClock, newDocumentType } from "./admin/LegalClock";
 import { ServerLink } from "./admin/ServerLink";
 import { DirectionOptions } from "./CatalogueOptions";
 import "./screens2.css";
@@ -70,6 +71,7 @@ export function Admin() {
         <>
           <Directions cat={cat} onSaved={reload} />
           <DocumentTypes cat={cat} onSaved={reload} />
+          <LegalClock cat={cat} onSaved={reload} />
           <Users cat={cat} onSaved={reload} />
         </>
       )}
@@ -171,7 +173,7 @@ function DocumentTypes({ cat, onSaved }: Part) {
       columns={[
         { label: t("admin.types.code"), cell: (d) => d.code },
         { label: t("admin.types.name"), cell: (d) => d.name },
-        { label: t("admin.types.deadline"), cell: (d) => d.deadline_days, class: "s2-num" },
+        { label: t("admin.types.deadline"), cell: (d) => delayText(d) },
         { label: t("admin.types.undelivered"), cell: (d) => yesNo(d.undelivered) },
         { label: t("admin.active_m"), cell: (d) => yesNo(d.active) },
       ]}
@@ -186,12 +188,15 @@ function DocumentTypes({ cat, onSaved }: Part) {
       formTitle={(d, isNew) => (isNew ? t("admin.types.form_new") : t("admin.types.form_edit", { code: d.code }))}
       focus={{ isNew: "type-code", edit: "type-name" }}
       toDraft={(d) => {
-        const { deadline_days, ...rest } = d ?? { code: "", name: "", deadline_days: 30, undelivered: false, active: true };
+        const { deadline_days, ...rest } = d ?? newDocumentType();
         return { ...rest, days: String(deadline_days) };
       }}
       check={({ days: text, ...d }) => {
         const days = Number(text);
-        const row = { ...d, code: d.code.trim(), name: d.name.trim(), deadline_days: days };
+        // A delay in calendar days is the days edited here (a type in working days or
+        // months keeps its rule, edited in the legal clock's form).
+        const delay_count = d.delay_unit === "calendar_days" ? null : d.delay_count;
+        const row = { ...d, code: d.code.trim(), name: d.name.trim(), deadline_days: days, delay_count };
         if (!row.code) return required("admin.types.code");
         if (!row.name) return required("admin.types.name");
         if (text.trim() === "" || !Number.isInteger(days) || days < 0) return required("admin.types.deadline");

@@ -45,12 +45,13 @@ const row = (id: number, over: Partial<CourrierSummary> = {}): CourrierSummary =
   main_direction: "DRH",
   due_date: "2026-04-01",
   late: false,
+  due_state: "on_time",
   priority: "normal",
   confidential: false,
   ...over,
 });
 
-const ROWS = [row(7, { late: true, priority: "urgent" }), row(8)];
+const ROWS = [row(7, { late: true, due_state: "late", priority: "urgent" }), row(8)];
 
 const HISTORY: HistoryEntry[] = [
   { id: 3, at: "2026-03-05T09:00:00Z", actor: "pilote", workstation: "", kind: "courrier_routed", data: { main_direction: "DRH", copies: [] } },

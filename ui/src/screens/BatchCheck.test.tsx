@@ -19,8 +19,8 @@ const data = (): Data => ({
   batch: 4,
   source: "/scan/lot.pdf",
   courriers: [
-    { id: 7, state: "to_process", chrono: "A-2026-000001", separator: null, direction_hint: null, pages: [page(7, 0), page(7, 1)] },
-    { id: 8, state: "to_qualify", chrono: null, separator: "DRH", direction_hint: "DRH", pages: [page(8, 0), page(8, 1), page(8, 2)] },
+    { id: 7, state: "to_process", chrono: "A-2026-000001", separator: null, direction_hint: null, due_date: "2026-04-14", late: true, pages: [page(7, 0), page(7, 1)] },
+    { id: 8, state: "to_qualify", chrono: null, separator: "DRH", direction_hint: "DRH", due_date: null, late: false, pages: [page(8, 0), page(8, 1), page(8, 2)] },
   ],
   dropped: [],
 });
@@ -51,6 +51,16 @@ describe("BatchCheck", () => {
     expect(document.querySelector('[data-courrier="7"] h2')!.textContent).toBe("A-2026-000001");
     expect(document.querySelector('[data-courrier="8"] h2')!.textContent).toBe("Courrier n° 8");
     await waitFor(() => expect(document.activeElement).toBe(pageEl(7, 0)));
+  });
+
+  it("says a registered courrier's due date, and « en retard » in words", async () => {
+    mocked.batchCheck.mockResolvedValue(data());
+    render(<BatchCheck batch={4} />);
+    await waitFor(() => expect(document.querySelector('[data-courrier="7"] .courrier-head')).not.toBeNull());
+    const head = document.querySelector('[data-courrier="7"] .courrier-head')!.textContent;
+    expect(head).toContain("échéance le 14/04/2026");
+    expect(head).toContain("en retard");
+    expect(document.querySelector('[data-courrier="8"] .courrier-head')!.textContent).not.toContain("échéance");
   });
 
   it("moves focus with the arrows across courriers", async () => {

@@ -19,8 +19,9 @@ import {
 } from "../lib/batchEdits";
 import { showError } from "../lib/errors";
 import { baseName } from "../lib/format";
-import { lang, t, tn } from "../lib/i18n";
+import { lang, locale, t, tn } from "../lib/i18n";
 import { navigate } from "../lib/route";
+import { formatDay } from "../lib/weeks";
 import { displayCombo, matchShortcut } from "../lib/shortcuts";
 
 const same = (a: PageRef | null, b: PageRef | null) => !!a && !!b && a.courrier === b.courrier && a.position === b.position;
@@ -212,6 +213,18 @@ export function BatchCheck({ batch }: { batch?: number }) {
                   {c.separator && <> · {t("batch.separator", { separator: c.separator })}</>}
                   {c.direction_hint && <> · {t("batch.directionHint", { direction: c.direction_hint })}</>}
                   {c.state !== "to_qualify" && <> · {t(`common.state.${c.state}`)}</>}
+                  {c.due_date && (
+                    <>
+                      {" · "}
+                      {t("batch.due", { day: formatDay(c.due_date, locale()) })}
+                      {c.late && (
+                        <>
+                          {" "}
+                          <span class="late-mark">{t("baskets.late")}</span>
+                        </>
+                      )}
+                    </>
+                  )}
                 </span>
                 {ci > 0 && (
                   <button

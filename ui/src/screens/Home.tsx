@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api } from "../api";
 import type { BasketCount } from "../bindings/BasketCount";
+import type { DueSummary } from "../bindings/DueSummary";
 import { showError } from "../lib/errors";
 import { debounce } from "../lib/format";
 import { t, tn, tOr } from "../lib/i18n";
@@ -11,20 +12,33 @@ import { navigate } from "../lib/route";
 import { me } from "../lib/session";
 import { useChanged } from "../lib/watch";
 
+/** The first of `names` among the user's baskets (the one a count card leads to). */
+function firstBasket(baskets: BasketCount[] | null, names: string[]): string | undefined {
+  return names.find((n) => baskets?.some((b) => b.name === n)) ?? baskets?.[0]?.name;
+}
+
 export function Home() {
   const user = me.value;
   const [baskets, setBaskets] = useState<BasketCount[] | null>(null);
+  const [due, setDue] = useState<DueSummary | null>(null);
+  // What is due soon and late, for those who work courriers (referents, agents).
+  const works = !!user && (user.referent || user.agent);
+  const loadDue = () => {
+    if (works) api.dueSummary().then(setDue).catch(showError);
+  };
 
   const refresh = useMemo(
     () =>
       debounce(() => {
         api.baskets().then(setBaskets).catch(showError);
+        loadDue();
       }, 250),
     [],
   );
 
   useEffect(() => {
     api.baskets().then(setBaskets).catch(showError);
+    loadDue();
     return () => refresh.cancel();
   }, []);
 
@@ -43,6 +57,30 @@ export function Home() {
           <button type="button" class="card home-card" data-home="capture" onClick={() => navigate("capture")}>
             <span class="card-title">{t("home.capture.title")}</span>
             <span class="card-text">{t("home.capture.text")}</span>
+          </button>
+        </div>
+      )}
+      {works && due && (
+        <div class="cards" id="home-due" aria-label={t("home.due.title")}>
+          <button
+            type="button"
+            class="card home-card"
+            data-home="due-this-week"
+            onClick={() => navigate("baskets", { basket: firstBasket(baskets, ["À traiter", "Qui me sont attribués"]) })}
+          >
+            <span class="card-title">{t("home.due.this_week")}</span>
+            <span class="count">{due.due_this_week}</span>
+            <span class="card-text">{tn("home.count", due.due_this_week)}</span>
+          </button>
+          <button
+            type="button"
+            class={`card home-card${due.late > 0 ? " late" : ""}`}
+            data-home="late"
+            onClick={() => navigate("baskets", { basket: firstBasket(baskets, ["En retard", "Qui me sont attribués"]) })}
+          >
+            <span class="card-title">{t("home.due.late")}</span>
+            <span class="count">{due.late}</span>
+            <span class="card-text">{tn("home.count", due.late)}</span>
           </button>
         </div>
       )}

@@ -267,6 +267,20 @@ export function Search() {
                     <dt>{t("search.date")}</dt>
                     <dd>{formatDay(h.date, locale())}</dd>
                   </div>
+                  {h.due_date && (
+                    <div>
+                      <dt>{t("search.due_date")}</dt>
+                      <dd>
+                        {formatDay(h.due_date, locale())}
+                        {h.late && h.state !== "closed" && (
+                          <>
+                            {" "}
+                            <span class="late-mark">{t("baskets.late")}</span>
+                          </>
+                        )}
+                      </dd>
+                    </div>
+                  )}
                   <div>
                     <dt>{t("search.state_label")}</dt>
                     <dd>

@@ -3,6 +3,7 @@
 import type { Catalogue } from "../bindings/Catalogue";
 import type { CourrierView } from "../bindings/CourrierView";
 import type { Suggestions } from "../bindings/Suggestions";
+import { newDocumentType } from "../screens/admin/LegalClock";
 
 /** Courrier 5, to qualify, nothing filled in yet; `over` sets what a test needs. */
 export function courrierView(over: Partial<CourrierView> = {}): CourrierView {
@@ -29,6 +30,11 @@ export function courrierView(over: Partial<CourrierView> = {}): CourrierView {
     registered_at: null,
     due_date: null,
     late: false,
+    due_state: "none",
+    remind_on: null,
+    alert_on: null,
+    implicit_decision: null,
+    implicit_decision_on: null,
     taken_by: null,
     assignee: null,
     returned_reason: null,
@@ -54,8 +60,8 @@ export const CATALOGUE: Catalogue = {
     { code: "OLD", name: "Ancienne", parent: null, active: false },
   ],
   document_types: [
-    { code: "LETTRE", name: "Lettre", deadline_days: 30, undelivered: false, active: true },
-    { code: "VIEUX", name: "Vieux", deadline_days: 30, undelivered: false, active: false },
+    { ...newDocumentType(), code: "LETTRE", name: "Lettre", deadline_days: 30 },
+    { ...newDocumentType(), code: "VIEUX", name: "Vieux", deadline_days: 30, active: false },
   ],
   users: [
     { login: "pilote", name: "Paule Pilote", roles: ["lead"], active: true },

@@ -5,7 +5,7 @@ import type { CourrierSummary } from "../../bindings/CourrierSummary";
 import { ariaSort, SORT_KEYS, type Sort, type SortKey } from "../../lib/basketSort";
 import { locale, t } from "../../lib/i18n";
 import { formatDay } from "../../lib/weeks";
-import { Late, Priority, StateTag } from "./badges";
+import { DueMark, Priority, StateTag } from "./badges";
 
 export function BasketList(props: {
   /** The basket shown; nothing but the panel while none is. */
@@ -129,10 +129,10 @@ export function BasketList(props: {
                       <td>{r.main_direction ?? t("baskets.none")}</td>
                       <td class="s2-nowrap">
                         {r.due_date ? formatDay(r.due_date, locale()) : t("baskets.none")}
-                        {r.late && (
+                        {r.due_state !== "on_time" && r.due_state !== "none" && (
                           <>
                             {" "}
-                            <Late />
+                            <DueMark state={r.due_state} />
                           </>
                         )}
                       </td>

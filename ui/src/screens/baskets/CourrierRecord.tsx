@@ -7,7 +7,7 @@ import { directionName } from "../../lib/format";
 import { formatWhen } from "../../lib/history";
 import { locale, t } from "../../lib/i18n";
 import { formatDay } from "../../lib/weeks";
-import { Late, Priority, priorityLabel, StateTag, stateLabel } from "./badges";
+import { DueMark, Late, Priority, priorityLabel, StateTag, stateLabel } from "./badges";
 
 function documentTypeName(cat: Catalogue | null, code: string | null): string | null {
   if (!code) return null;
@@ -48,14 +48,22 @@ export function CourrierRecord({ view, catalogue: cat }: { view: CourrierView; c
           view.due_date && (
             <>
               {formatDay(view.due_date, locale())}
-              {view.late && (
+              {view.due_state !== "on_time" && view.due_state !== "none" && (
                 <>
                   {" "}
-                  <Late />
+                  <DueMark state={view.due_state} />
                 </>
               )}
             </>
           ),
+        )}
+        {field(t("baskets.detail.remind_on"), view.remind_on && formatDay(view.remind_on, locale()))}
+        {field(t("baskets.detail.alert_on"), view.alert_on && formatDay(view.alert_on, locale()))}
+        {field(
+          t("baskets.detail.implicit_decision"),
+          view.implicit_decision &&
+            view.implicit_decision_on &&
+            t(`baskets.detail.implicit_${view.implicit_decision}`, { day: formatDay(view.implicit_decision_on, locale()) }),
         )}
         {field(t("baskets.detail.priority"), priorityLabel(view.priority))}
         {field(t("baskets.detail.direction"), directionName(cat?.directions, view.main_direction))}
