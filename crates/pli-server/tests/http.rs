@@ -322,7 +322,66 @@ on_both_engines!(
     sessions_end_by_idleness_deactivation_and_the_lead,
     malformed_requests_never_get_a_server_error,
     a_delivered_batch_is_recorded_once_however_often_it_arrives,
+    the_legal_clock_over_http_counts_only_ones_own_and_only_the_lead_edits_calendars,
 );
+
+fn the_legal_clock_over_http_counts_only_ones_own_and_only_the_lead_edits_calendars(engine: Engine) {
+    let Some((site, mut store)) = open_site(engine) else { return };
+    six_courriers(&site, &mut store);
+    let server = Server::start(&site, |_| {});
+    // Every courrier arrived on Friday 20 November 2026, COUR: 30 days, Sunday 20
+    // December → Monday 21. What each one works, counted on today.
+    let due = time::macros::date!(2026 - 12 - 21);
+    let today = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+1)).date();
+    let sunday = today + time::Duration::days(6 - i64::from(today.weekday().number_days_from_monday()));
+    let counts = |n: i64| {
+        if today > due {
+            (n, 0)
+        } else if due <= sunday {
+            (0, n)
+        } else {
+            (0, 0)
+        }
+    };
+    // René (DRH referent): his two, the confidential one included; the agent: the one
+    // that is not confidential; Anne (DAF): DAF's three, none of DRH's copies.
+    for (login, n) in [("rh", 2), ("agent", 1), ("af", 3)] {
+        let r = Browser::signed_in(&server, login).call("due_summary", json!({}));
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let j = r.json();
+        assert_eq!((j["late"].as_i64().unwrap(), j["due_this_week"].as_i64().unwrap()), counts(n), "{login}");
+    }
+    // A referent cannot change a site's calendar: refused, nothing written.
+    let mut rh = Browser::signed_in(&server, "rh");
+    let refused = rh.call("set_direction_region", json!({ "direction": "DRH", "region": "alsace_moselle" }));
+    assert_eq!((refused.status, refused.kind().as_str()), (403, "refused"));
+    let refused = rh.call("add_closure_day", json!({ "day": { "day": "2026-12-24", "direction": null, "label": "" } }));
+    assert_eq!((refused.status, refused.kind().as_str()), (403, "refused"));
+    assert!(site.raw("SELECT day FROM closure_day").unwrap().is_empty());
+    assert_eq!(site.raw("SELECT region FROM direction WHERE code = 'DRH'").unwrap(), [["national"]]);
+    // The lead can; bad input is said, never a server error.
+    let mut lead = Browser::signed_in(&server, "pilote");
+    let bad = lead.call("set_direction_region", json!({ "direction": "DRH", "region": "bretagne" }));
+    assert_eq!((bad.status, bad.kind().as_str()), (400, "invalid"));
+    let bad = lead.call("add_closure_day", json!({ "day": { "day": "24/12/2026", "direction": null, "label": "" } }));
+    assert_eq!((bad.status, bad.kind().as_str()), (400, "invalid"));
+    assert_eq!(lead.call("add_closure_day", json!({ "day": "2026-12-24" })).status, 400, "a malformed call");
+    let ok = lead.call("set_direction_region", json!({ "direction": "DRH", "region": "alsace_moselle" }));
+    assert_eq!(ok.status, 200, "{}", String::from_utf8_lossy(&ok.body));
+    let day = json!({ "day": { "day": "2026-12-24", "direction": "DRH", "label": "Veille de Noël" } });
+    assert_eq!(lead.call("add_closure_day", day).status, 200);
+    let calendars = lead.call("site_calendars", json!({})).json();
+    assert_eq!(calendars["closures"], json!([{ "day": "2026-12-24", "direction": "DRH", "label": "Veille de Noël" }]));
+    assert!(
+        calendars["directions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({ "direction": "DRH", "region": "alsace_moselle" }))
+    );
+    let removed = lead.call("remove_closure_day", json!({ "day": "2026-12-24", "direction": "DRH" }));
+    assert_eq!(removed.status, 200);
+    assert_eq!(site.raw("SELECT count(*) FROM event WHERE kind = 'calendar_changed'").unwrap(), [["3"]]);
+}
 
 fn the_role_matrix_holds_over_http_for_records_pages_pdfs_and_search(engine: Engine) {
     let Some((site, mut store)) = open_site(engine) else { return };
