@@ -9,6 +9,7 @@ use pli_receipt::mail::{Security, SmtpSettings};
 use pli_store::acknowledgement::{AckTemplateRow, AckView, SendReport, ServiceContactRow};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use ts_rs::TS;
 
 /// Where the lead's SMTP settings live (mode 0600; the password never in the database).
@@ -147,6 +148,26 @@ impl Desk {
         self.store().send_acknowledgements(&s, &settings).map_err(say)
     }
 
+    /// Sends the e-mails still to send on a thread of its own with its own connection, so
+    /// that registering never waits for the SMTP server; one pass at a time. Called after
+    /// each registration: what a pass could not send is tried again at the next.
+    pub(crate) fn send_in_background(&self, s: &pli_store::Session) -> Option<std::thread::JoinHandle<()>> {
+        static SENDING: AtomicBool = AtomicBool::new(false);
+        let settings = SmtpSettings::load(&self.smtp_path()).ok().flatten()?;
+        if SENDING.swap(true, Ordering::AcqRel) {
+            return None;
+        }
+        let (data_dir, s) = (self.settings.data_dir.clone(), s.clone());
+        Some(std::thread::spawn(move || {
+            match pli_store::Store::open(&data_dir).and_then(|mut store| store.send_acknowledgements(&s, &settings)) {
+                Ok(report) if report.failed.is_empty() => {}
+                Ok(report) => tracing::warn!("accusés de réception à envoyer encore : {:?}", report.failed),
+                Err(e) => tracing::warn!("envoi des accusés de réception impossible : {e}"),
+            }
+            SENDING.store(false, Ordering::Release);
+        }))
+    }
+
     /// The day's postal acknowledgements in one PDF under `<data>/exports/`, to print;
     /// `None` when there is none.
     pub fn print_postal_acknowledgements(&self) -> Answer<Option<PathBuf>> {
@@ -273,5 +294,88 @@ mod tests {
         assert_eq!(desk.print_postal_acknowledgements().unwrap(), None);
         // No e-mail acknowledgement is waiting: nothing is tried.
         assert!(desk.send_acknowledgements().unwrap().failed.is_empty());
+    }
+
+    #[test]
+    fn an_e_mail_acknowledgement_leaves_in_the_background_to_a_real_smtp_server() {
+        let data = tempfile::tempdir().unwrap();
+        let desk = desk(data.path());
+        desk.sign_in("pilote", DEMO_PASSWORD).unwrap();
+        let mut receipt = desk.ack_templates().unwrap();
+        desk.set_ack_template(&AckTemplateRow {
+            kind: AckKind::Receipt,
+            document_type: None,
+            direction: None,
+            body: std::mem::take(&mut receipt.default_receipt),
+        })
+        .unwrap();
+        desk.set_service_contact(&ServiceContactRow {
+            direction: "DRH".into(),
+            contact: ServiceContact {
+                designation: "Direction des ressources humaines".into(),
+                address: vec!["1 place de la République".into(), "67000 Strasbourg".into()],
+                email: Some("drh@example.fr".into()),
+                phone: "03 88 00 00 00".into(),
+            },
+        })
+        .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        desk.set_smtp_settings(&super::SmtpForm {
+            host: "127.0.0.1".into(),
+            port,
+            security: "none".into(),
+            from: "Accueil <accueil@example.fr>".into(),
+            username: None,
+            password: None,
+            password_set: false,
+        })
+        .unwrap();
+        let inbox = tempfile::tempdir().unwrap();
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../pli-receipt/tests/smtp/sink.py");
+        let mut sink = std::process::Command::new("/usr/bin/python3")
+            .arg(&script)
+            .arg(port.to_string())
+            .arg(inbox.path())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("/usr/bin/python3 with python3-aiosmtpd (scripts/install-deps.sh)");
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(sink.stdout.take().unwrap()), &mut line).unwrap();
+        assert_eq!(line.trim(), "ready");
+
+        let s = desk.session().unwrap();
+        let id = {
+            let mut store = desk.store();
+            let sender = NewContact {
+                organisation_kind: false,
+                name: "M. Paul Martin".into(),
+                organisation: None,
+                address: None,
+                postcode: None,
+                city: None,
+                email: Some("paul.martin@example.org".into()),
+            };
+            let sender = store.create_contact(&s, &sender).unwrap().0;
+            let form = Qualification {
+                document_type: Some("COUR".into()),
+                sender: Some(sender),
+                subject: Some("Candidature spontanée".into()),
+                arrival_date: Some(time::OffsetDateTime::now_utc().date()),
+                main_direction: Some("DRH".into()),
+                ..Default::default()
+            };
+            let id = store.register_paper(&s, &form, &ChronoFormat::default()).unwrap().courrier;
+            crate::office::acknowledge(&mut store, &s, id);
+            id
+        };
+        desk.send_in_background(&s).expect("a pass starts").join().unwrap();
+        let _ = sink.kill();
+        let _ = sink.wait();
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(inbox.path().join("1.json")).expect("received")).unwrap();
+        assert_eq!(m["rcpt_tos"], serde_json::json!(["paul.martin@example.org"]));
+        assert_eq!(m["attachments"][0]["type"], "application/pdf");
+        let ack = desk.acknowledgements(id).unwrap().remove(0);
+        assert_eq!((ack.channel.as_str(), ack.sent_at.is_some()), ("email", true));
     }
 }

@@ -669,6 +669,8 @@ impl Desk {
         let mut store = self.store();
         let registered = store.register(&s, id, form, &self.settings.chrono).map_err(say)?;
         office::acknowledge(&mut store, &s, id);
+        drop(store);
+        self.send_in_background(&s);
         Ok(registered)
     }
 
