@@ -10,10 +10,12 @@ use pli_app::{
     Answer, BatchCheck, CaptureStatus, Desk, DeskSettings, ErrorKind, ExportFormat, Failure, IntegrityStatus, Me,
     PageView, ProfileView, ScannerSettings, Startup,
 };
+use pli_app::acknowledgements::{AckTemplates, SmtpForm};
 use pli_core::CourrierState;
 use pli_core::registration::Qualification;
 use pli_core::split::SplitEdit;
 use pli_core::stats::Report;
+use pli_store::acknowledgement::{AckTemplateRow, AckView, SendReport, ServiceContactRow};
 use pli_store::dropped::Restored;
 use pli_store::org::{Catalogue, DirectionRow, DocumentTypeRow, UserRow};
 use pli_store::registry::{
@@ -77,6 +79,24 @@ commands! {
     fn remove_closure_day(day: String, direction: Option<String>) -> () =>
         |d| d.remove_closure_day(&day, direction.as_deref());
     fn save_user(row: UserRow, password: String) -> () => |d| d.save_user(&row, &password);
+    // Acknowledgements of receipt.
+    fn acknowledgements(id: i64) -> Vec<AckView> => |d| d.acknowledgements(id);
+    fn open_acknowledgement(id: i64, acknowledgement: i64) -> () =>
+        |d| open_with_system(&d.acknowledgement_file(id, acknowledgement)?);
+    fn ack_templates() -> AckTemplates => |d| d.ack_templates();
+    fn set_ack_template(row: AckTemplateRow) -> () => |d| d.set_ack_template(&row);
+    fn service_contacts() -> Vec<ServiceContactRow> => |d| d.service_contacts();
+    fn set_service_contact(row: ServiceContactRow) -> () => |d| d.set_service_contact(&row);
+    fn smtp_settings() -> Option<SmtpForm> => |d| d.smtp_settings();
+    fn set_smtp_settings(form: SmtpForm) -> () => |d| d.set_smtp_settings(&form);
+    fn send_acknowledgements() -> SendReport => |d| d.send_acknowledgements();
+    fn print_postal_acknowledgements() -> Option<String> => |d| {
+        let pdf = d.print_postal_acknowledgements()?;
+        if let Some(pdf) = &pdf {
+            open_with_system(pdf)?;
+        }
+        Ok(pdf.map(|p| p.display().to_string()))
+    };
     fn profiles() -> Vec<ProfileView> => |d| d.profiles();
     fn capture_status() -> CaptureStatus => |d| d.capture_status();
     fn integrity() -> IntegrityStatus => |d| d.integrity();
@@ -187,6 +207,16 @@ fn main() {
             add_closure_day,
             remove_closure_day,
             save_user,
+            acknowledgements,
+            open_acknowledgement,
+            ack_templates,
+            set_ack_template,
+            service_contacts,
+            set_service_contact,
+            smtp_settings,
+            set_smtp_settings,
+            send_acknowledgements,
+            print_postal_acknowledgements,
             profiles,
             capture_status,
             integrity,

@@ -244,6 +244,12 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
         pli_core::stats::Report,
         pli_watch::WatchEvent,
         pli_store::web::OpenSession,
+        pli_store::acknowledgement::AckView,
+        pli_store::acknowledgement::AckTemplateRow,
+        pli_store::acknowledgement::ServiceContactRow,
+        pli_store::acknowledgement::SendReport,
+        crate::acknowledgements::AckTemplates,
+        crate::acknowledgements::SmtpForm,
     );
     Ok(())
 }
