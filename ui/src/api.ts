@@ -7,6 +7,7 @@
 // workstation's own through Tauri's `remote`, which the server answers as it is.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AckView } from "./bindings/AckView";
 import type { Act } from "./bindings/Act";
 import type { BasketCount } from "./bindings/BasketCount";
 import type { BatchCheck } from "./bindings/BatchCheck";
@@ -184,6 +185,11 @@ export const api = {
     call<null>("set_direction_region", { direction, region }),
   addClosureDay: (day: ClosureDay) => call<null>("add_closure_day", { day }),
   removeClosureDay: (day: string, direction: string | null) => call<null>("remove_closure_day", { day, direction }),
+  /** A courrier's acknowledgements of receipt (how, when, sent or why not). */
+  acknowledgements: (id: number) => call<AckView[]>("acknowledgements", { id }),
+  /** Opens one of them in the system's viewer. */
+  openAcknowledgement: (id: number, acknowledgement: number) =>
+    call<null>("open_acknowledgement", { id, acknowledgement }),
   /** `password` empty keeps the current one. */
   saveUser: (row: UserRow, password: string) => call<null>("save_user", { row, password }),
   profiles: () => call<ProfileView[]>("profiles"),

@@ -14,6 +14,7 @@ import { ActionBar, ActionForm, actOf, emptyForm, type FormState } from "./Actio
 import { stateLabel } from "./badges";
 import { CourrierRecord } from "./CourrierRecord";
 import { Pages } from "./Pages";
+import { Acknowledgements } from "./Acknowledgements";
 import { Timeline } from "./Timeline";
 
 export function CourrierDetail(props: {
@@ -187,6 +188,7 @@ export function CourrierDetail(props: {
             onLarge={setLarge}
           />
 
+          <Acknowledgements id={id} />
           <Timeline history={history} error={historyError} />
         </>
       )}
