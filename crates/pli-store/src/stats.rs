@@ -251,6 +251,43 @@ fn report_part(q: &mut Q<'_>, from: Date, to: Date, settings: &Settings, paralle
             keep(c, &r.get::<String>(0)?, &r.get::<String>(1)?, &mut registrations);
         }
     }
+    // A redirection before the period that counted the delay again moved the due date
+    // (the period's own redirections are in its events): the last one says it.
+    if !registrations.is_empty() {
+        let recounted = |data: &str| {
+            let data: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
+            data.get("due_date").and_then(|v| v.as_str()).and_then(|d| d.parse().ok())
+        };
+        let batches: Vec<Vec<crate::db::Row>> = if registrations.len() > 10_000 {
+            let quarter_before = start - jiff::SignedDuration::from_hours(24 * 92);
+            vec![q.rows(
+                "SELECT courrier_id, data FROM event
+                 WHERE at >= ?1 AND at < ?2 AND kind = 'courrier_redirected' ORDER BY id",
+                params![rfc3339(quarter_before), rfc3339(start)],
+            )?]
+        } else {
+            // By 500 ids at a time (integers only interpolated): a few round trips.
+            let ids: Vec<i64> = registrations.keys().copied().collect();
+            ids.chunks(500)
+                .map(|chunk| {
+                    let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                    q.rows(
+                        &format!(
+                            "SELECT courrier_id, data FROM event
+                             WHERE courrier_id IN ({list}) AND at < ?1 AND kind = 'courrier_redirected' ORDER BY id"
+                        ),
+                        params![rfc3339(start)],
+                    )
+                })
+                .collect::<Result<_>>()?
+        };
+        for r in batches.into_iter().flatten() {
+            let (c, data) = (r.get::<Option<i64>>(0)?, r.get::<String>(1)?);
+            if let (Some(reg), Some(due)) = (c.and_then(|c| registrations.get_mut(&c)), recounted(&data)) {
+                reg.due = Some(due);
+            }
+        }
+    }
     let types: HashMap<String, TypeInfo> = q
         .rows("SELECT code, deadline_days, undelivered FROM document_type", params![])?
         .into_iter()

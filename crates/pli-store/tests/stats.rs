@@ -87,4 +87,47 @@ fn checkpoints_give_the_same_backlog_as_a_full_replay(engine: Engine) {
     assert!(monday.backlog.values().sum::<usize>() > 0, "{:?}", monday.backlog);
 }
 
-on_both_engines!(checkpoints_give_the_same_backlog_as_a_full_replay);
+fn a_recount_on_redirection_before_the_period_is_the_due_date_its_figures_hold_to(engine: Engine) {
+    let Some(site) = Site::new(engine) else { return };
+    let store = site.open();
+    let mut sql = match site.database_url() {
+        None => "PRAGMA foreign_keys = OFF; BEGIN;\n",
+        Some(_) => "SET session_replication_role = replica; BEGIN;\n",
+    }
+    .to_string();
+    // Two RECL courriers registered on Monday 3 March 2025, due Wednesday 5, redirected
+    // to DAF on Tuesday 4: courrier 1 with the delay counted again (due 20 March),
+    // courrier 2 without. Both closed on Wednesday 12 March, in the next week.
+    let registered = r#"{"document_type":"RECL","due_date":"2025-03-05","again":false}"#;
+    let mut id = 0;
+    for c in [1, 2] {
+        let mut next = |at: &str, kind: &str, data: &str| {
+            id += 1;
+            insert(&mut sql, id, at, kind, c, data);
+        };
+        next("2025-03-03T09:00:00Z", "courrier_registered", registered);
+        next("2025-03-03T09:00:00Z", "courrier_routed", r#"{"main_direction":"DRH"}"#);
+        let redirected = if c == 1 {
+            r#"{"from_direction":"DRH","to_direction":"DAF","due_date":"2025-03-20"}"#
+        } else {
+            r#"{"from_direction":"DRH","to_direction":"DAF"}"#
+        };
+        next("2025-03-04T09:00:00Z", "courrier_redirected", redirected);
+        next("2025-03-12T15:00:00Z", "courrier_closed", "{}");
+    }
+    sql.push_str("COMMIT;");
+    site.raw(&sql).unwrap();
+    let (from, to) = week_bounds("2025-W11").unwrap();
+    let report = store.activity_report(from, to, &Settings::default()).unwrap();
+    let daf = &report.by_direction[0];
+    assert_eq!((daf.group.as_str(), daf.closed, daf.within_deadline, daf.late), ("DAF", 2, 0.5, 1));
+    // The same courriers replayed in one period give the same figures.
+    let (whole, _) = week_bounds("2025-W10").unwrap();
+    let both = store.activity_report(whole, to, &Settings::default()).unwrap();
+    assert_eq!(both.by_direction, report.by_direction);
+}
+
+on_both_engines!(
+    checkpoints_give_the_same_backlog_as_a_full_replay,
+    a_recount_on_redirection_before_the_period_is_the_due_date_its_figures_hold_to,
+);
