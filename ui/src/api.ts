@@ -190,6 +190,8 @@ export const api = {
   /** Opens one of them in the system's viewer. */
   openAcknowledgement: (id: number, acknowledgement: number) =>
     call<null>("open_acknowledgement", { id, acknowledgement }),
+  /** The day's postal acknowledgements in one PDF, opened; its path, or null when none. */
+  printPostalAcknowledgements: () => call<string | null>("print_postal_acknowledgements"),
   /** `password` empty keeps the current one. */
   saveUser: (row: UserRow, password: string) => call<null>("save_user", { row, password }),
   profiles: () => call<ProfileView[]>("profiles"),

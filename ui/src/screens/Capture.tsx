@@ -12,6 +12,7 @@ import { t, tn } from "../lib/i18n";
 import { navigate } from "../lib/route";
 import { useLoad } from "../lib/useLoad";
 import { useWatch } from "../lib/watch";
+import { PostalPrint } from "./PostalPrint";
 
 interface Running {
   path: string;
@@ -222,6 +223,7 @@ export function Capture() {
     <section id="capture" class="screen">
       <h1>{t("capture.title")}</h1>
       <StatusLine status={status.value} error={status.error} onSend={sendNow} />
+      <PostalPrint />
 
       <section class="panel" aria-labelledby="in-progress-title">
         <h2 id="in-progress-title">{t("capture.inProgress")}</h2>
