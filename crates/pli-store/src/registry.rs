@@ -336,8 +336,8 @@ fn due_state(
     alert: Option<&str>,
 ) -> DueState {
     let date = |d: Option<&str>| d.and_then(crate::deadline::parse_date);
-    let open = !matches!(state, CourrierState::Closed | CourrierState::ToQualify);
-    pli_core::deadline::due_state(open, today, date(due), date(remind), date(alert))
+    // As `is_late`: a courrier returned to the mail room keeps the clock of its registration.
+    pli_core::deadline::due_state(state != CourrierState::Closed, today, date(due), date(remind), date(alert))
 }
 
 fn iso(d: Date) -> String {
