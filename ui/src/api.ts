@@ -7,6 +7,8 @@
 // workstation's own through Tauri's `remote`, which the server answers as it is.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AckTemplateRow } from "./bindings/AckTemplateRow";
+import type { AckTemplates } from "./bindings/AckTemplates";
 import type { AckView } from "./bindings/AckView";
 import type { Act } from "./bindings/Act";
 import type { BasketCount } from "./bindings/BasketCount";
@@ -38,7 +40,10 @@ import type { Restored } from "./bindings/Restored";
 import type { ScannerSettings } from "./bindings/ScannerSettings";
 import type { SearchFilters } from "./bindings/SearchFilters";
 import type { SearchResult } from "./bindings/SearchResult";
+import type { SendReport } from "./bindings/SendReport";
+import type { ServiceContactRow } from "./bindings/ServiceContactRow";
 import type { SiteCalendars } from "./bindings/SiteCalendars";
+import type { SmtpForm } from "./bindings/SmtpForm";
 import type { SplitEdit } from "./bindings/SplitEdit";
 import type { Startup } from "./bindings/Startup";
 import type { Suggestions } from "./bindings/Suggestions";
@@ -192,6 +197,18 @@ export const api = {
     call<null>("open_acknowledgement", { id, acknowledgement }),
   /** The day's postal acknowledgements in one PDF, opened; its path, or null when none. */
   printPostalAcknowledgements: () => call<string | null>("print_postal_acknowledgements"),
+  /** The lead's acknowledgement templates, the defaults and the placeholders. */
+  ackTemplates: () => call<AckTemplates>("ack_templates"),
+  /** Saves a template (checked: an unknown or missing required placeholder is refused); an empty body removes it. */
+  setAckTemplate: (row: AckTemplateRow) => call<null>("set_ack_template", { row }),
+  serviceContacts: () => call<ServiceContactRow[]>("service_contacts"),
+  setServiceContact: (row: ServiceContactRow) => call<null>("set_service_contact", { row }),
+  /** The SMTP server (the password never comes back; `password_set` says whether one is). */
+  smtpSettings: () => call<SmtpForm | null>("smtp_settings"),
+  /** `password` null keeps the one set. */
+  setSmtpSettings: (form: SmtpForm) => call<null>("set_smtp_settings", { form }),
+  /** Sends the e-mail acknowledgements still waiting, now. */
+  sendAcknowledgements: () => call<SendReport>("send_acknowledgements"),
   /** `password` empty keeps the current one. */
   saveUser: (row: UserRow, password: string) => call<null>("save_user", { row, password }),
   profiles: () => call<ProfileView[]>("profiles"),

@@ -20,6 +20,7 @@ import { useAction } from "../lib/useAction";
 import { useLoad } from "../lib/useLoad";
 import { CheckField, EditableTable, TextField } from "./admin/EditableTable";
 import { delayText, LegalClock, newDocumentType } from "./admin/LegalClock";
+import { AcknowledgementSettings } from "./admin/Acknowledgements";
 import { ServerLink } from "./admin/ServerLink";
 import { DirectionOptions } from "./CatalogueOptions";
 import "./screens2.css";
@@ -79,6 +80,7 @@ export function Admin() {
       <Profiles profiles={profiles} error={profilesError} />
       {cat && <Separators cat={cat} />}
       {!inTauri() && <Sessions />}
+      {inTauri() && cat && <AcknowledgementSettings cat={cat} />}
       {inTauri() && <ServerLink />}
     </section>
   );
