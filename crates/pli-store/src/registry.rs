@@ -621,6 +621,21 @@ impl Store {
             }
             Dialect::Postgres => {
                 let Some(tsq) = crate::search::ts_query(query) else { return Ok(Vec::new()) };
+                // PostgreSQL fills the window by walking the courriers newest first and testing
+                // each one's text, expecting the window to fill soon; when the reader may see few
+                // of the matches it never does, and the walk reads the whole table (0.7 s over a
+                // million courriers, docs/benchmarks.md). With few matches in all, found at once
+                // by the GIN index, `+ 0` forbids that walk: the matches are taken from the
+                // index, checked, and sorted.
+                const FEW_MATCHES: i64 = 10_000;
+                let matches: i64 = self.read(|q| {
+                    q.one(
+                        "SELECT count(*) FROM (SELECT 1 FROM courrier_text
+                                               WHERE tsv @@ to_tsquery('pli_fr', ?1) LIMIT ?2) m",
+                        params![tsq, FEW_MATCHES + 1],
+                    )
+                })?;
+                let newest = if matches <= FEW_MATCHES { "t.rowid + 0" } else { "t.rowid" };
                 let sql = format!(
                     "SELECT p.id, p.score, ts_headline('pli_fr', t.text, to_tsquery('pli_fr', ?1), '{HEADLINE}'),
                             p.chrono, p.state, p.subject, p.sender, p.main_direction, p.document_type, p.shown_date,
@@ -634,7 +649,7 @@ impl Store {
                                  {JOINS}
                                  WHERE t.tsv @@ to_tsquery('pli_fr', ?1) AND {visible}
                                    AND {FILTERS}
-                                 ORDER BY t.rowid DESC LIMIT ?8) w
+                                 ORDER BY {newest} DESC LIMIT ?8) w
                            ORDER BY score DESC, w.id DESC LIMIT ?2) p
                      JOIN courrier_text t ON t.rowid = p.id
                      ORDER BY p.score DESC, p.id DESC"
