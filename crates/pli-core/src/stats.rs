@@ -38,6 +38,8 @@ struct Fields {
     document_type: Option<String>,
     due_date: Option<String>,
     again: Option<bool>,
+    /// Acknowledgements of receipt: "post" or "email".
+    channel: Option<String>,
     paper_only: Option<bool>,
 }
 
@@ -49,6 +51,7 @@ const WITH_DATA: &[&str] = &[
     "courrier_redirected",
     "courrier_returned",
     "courrier_reopened",
+    "acknowledgement_sent",
 ];
 
 /// A document type's deadline and whether it marks undelivered mail (NPAI).
@@ -101,6 +104,9 @@ pub struct DayFigures {
     pub returns: usize,
     pub returns_by_direction: BTreeMap<String, usize>,
     pub undelivered: usize,
+    /// Acknowledgements of receipt sent (printed for the post, accepted by the SMTP server).
+    pub acknowledgements_by_post: usize,
+    pub acknowledgements_by_email: usize,
     pub scanning: Option<Activity>,
     pub qualification: Option<Activity>,
     pub active_operators: usize,
@@ -120,6 +126,8 @@ pub struct WeekFigures {
     pub closed: usize,
     pub returns: usize,
     pub undelivered: usize,
+    pub acknowledgements_by_post: usize,
+    pub acknowledgements_by_email: usize,
     pub scanning_minutes: f64,
     pub qualification_minutes: f64,
     pub active_operators: usize,
@@ -234,6 +242,8 @@ pub fn report(
             returns: 0,
             returns_by_direction: BTreeMap::new(),
             undelivered: 0,
+            acknowledgements_by_post: 0,
+            acknowledgements_by_email: 0,
             scanning: None,
             qualification: None,
             active_operators: 0,
@@ -351,6 +361,10 @@ pub fn report(
                 let d = str_field("direction").unwrap_or_default();
                 *day.returns_by_direction.entry(d).or_insert(0) += 1;
             }
+            "acknowledgement_sent" => match data.channel.as_deref() {
+                Some("email") => day.acknowledgements_by_email += 1,
+                _ => day.acknowledgements_by_post += 1,
+            },
             _ => {}
         }
         if first_registration {
@@ -389,6 +403,8 @@ pub fn report(
                 closed: 0,
                 returns: 0,
                 undelivered: 0,
+                acknowledgements_by_post: 0,
+                acknowledgements_by_email: 0,
                 scanning_minutes: 0.0,
                 qualification_minutes: 0.0,
                 active_operators: 0,
@@ -406,6 +422,8 @@ pub fn report(
         w.closed += d.closed;
         w.returns += d.returns;
         w.undelivered += d.undelivered;
+        w.acknowledgements_by_post += d.acknowledgements_by_post;
+        w.acknowledgements_by_email += d.acknowledgements_by_email;
         w.scanning_minutes += d.scanning.as_ref().map_or(0.0, |a| a.minutes);
         w.qualification_minutes += d.qualification.as_ref().map_or(0.0, |a| a.minutes);
         ops.extend(operators[i].iter());
@@ -612,6 +630,26 @@ mod tests {
         let daf = &r.by_direction[0];
         assert_eq!((daf.group.as_str(), daf.closed, daf.within_deadline, daf.late), ("DAF", 2, 0.5, 1));
         assert_eq!((r.by_type[0].group.as_str(), r.by_type[0].late), ("RECL", 1));
+    }
+
+    #[test]
+    fn acknowledgements_sent_count_per_day_and_week_by_channel() {
+        let sent = |id, at, c, channel: &str| {
+            ev(id, at, "op1", "acknowledgement_sent", Some(c), json!({ "acknowledgement": id, "channel": channel }))
+        };
+        let events = vec![
+            sent(1, "2026-03-23T16:00:00Z", 1, "post"),
+            sent(2, "2026-03-23T16:00:00Z", 2, "post"),
+            sent(3, "2026-03-24T08:00:00Z", 3, "email"),
+            // Produced but not sent: not counted.
+            ev(4, "2026-03-24T08:00:00Z", "op1", "acknowledgement_produced", Some(4), json!({ "channel": "email" })),
+        ];
+        let (from, to) = week_bounds("2026-W13").unwrap();
+        let r = report(&events, &types(), from, to, &Settings::default(), Prior::default());
+        let per_day: Vec<_> =
+            r.days[..2].iter().map(|d| (d.acknowledgements_by_post, d.acknowledgements_by_email)).collect();
+        assert_eq!(per_day, [(2, 0), (0, 1)]);
+        assert_eq!((r.weeks[0].acknowledgements_by_post, r.weeks[0].acknowledgements_by_email), (2, 1));
     }
 
     #[test]

@@ -445,6 +445,8 @@ pub fn tables(r: &Report) -> Vec<Table> {
             "qualification minutes",
             "opérateurs actifs",
             "utilisateurs connectés",
+            "accusés de réception par courrier",
+            "accusés de réception par courriel",
         ],
         rows: r
             .days
@@ -464,6 +466,8 @@ pub fn tables(r: &Report) -> Vec<Table> {
                 row.extend(activity(&d.qualification));
                 row.push(Int(d.active_operators as i64));
                 row.push(Int(d.connected_users as i64));
+                row.push(Int(d.acknowledgements_by_post as i64));
+                row.push(Int(d.acknowledgements_by_email as i64));
                 row
             })
             .collect(),
@@ -484,6 +488,8 @@ pub fn tables(r: &Report) -> Vec<Table> {
             "opérateurs actifs",
             "utilisateurs connectés",
             "ouverts en fin de semaine",
+            "accusés de réception par courrier",
+            "accusés de réception par courriel",
         ],
         rows: r
             .weeks
@@ -503,6 +509,8 @@ pub fn tables(r: &Report) -> Vec<Table> {
                     Int(w.active_operators as i64),
                     Int(w.connected_users as i64),
                     Int(w.backlog.values().sum::<usize>() as i64),
+                    Int(w.acknowledgements_by_post as i64),
+                    Int(w.acknowledgements_by_email as i64),
                 ]
             })
             .collect(),

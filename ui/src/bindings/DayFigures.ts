@@ -5,7 +5,11 @@ export type DayFigures = { date: string,
 /**
  * ISO week, e.g. `2026-W48`.
  */
-week: string, scanned: number, registered: number, routed: number, closed: number, returns: number, returns_by_direction: { [key in string]: number }, undelivered: number, scanning: Activity | null, qualification: Activity | null, active_operators: number, connected_users: number, 
+week: string, scanned: number, registered: number, routed: number, closed: number, returns: number, returns_by_direction: { [key in string]: number }, undelivered: number, 
+/**
+ * Acknowledgements of receipt sent (printed for the post, accepted by the SMTP server).
+ */
+acknowledgements_by_post: number, acknowledgements_by_email: number, scanning: Activity | null, qualification: Activity | null, active_operators: number, connected_users: number, 
 /**
  * Open courriers per main direction at the end of the day.
  */

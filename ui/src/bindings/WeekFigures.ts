@@ -3,7 +3,7 @@
 /**
  * A week's totals; operators and users are counted once in the week.
  */
-export type WeekFigures = { week: string, days: number, scanned: number, registered: number, routed: number, closed: number, returns: number, undelivered: number, scanning_minutes: number, qualification_minutes: number, active_operators: number, connected_users: number, 
+export type WeekFigures = { week: string, days: number, scanned: number, registered: number, routed: number, closed: number, returns: number, undelivered: number, acknowledgements_by_post: number, acknowledgements_by_email: number, scanning_minutes: number, qualification_minutes: number, active_operators: number, connected_users: number, 
 /**
  * Open courriers per main direction at the end of the week's last day in the period.
  */
