@@ -16,7 +16,7 @@ const BACKLOG_KINDS: &str =
     "'courrier_routed','courrier_redirected','courrier_returned','courrier_closed','courrier_reopened'";
 
 /// Kinds whose data the figures read (the others' is not even fetched).
-const WITH_DATA: &str = "'courrier_captured','courrier_registered','courrier_routed','courrier_redirected','courrier_returned','courrier_reopened'";
+const WITH_DATA: &str = "'courrier_captured','courrier_registered','courrier_routed','courrier_redirected','courrier_returned','courrier_reopened','acknowledgement_sent'";
 
 /// Checkpoints are kept only for instants at least this old: later events may still
 /// arrive with an earlier time (a workstation's clock).

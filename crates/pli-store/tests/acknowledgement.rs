@@ -352,6 +352,7 @@ fn an_e_mail_acknowledgement_waits_while_the_server_is_away_then_is_received(eng
         .collect();
     assert_eq!(kinds, ["acknowledgement_produced", "acknowledgement_sent"]);
     assert!(store.verify_history().unwrap().intact());
+    assert_eq!(sent_by_channel(&store), (0, 1), "the weekly figures count the e-mail as one");
 }
 
 fn the_mail_room_prints_the_day_s_postal_acknowledgements_in_one_pdf(engine: Engine) {
@@ -392,6 +393,15 @@ fn the_mail_room_prints_the_day_s_postal_acknowledgements_in_one_pdf(engine: Eng
     }
     assert!(store.acknowledgements(&op, ids[1]).unwrap()[0].sent_at.is_none(), "the e-mail waits for its server");
     assert!(store.verify_history().unwrap().intact());
+    assert_eq!(sent_by_channel(&store), (2, 0), "the weekly figures count the two printed");
+}
+
+/// Acknowledgements sent around today (Paris days), by post and by e-mail, as the figures say.
+fn sent_by_channel(store: &Store) -> (usize, usize) {
+    let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let (from, to) = (today.yesterday().unwrap(), today.tomorrow().unwrap());
+    let r = store.activity_report(from, to, &pli_core::stats::Settings::default()).unwrap();
+    r.days.iter().fold((0, 0), |(p, e), d| (p + d.acknowledgements_by_post, e + d.acknowledgements_by_email))
 }
 
 on_both_engines!(
