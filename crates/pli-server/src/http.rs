@@ -484,6 +484,7 @@ async fn call(
         "pages" => run!(Id, |a, store, s| office::pages(store, s, a.id, Links::Browser)),
         "text" => run!(Id, |a, store, s| office::text(store, s, a.id)),
         "history" => run!(Id, |a, store, s| store.history(s, a.id).map_err(say)),
+        "acknowledgements" => run!(Id, |a, store, s| store.acknowledgements(s, a.id).map_err(say)),
         "act" => run!(ActArgs, |a, store, s| store.act(s, a.id, &a.act).map_err(say)),
         "next_to_qualify" => run!(After, |a, store, s| store.next_to_qualify(s, a.after).map_err(say)),
         "suggestions" => run!(Id, |a, store, s| store.suggestions(s, a.id).map_err(say)),

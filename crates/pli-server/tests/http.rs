@@ -406,6 +406,8 @@ fn the_role_matrix_holds_over_http_for_records_pages_pdfs_and_search(engine: Eng
             assert_eq!(b.call("pages", json!({ "id": id })).status, expected, "{login}: pages of {id}");
             assert_eq!(b.call("text", json!({ "id": id })).status, expected, "{login}: text of {id}");
             assert_eq!(b.call("history", json!({ "id": id })).status, expected, "{login}: history of {id}");
+            let acks = b.call("acknowledgements", json!({ "id": id }));
+            assert_eq!(acks.status, expected, "{login}: acknowledgements of {id}");
             let page = b.get(&format!("/img/page/{id}/0"));
             assert_eq!(page.status, expected, "{login}: page image of {id}");
             if sees {
