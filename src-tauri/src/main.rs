@@ -6,11 +6,11 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+use pli_app::acknowledgements::{AckTemplates, SmtpForm};
 use pli_app::{
     Answer, BatchCheck, CaptureStatus, Desk, DeskSettings, ErrorKind, ExportFormat, Failure, IntegrityStatus, Me,
     PageView, ProfileView, ScannerSettings, Startup,
 };
-use pli_app::acknowledgements::{AckTemplates, SmtpForm};
 use pli_core::CourrierState;
 use pli_core::registration::Qualification;
 use pli_core::split::SplitEdit;
