@@ -29,7 +29,7 @@ const AS_IS_MAX_BYTES: usize = 1_500_000;
 /// The page's own JPEG when the viewer can show it as is: upright (not turned by `/Rotate`),
 /// one plain grey or RGB JPEG, not too large.
 pub(crate) fn page_as_is(pdf: &Path, position: usize, rotation: u32) -> Answer<Option<Vec<u8>>> {
-    if rotation % 360 != 0 {
+    if !rotation.is_multiple_of(360) {
         return Ok(None);
     }
     Ok(pli_capture::source::jpeg_page_bytes(pdf, position)
