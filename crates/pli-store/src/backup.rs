@@ -275,6 +275,17 @@ fn attempt(src: &Connection, data_dir: &Path, dest: &Path) -> Result<std::result
             }
         }
     }
+    // Documents kept outside any batch's folder (acknowledgements of paper-only courriers).
+    for file in referenced.iter().filter(|f| !copied.contains(*f)).cloned().collect::<Vec<_>>() {
+        match copy_hashed(&data_dir.join(&file), &dest.join(&file)) {
+            Ok((sha256, size)) => {
+                copied.insert(file.clone());
+                files.push(ManifestFile { path: file, sha256, size });
+            }
+            Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
     let missing: Vec<String> = referenced.into_iter().filter(|f| !copied.contains(f)).collect();
     if !missing.is_empty() {
         return Ok(Err(missing));
@@ -510,6 +521,34 @@ mod tests {
         drop(store);
         let restored = restore(&dest, &dir.path().join("restauré"), false).unwrap();
         assert_eq!((restored.courriers, restored.head), (1, manifest.history));
+    }
+
+    #[test]
+    fn a_document_outside_every_batch_folder_is_backed_up_too() {
+        // An acknowledgement of receipt of a courrier received on paper only.
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let mut store = store_with_a_batch(&data);
+        let ack = "accuses-de-reception/2026/ar-1.pdf";
+        std::fs::create_dir_all(data.join("accuses-de-reception/2026")).unwrap();
+        std::fs::write(data.join(ack), b"%PDF-1.7 accuse").unwrap();
+        store
+            .write_unchained(|q| {
+                q.exec(
+                    "INSERT INTO acknowledgement (courrier_id, kind, channel, recipient, body, document_path, sha256, produced_at)
+                     VALUES (1, 'receipt', 'post', 'M. Martin', 'corps', ?1, 'x', '2026-12-01T10:00:00Z')",
+                    params![ack],
+                )
+                .map(drop)
+            })
+            .unwrap();
+        let dest = dir.path().join("sauvegarde");
+        let manifest = store.backup(&dest).unwrap();
+        assert!(files_by_path(&manifest).contains_key(ack), "the acknowledgement is in the backup");
+        assert_eq!(std::fs::read(dest.join(ack)).unwrap(), b"%PDF-1.7 accuse");
+        drop(store);
+        restore(&dest, &dir.path().join("restauré"), false).unwrap();
+        assert!(dir.path().join("restauré").join(ack).is_file(), "and comes back with a restore");
     }
 
     #[test]

@@ -109,6 +109,17 @@ pub(crate) fn referenced_documents(q: &mut Q<'_>) -> Result<BTreeSet<String>> {
               UNION SELECT kept_thumbnail FROM batch_page WHERE kept_thumbnail IS NOT NULL",
         );
     }
+    // Acknowledgements of receipt; those of courriers received on paper only lie outside
+    // any batch's folder. An old backup's database has no such table.
+    let acknowledgements = match q.dialect() {
+        Dialect::Sqlite => {
+            q.opt("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'acknowledgement'", params![])?.is_some()
+        }
+        Dialect::Postgres => true,
+    };
+    if acknowledgements {
+        sql.push_str(" UNION SELECT document_path FROM acknowledgement");
+    }
     q.rows(&sql, params![])?.iter().map(|r| r.get(0)).collect()
 }
 
