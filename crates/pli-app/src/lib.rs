@@ -7,7 +7,6 @@
 //! window may act on, and a plain French sentence it shows as it is.
 
 pub mod acknowledgements;
-pub mod acknowledgements;
 mod demo;
 mod failure;
 mod images;
