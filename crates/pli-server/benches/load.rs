@@ -1,7 +1,8 @@
 //! `pli serve` under load, on loopback: a registry of synthetic courriers on PostgreSQL,
 //! the server in this process (its own tokio runtime), and closed-loop sessions, each a
 //! tokio task with its own keep-alive HTTP/1.1 connection and its own signed-in session,
-//! doing a referent's mix with no think time: basket list 60 %, open a courrier with its
+//! doing a referent's mix (no think time unless `PLI_LOAD_THINK_MS` says how long a
+//! person reads between two requests, on average): basket list 60 %, open a courrier with its
 //! first page image 25 % (`courrier`, then `GET /img/page/<id>/0`), search 10 %, act 5 %
 //! (annotate; take and close on courriers of one's direction). p50/p95/p99 per kind and
 //! overall, requests per second, errors. Figures, not pass/fail.
@@ -607,7 +608,15 @@ async fn sign_in(address: SocketAddr, i: usize) -> Result<Browser, String> {
 
 /// The load: `sessions` signed in first, then each a closed loop until `seconds` have
 /// passed (a request under way then is finished and counted).
-fn load(address: SocketAddr, sessions: usize, seconds: u64, words: Arc<Vec<String>>) -> (Tally, f64, f64) {
+/// With `think_ms`, each session waits between two requests as a person reading would
+/// (uniformly 0 to twice that, so `think_ms` on average); 0 is a saturation test.
+fn load(
+    address: SocketAddr,
+    sessions: usize,
+    seconds: u64,
+    think_ms: u64,
+    words: Arc<Vec<String>>,
+) -> (Tally, f64, f64) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async move {
         let t = Instant::now();
@@ -638,6 +647,10 @@ fn load(address: SocketAddr, sessions: usize, seconds: u64, words: Arc<Vec<Strin
                     let mut tally = Tally::default();
                     while Instant::now() < deadline {
                         r.step(&mut tally).await;
+                        if think_ms > 0 {
+                            let pause = r.rng.next() % (2 * think_ms + 1);
+                            tokio::time::sleep(Duration::from_millis(pause)).await;
+                        }
                     }
                     tally
                 })
@@ -756,6 +769,7 @@ fn main() {
     let sessions = env("PLI_LOAD_SESSIONS", 50);
     let seconds = env("PLI_LOAD_SECONDS", 15) as u64;
     let connections = env("PLI_LOAD_DB_CONNECTIONS", 16);
+    let think_ms = env("PLI_LOAD_THINK_MS", 0) as u64;
     if postgres_server().is_none() {
         println!("no PostgreSQL server: run inside `pg_virtualenv -t -v 15` to measure `pli serve` under load");
         return;
@@ -778,15 +792,19 @@ fn main() {
         println!("errors alone: {:?} {:?}", solo.errors, solo.examples);
     }
 
+    let thinking = match think_ms {
+        0 => "without think time".to_string(),
+        ms => format!("with {ms} ms of think time on average"),
+    };
     println!(
-        "load: {sessions} sessions (referents), {seconds} s, closed loop without think time, \
+        "load: {sessions} sessions (referents), {seconds} s, closed loop {thinking}, \
          {connections} database connections, {} cores",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     let before = loadavg();
     let statements =
         site.raw("CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()").is_ok();
-    let (tally, elapsed, signed_in) = load(server.address, sessions, seconds, words);
+    let (tally, elapsed, signed_in) = load(server.address, sessions, seconds, think_ms, words);
     println!("{sessions} sign-ins (argon2): {signed_in:.1} s");
     println!("machine load average (1 min) before the load {before}, after it {}", loadavg());
     let requests: usize =

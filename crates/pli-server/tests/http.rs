@@ -332,7 +332,14 @@ fn the_legal_clock_over_http_counts_only_ones_own_and_only_the_lead_edits_calend
     // Every courrier arrived on Friday 20 November 2026, COUR: 30 days, Sunday 20
     // December → Monday 21. What each one works, counted on today.
     let due = time::macros::date!(2026 - 12 - 21);
-    let today = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+1)).date();
+    // Today in Paris (summer time too), as the store counts.
+    let paris = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Paris").unwrap()).date();
+    let today = time::Date::from_calendar_date(
+        i32::from(paris.year()),
+        time::Month::try_from(paris.month() as u8).unwrap(),
+        paris.day() as u8,
+    )
+    .unwrap();
     let sunday = today + time::Duration::days(6 - i64::from(today.weekday().number_days_from_monday()));
     let counts = |n: i64| {
         if today > due {
