@@ -260,28 +260,19 @@ fn attempt(src: &Connection, data_dir: &Path, dest: &Path) -> Result<std::result
     let (sha256, size) = sha256_file(&copy).map_err(io(&copy))?;
     files.push(ManifestFile { path: DATABASE.into(), sha256, size });
 
-    // The documents of the batches the copy records, and only those.
+    // The documents of the batches the copy records, and only those; then those kept
+    // outside any batch's folder (acknowledgements of courriers received on paper only).
     let mut copied = std::collections::BTreeSet::new();
-    for folder in &folders {
-        for file in files_under(data_dir, folder) {
-            match copy_hashed(&data_dir.join(&file), &dest.join(&file)) {
-                Ok((sha256, size)) => {
-                    copied.insert(file.clone());
-                    files.push(ManifestFile { path: file, sha256, size });
-                }
-                // Removed since it was listed (a correction replaced it).
-                Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
-    // Documents kept outside any batch's folder (acknowledgements of paper-only courriers).
-    for file in referenced.iter().filter(|f| !copied.contains(*f)).cloned().collect::<Vec<_>>() {
+    let in_folders: Vec<String> = folders.iter().flat_map(|folder| files_under(data_dir, folder)).collect();
+    let listed: std::collections::BTreeSet<&String> = in_folders.iter().collect();
+    let elsewhere: Vec<String> = referenced.iter().filter(|f| !listed.contains(f)).cloned().collect();
+    for file in in_folders.into_iter().chain(elsewhere) {
         match copy_hashed(&data_dir.join(&file), &dest.join(&file)) {
             Ok((sha256, size)) => {
                 copied.insert(file.clone());
                 files.push(ManifestFile { path: file, sha256, size });
             }
+            // Removed since it was listed (a correction replaced it).
             Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
