@@ -4,7 +4,6 @@
 
 use crate::{Answer, Desk, Failure, say};
 use pli_core::Role;
-use pli_core::acknowledgement::{AckKind, PLACEHOLDERS, default_template};
 use pli_receipt::mail::{Security, SmtpSettings};
 use pli_store::acknowledgement::{AckTemplateRow, AckView, SendReport, ServiceContactRow};
 use serde::{Deserialize, Serialize};
@@ -67,26 +66,15 @@ impl Desk {
         self.store().acknowledgements(&self.session()?, id).map_err(say)
     }
 
-    /// The file of one of a courrier's acknowledgements, to open.
+    /// The file of one of a courrier's acknowledgements, to open (reading it is recorded).
     pub fn acknowledgement_file(&self, id: i64, acknowledgement: i64) -> Answer<PathBuf> {
-        let store = self.store();
-        let found = store.acknowledgements(&self.session()?, id).map_err(say)?;
-        let ack = found
-            .iter()
-            .find(|a| a.id == acknowledgement)
-            .ok_or_else(|| Failure::not_found(format!("accusé de réception n° {acknowledgement} introuvable")))?;
-        Ok(store.resolve(&ack.document_path))
+        let s = self.session()?;
+        crate::office::acknowledgement_file(&mut self.store(), &s, id, acknowledgement)
     }
 
     pub fn ack_templates(&self) -> Answer<AckTemplates> {
         let s = self.session()?;
-        self.require(&s, &[Role::Lead], "les accusés de réception")?;
-        Ok(AckTemplates {
-            templates: self.store().ack_templates().map_err(say)?,
-            default_receipt: default_template(AckKind::Receipt).into(),
-            default_forwarded: default_template(AckKind::Forwarded).into(),
-            placeholders: PLACEHOLDERS.iter().map(|p| (p.name.to_string(), p.meaning.to_string())).collect(),
-        })
+        crate::office::ack_templates(&self.store(), &s)
     }
 
     pub fn set_ack_template(&self, row: &AckTemplateRow) -> Answer<()> {
@@ -95,8 +83,7 @@ impl Desk {
 
     pub fn service_contacts(&self) -> Answer<Vec<ServiceContactRow>> {
         let s = self.session()?;
-        self.require(&s, &[Role::Lead], "les accusés de réception")?;
-        self.store().service_contacts().map_err(say)
+        crate::office::service_contacts(&self.store(), &s)
     }
 
     pub fn set_service_contact(&self, row: &ServiceContactRow) -> Answer<()> {
@@ -171,11 +158,10 @@ impl Desk {
     /// The day's postal acknowledgements in one PDF under `<data>/exports/`, to print;
     /// `None` when there is none.
     pub fn print_postal_acknowledgements(&self) -> Answer<Option<PathBuf>> {
+        let exports = self.settings.data_dir.join("exports");
         let s = self.session()?;
-        let today = time::OffsetDateTime::now_utc().date();
-        let pdf = self.store().print_postal_acknowledgements(&s, today).map_err(say)?;
-        let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
-        pdf.map(|bytes| self.write_export(&format!("accuses-de-reception-{stamp}.pdf"), &bytes)).transpose()
+        let name = crate::office::print_postal_acknowledgements(&mut self.store(), &s, &exports)?;
+        Ok(name.map(|n| exports.join(n)))
     }
 }
 

@@ -207,3 +207,63 @@ pub fn acknowledge(store: &mut Store, s: &Session, id: i64) {
         Err(e) => tracing::warn!(courrier = id, "accusé de réception non fait : {e}"),
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Acknowledgements of receipt: what the window and the server answer alike.
+
+/// The lead's templates, the defaults and the placeholders, for the editor.
+pub fn ack_templates(store: &Store, s: &Session) -> Answer<crate::acknowledgements::AckTemplates> {
+    use pli_core::acknowledgement::{AckKind, PLACEHOLDERS, default_template};
+    require(store, s, &[Role::Lead], "les accusés de réception")?;
+    Ok(crate::acknowledgements::AckTemplates {
+        templates: store.ack_templates().map_err(say)?,
+        default_receipt: default_template(AckKind::Receipt).into(),
+        default_forwarded: default_template(AckKind::Forwarded).into(),
+        placeholders: PLACEHOLDERS.iter().map(|p| (p.name.to_string(), p.meaning.to_string())).collect(),
+    })
+}
+
+/// The services' details printed on acknowledgements (the lead).
+pub fn service_contacts(store: &Store, s: &Session) -> Answer<Vec<pli_store::acknowledgement::ServiceContactRow>> {
+    require(store, s, &[Role::Lead], "les accusés de réception")?;
+    store.service_contacts().map_err(say)
+}
+
+/// The file of one of a courrier's acknowledgements (only of a courrier the caller may
+/// see); reading it is recorded as a reading of the record, whose facts it prints.
+pub fn acknowledgement_file(store: &mut Store, s: &Session, id: i64, acknowledgement: i64) -> Answer<PathBuf> {
+    let found = store.acknowledgements(s, id).map_err(say)?;
+    let ack = found
+        .iter()
+        .find(|a| a.id == acknowledgement)
+        .ok_or_else(|| Failure::not_found(format!("accusé de réception n° {acknowledgement} introuvable")))?;
+    let file = store.resolve(&ack.document_path);
+    store.record_reading(s, id, Reading::Record).map_err(say)?;
+    Ok(file)
+}
+
+/// The day's postal acknowledgements in one PDF written into `exports` (operator or
+/// lead), marked printed; its file name, `None` when there is none.
+pub fn print_postal_acknowledgements(
+    store: &mut Store,
+    s: &Session,
+    exports: &std::path::Path,
+) -> Answer<Option<String>> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let Some(pdf) = store.print_postal_acknowledgements(s, today).map_err(say)? else { return Ok(None) };
+    std::fs::create_dir_all(exports)
+        .map_err(|e| Failure::internal(format!("dossier « {} » : {e}", exports.display())))?;
+    let now = jiff::Timestamp::now();
+    let name = format!("accuses-de-reception-{}-{:03}.pdf", now.strftime("%Y%m%d-%H%M%S"), now.subsec_millisecond());
+    let path = exports.join(&name);
+    std::fs::write(&path, &pdf).map_err(|e| Failure::internal(format!("écriture de « {} » : {e}", path.display())))?;
+    Ok(Some(name))
+}
+
+/// Whether `name` is one [`print_postal_acknowledgements`] writes: nothing else of the
+/// exports folder is served under that name (no path, no other file).
+pub fn is_postal_print(name: &str) -> bool {
+    name.strip_prefix("accuses-de-reception-")
+        .and_then(|rest| rest.strip_suffix(".pdf"))
+        .is_some_and(|stamp| !stamp.is_empty() && stamp.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'.'))
+}

@@ -45,6 +45,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/events", get(events))
         .route("/img/{*path}", get(image))
         .route("/pdf/{id}", get(pdf))
+        .route("/ack/{id}/{acknowledgement}", get(acknowledgement))
+        .route("/ack-print/{name}", get(postal_print))
         .route("/export/activity", get(export_activity))
         .route("/separators.pdf", get(separators))
         .route("/deliveries/{capture_id}", post(commit_delivery))
@@ -375,6 +377,14 @@ struct UserArgs {
 struct Login {
     login: String,
 }
+#[derive(Deserialize)]
+struct AckTemplateArgs {
+    row: pli_store::acknowledgement::AckTemplateRow,
+}
+#[derive(Deserialize)]
+struct ServiceArgs {
+    row: pli_store::acknowledgement::ServiceContactRow,
+}
 
 /// A request body that has not arrived by then is given up (a client holding a
 /// connection open with a body it never sends).
@@ -485,6 +495,20 @@ async fn call(
         "text" => run!(Id, |a, store, s| office::text(store, s, a.id)),
         "history" => run!(Id, |a, store, s| store.history(s, a.id).map_err(say)),
         "acknowledgements" => run!(Id, |a, store, s| store.acknowledgements(s, a.id).map_err(say)),
+        "ack_templates" => run!(|store, s| office::ack_templates(store, s)),
+        "set_ack_template" => run!(AckTemplateArgs, |a, store, s| store.set_ack_template(s, &a.row).map_err(say)),
+        "service_contacts" => run!(|store, s| office::service_contacts(store, s)),
+        "set_service_contact" => {
+            run!(ServiceArgs, |a, store, s| store.set_service_contact(s, &a.row).map_err(say))
+        }
+        // The merged PDF stays on the server: the browser is told where to fetch it.
+        "print_postal_acknowledgements" => {
+            let exports = app.config.data.join(EXPORTS);
+            run!(|store, s| {
+                let name = office::print_postal_acknowledgements(store, s, &exports)?;
+                Ok(name.map(|n| format!("/ack-print/{n}")))
+            })
+        }
         "act" => run!(ActArgs, |a, store, s| store.act(s, a.id, &a.act).map_err(say)),
         "next_to_qualify" => run!(After, |a, store, s| store.next_to_qualify(s, a.after).map_err(say)),
         "suggestions" => run!(Id, |a, store, s| store.suggestions(s, a.id).map_err(say)),
@@ -695,6 +719,49 @@ async fn pdf(
     })
     .await?;
     Ok(file_response("application/pdf", bytes, Some(format!("inline; filename=\"courrier-{id}.pdf\""))))
+}
+
+/// One of a courrier's acknowledgements of receipt: as its PDF, for whoever may see the
+/// courrier (else 404, as an unknown one).
+async fn acknowledgement(
+    State(app): State<Arc<App>>,
+    Path((id, acknowledgement)): Path<(String, String)>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Answered {
+    let s = signed_in(&app, peer, &headers).await?.session;
+    let unknown = || Refusal::from(Failure::not_found("accusé de réception inconnu"));
+    let (id, ack): (i64, i64) = (id.parse().map_err(|_| unknown())?, acknowledgement.parse().map_err(|_| unknown())?);
+    let bytes = blocking(&app, move |store| {
+        let file = office::acknowledgement_file(store, &s, id, ack)?;
+        std::fs::read(&file).map_err(|e| Failure::internal(format!("« {} » : {e}", file.display())))
+    })
+    .await?;
+    Ok(file_response("application/pdf", bytes, Some(format!("inline; filename=\"accuse-{id}-{ack}.pdf\""))))
+}
+
+/// Where the server writes what it makes to be downloaded, under its data folder.
+const EXPORTS: &str = "exports";
+
+/// A print of the day's postal acknowledgements the server made: for the mail room and
+/// the lead, and only files of that name.
+async fn postal_print(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Answered {
+    let s = signed_in(&app, peer, &headers).await?.session;
+    if !office::is_postal_print(&name) {
+        return Err(Failure::not_found("impression inconnue").into());
+    }
+    let file = app.config.data.join(EXPORTS).join(&name);
+    let bytes = blocking(&app, move |store| {
+        office::require(store, &s, &[Role::Operator, Role::Lead], "l'impression des accusés de réception")?;
+        std::fs::read(&file).map_err(|_| Failure::not_found("impression inconnue"))
+    })
+    .await?;
+    Ok(file_response("application/pdf", bytes, Some(format!("inline; filename=\"{name}\""))))
 }
 
 #[derive(Deserialize)]

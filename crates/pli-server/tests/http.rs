@@ -323,7 +323,108 @@ on_both_engines!(
     malformed_requests_never_get_a_server_error,
     a_delivered_batch_is_recorded_once_however_often_it_arrives,
     the_legal_clock_over_http_counts_only_ones_own_and_only_the_lead_edits_calendars,
+    acknowledgements_over_http_are_set_by_the_lead_and_read_as_the_courrier_is,
 );
+
+fn acknowledgements_over_http_are_set_by_the_lead_and_read_as_the_courrier_is(engine: Engine) {
+    let Some((site, mut store)) = open_site(engine) else { return };
+    let ids = capture(&site, &mut store, &["lettre de Mme Müller pour les ressources humaines"]);
+    let server = Server::start(&site, |_| {});
+    let template =
+        |body: &str| json!({ "row": { "kind": "receipt", "document_type": null, "direction": null, "body": body } });
+    let service = json!({ "row": { "direction": "DRH", "contact": {
+        "designation": "Direction des ressources humaines",
+        "address": ["1 place de la République", "67000 Strasbourg"],
+        "email": null, "phone": "03 88 00 00 00" } } });
+    let mut lead = Browser::signed_in(&server, "pilote");
+    let t = lead.call("ack_templates", json!({}));
+    assert_eq!(t.status, 200, "{}", String::from_utf8_lossy(&t.body));
+    let default = t.json()["default_receipt"].as_str().unwrap().to_string();
+    assert!(t.json()["templates"].as_array().unwrap().is_empty());
+    // A referent, an agent or the mail room may neither read nor set them: refused,
+    // nothing written.
+    for login in ["rh", "agent", "op"] {
+        let mut b = Browser::signed_in(&server, login);
+        for (command, args) in [
+            ("ack_templates", json!({})),
+            ("service_contacts", json!({})),
+            ("set_ack_template", template(&default)),
+            ("set_service_contact", service.clone()),
+        ] {
+            let r = b.call(command, args);
+            assert_eq!((r.status, r.kind().as_str()), (403, "refused"), "{login}: {command}");
+        }
+    }
+    assert_eq!(site.count("SELECT count(*) FROM ack_template"), 0);
+    assert_eq!(site.count("SELECT count(*) FROM service_contact"), 0);
+    // The lead: a template refused when broken, then saved.
+    let bad = lead.call("set_ack_template", template("{inconnu}"));
+    assert_eq!((bad.status, bad.kind().as_str()), (400, "invalid"));
+    assert_eq!(lead.call("set_ack_template", template(&default)).status, 200);
+    let r = lead.call("set_service_contact", service.clone());
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(lead.call("ack_templates", json!({})).json()["templates"].as_array().unwrap().len(), 1);
+    let services = lead.call("service_contacts", json!({})).json();
+    assert_eq!(services[0]["contact"]["phone"], "03 88 00 00 00");
+
+    // The mail room registers a letter from a sender with a postal address: acknowledged.
+    let mut op = Browser::signed_in(&server, "op");
+    let sender = op.call(
+        "create_contact",
+        json!({ "contact": { "organisation_kind": false, "name": "Mme Élodie Müller", "organisation": null,
+            "address": "12 rue des Écoles", "postcode": "67000", "city": "Strasbourg", "email": null } }),
+    );
+    assert_eq!(sender.status, 200, "{}", String::from_utf8_lossy(&sender.body));
+    let form = json!({ "document_type": "COUR", "sender": sender.json(), "subject": "Demande de dossier",
+        "letter_date": null, "arrival_date": "2026-11-20", "reference": null, "priority": null,
+        "confidential": false, "main_direction": "DRH", "copies": [], "comment": null });
+    let r = op.call("register", json!({ "id": ids[0], "form": form }));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let acks = op.call("acknowledgements", json!({ "id": ids[0] })).json();
+    assert_eq!(acks.as_array().unwrap().len(), 1, "{acks}");
+    assert_eq!(acks[0]["channel"], "post");
+    let url = format!("/ack/{}/{}", ids[0], acks[0]["id"].as_i64().unwrap());
+
+    // Its PDF: for whoever may see the courrier; 404 for an agent of another direction
+    // (as an unknown one), and for the wrong acknowledgement number or a courrier's text.
+    let reads = || {
+        site.count(&format!(
+            "SELECT count(*) FROM event WHERE courrier_id = {} AND kind = 'courrier_read' AND actor = 'rh'",
+            ids[0]
+        ))
+    };
+    let before = reads();
+    for login in ["rh", "agent", "op", "pilote"] {
+        let pdf = Browser::signed_in(&server, login).get(&url);
+        assert_eq!(pdf.status, 200, "{login}");
+        assert!(pdf.body.starts_with(b"%PDF-"), "{login}: the acknowledgement itself");
+        assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    }
+    assert!(reads() > before, "rh's reading of it is recorded");
+    let mut af = Browser::signed_in(&server, "af");
+    let hidden = af.get(&url);
+    assert_eq!((hidden.status, hidden.kind().as_str()), (404, "not_found"));
+    assert!(!String::from_utf8_lossy(&hidden.body).contains("Müller"));
+    let mut rh = Browser::signed_in(&server, "rh");
+    assert_eq!(rh.get(&format!("/ack/{}/{}", ids[0], acks[0]["id"].as_i64().unwrap() + 99)).status, 404);
+    assert_eq!(rh.get(&format!("/ack/{}/x", ids[0])).status, 404);
+    assert_eq!(server.browser().get(&url).status, 401, "no session, no letter");
+
+    // The day's print: the mail room's, not a referent's; a download URL, once.
+    let refused = rh.call("print_postal_acknowledgements", json!({}));
+    assert_eq!((refused.status, refused.kind().as_str()), (403, "refused"));
+    let printed = op.call("print_postal_acknowledgements", json!({}));
+    assert_eq!(printed.status, 200, "{}", String::from_utf8_lossy(&printed.body));
+    let link = printed.json().as_str().expect("a download URL").to_string();
+    assert!(link.starts_with("/ack-print/accuses-de-reception-"), "{link}");
+    let file = op.get(&link);
+    assert_eq!(file.status, 200);
+    assert!(file.body.starts_with(b"%PDF-"));
+    assert_eq!(rh.get(&link).status, 403, "a referent does not fetch the mail room's print");
+    assert_eq!(op.get("/ack-print/..%2F..%2Fregistry.sqlite").status, 404);
+    assert_eq!(op.get("/ack-print/activite-2026-11-16-2026-11-22.csv").status, 404);
+    assert_eq!(op.call("print_postal_acknowledgements", json!({})).json(), Value::Null, "nothing left to print");
+}
 
 fn the_legal_clock_over_http_counts_only_ones_own_and_only_the_lead_edits_calendars(engine: Engine) {
     let Some((site, mut store)) = open_site(engine) else { return };
