@@ -186,6 +186,31 @@ describe("api in a browser", () => {
     opened.mockRestore();
   });
 
+  it("opens an acknowledgement in a new tab, and downloads the day's postal print the server made", async () => {
+    const opened = vi.spyOn(window, "open").mockReturnValue(null);
+    await expect(api.openAcknowledgement(12, 7)).resolves.toBeNull();
+    expect(opened.mock.calls).toEqual([["/ack/12/7", "_blank", "noopener"]]);
+    expect(fetchMock).not.toHaveBeenCalled();
+    opened.mockRestore();
+    const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
+    const { createObjectURL, revokeObjectURL } = URL;
+    Object.assign(URL, { createObjectURL: () => "blob:x", revokeObjectURL: () => {} });
+    try {
+      const url = "/ack-print/accuses-de-reception-20261202-011500-123.pdf";
+      fetchMock.mockResolvedValueOnce(new Response(JSON.stringify(url)));
+      fetchMock.mockResolvedValueOnce(new Response("%PDF-1.7"));
+      await expect(api.printPostalAcknowledgements()).resolves.toBe("accuses-de-reception-20261202-011500-123.pdf");
+      expect(fetchMock.mock.calls.map(([u]) => u)).toEqual(["/api/print_postal_acknowledgements", url]);
+      expect(click).toHaveBeenCalledTimes(1);
+      fetchMock.mockResolvedValueOnce(new Response("null"));
+      await expect(api.printPostalAcknowledgements()).resolves.toBeNull();
+      expect(click).toHaveBeenCalledTimes(1);
+    } finally {
+      click.mockRestore();
+      Object.assign(URL, { createObjectURL, revokeObjectURL });
+    }
+  });
+
   it("downloads the activity export under a name that says the period", async () => {
     const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
     const { createObjectURL, revokeObjectURL } = URL;

@@ -192,11 +192,18 @@ export const api = {
   removeClosureDay: (day: string, direction: string | null) => call<null>("remove_closure_day", { day, direction }),
   /** A courrier's acknowledgements of receipt (how, when, sent or why not). */
   acknowledgements: (id: number) => call<AckView[]>("acknowledgements", { id }),
-  /** Opens one of them in the system's viewer. */
-  openAcknowledgement: (id: number, acknowledgement: number) =>
-    call<null>("open_acknowledgement", { id, acknowledgement }),
-  /** The day's postal acknowledgements in one PDF, opened; its path, or null when none. */
-  printPostalAcknowledgements: () => call<string | null>("print_postal_acknowledgements"),
+  /** Opens one of them in the system's viewer, or in a new tab in a browser. */
+  openAcknowledgement: (id: number, acknowledgement: number): Promise<null> =>
+    inTauri()
+      ? call<null>("open_acknowledgement", { id, acknowledgement })
+      : http.openInTab(`/ack/${id}/${acknowledgement}`),
+  /** The day's postal acknowledgements in one PDF, opened; its path, or null when none. In
+   * a browser the server keeps it and answers its URL: downloaded, its file name returned. */
+  printPostalAcknowledgements: async (): Promise<string | null> => {
+    const made = await call<string | null>("print_postal_acknowledgements");
+    if (inTauri() || made === null) return made;
+    return http.download(made, made.slice(made.lastIndexOf("/") + 1));
+  },
   /** The lead's acknowledgement templates, the defaults and the placeholders. */
   ackTemplates: () => call<AckTemplates>("ack_templates"),
   /** Saves a template (checked: an unknown or missing required placeholder is refused); an empty body removes it. */

@@ -80,7 +80,7 @@ export function Admin() {
       <Profiles profiles={profiles} error={profilesError} />
       {cat && <Separators cat={cat} />}
       {!inTauri() && <Sessions />}
-      {inTauri() && cat && <AcknowledgementSettings cat={cat} />}
+      {cat && <AcknowledgementSettings cat={cat} />}
       {inTauri() && <ServerLink />}
     </section>
   );

@@ -20,6 +20,7 @@ import { api } from "../../api";
 import { AcknowledgementSettings } from "./Acknowledgements";
 
 const mocked = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
+const win = window as unknown as Record<string, unknown>;
 
 const TEMPLATES: AckTemplates = {
   templates: [],
@@ -49,6 +50,7 @@ describe("the lead's acknowledgement settings", () => {
     });
   });
   afterEach(() => {
+    delete win.__TAURI_INTERNALS__;
     cleanup();
     vi.clearAllMocks();
   });
@@ -72,6 +74,7 @@ describe("the lead's acknowledgement settings", () => {
   });
 
   it("fills a direction's service, and keeps the SMTP password unless retyped", async () => {
+    win.__TAURI_INTERNALS__ = {};
     const view = render(<AcknowledgementSettings cat={CATALOGUE} />);
     await waitFor(() => expect(mocked.smtpSettings).toHaveBeenCalled());
     const code = CATALOGUE.directions[0].code;
@@ -96,5 +99,17 @@ describe("the lead's acknowledgement settings", () => {
     mocked.sendAcknowledgements.mockResolvedValueOnce({ sent: 0, failed: [[7, "le serveur ne répond pas"]] });
     fireEvent.click(view.container.querySelector("#ack-send-now") as HTMLButtonElement);
     await waitFor(() => expect(view.getByRole("alert").textContent).toContain("le serveur ne répond pas"));
+  });
+
+  it("in a browser: templates and services from the server, no SMTP part (the server sends no e-mail)", async () => {
+    const view = render(<AcknowledgementSettings cat={CATALOGUE} />);
+    const body = view.container.querySelector("#ack-body") as HTMLTextAreaElement;
+    await waitFor(() => expect(body.value).toBe(TEMPLATES.default_receipt));
+    expect(mocked.serviceContacts).toHaveBeenCalled();
+    expect(mocked.smtpSettings).not.toHaveBeenCalled();
+    expect(view.container.querySelector("#ack-smtp")).toBeNull();
+    expect(view.container.querySelector("#ack-send-now")).toBeNull();
+    fireEvent.submit(view.container.querySelector("#ack-template") as HTMLFormElement);
+    await waitFor(() => expect(mocked.setAckTemplate).toHaveBeenCalled());
   });
 });

@@ -2,7 +2,8 @@
 // direction (or for all; checked by the core when saved: an unknown placeholder or one
 // R112-5 requires and missing is refused), each direction's handling service (its
 // designation, postal address, e-mail and phone), and the SMTP server for e-mails (the
-// password is never shown; left empty, the one set is kept).
+// password is never shown; left empty, the one set is kept). In a browser the SMTP part
+// is not shown: `pli serve` does not send e-mails (the desktop's settings are its own).
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../../api";
 import type { AckKind } from "../../bindings/AckKind";
@@ -12,6 +13,7 @@ import type { ServiceContactRow } from "../../bindings/ServiceContactRow";
 import type { SmtpForm } from "../../bindings/SmtpForm";
 import { errorText } from "../../lib/errors";
 import { t } from "../../lib/i18n";
+import { inTauri } from "../../lib/platform";
 
 const NO_SMTP: SmtpForm = {
   host: "",
@@ -36,7 +38,11 @@ export function AcknowledgementSettings({ cat }: { cat: Catalogue }) {
 
   const load = async () => {
     try {
-      const [t0, s0, m0] = await Promise.all([api.ackTemplates(), api.serviceContacts(), api.smtpSettings()]);
+      const [t0, s0, m0] = await Promise.all([
+        api.ackTemplates(),
+        api.serviceContacts(),
+        inTauri() ? api.smtpSettings() : null,
+      ]);
       setTemplates(t0);
       setServices(s0);
       setSmtp(m0 ?? NO_SMTP);
@@ -200,67 +206,69 @@ export function AcknowledgementSettings({ cat }: { cat: Catalogue }) {
         <button type="submit">{t("admin.ack.save_service")}</button>
       </form>
 
-      <form
-        id="ack-smtp"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(() => api.setSmtpSettings(smtp), t("admin.ack.smtp_saved"));
-        }}
-      >
-        <h3>{t("admin.ack.smtp")}</h3>
-        {(["host", "from", "username"] as const).map((f) => (
-          <div class="field" key={f}>
-            <label for={`ack-smtp-${f}`}>{t(`admin.ack.smtp_${f}`)}</label>
+      {inTauri() && (
+        <form
+          id="ack-smtp"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(() => api.setSmtpSettings(smtp), t("admin.ack.smtp_saved"));
+          }}
+        >
+          <h3>{t("admin.ack.smtp")}</h3>
+          {(["host", "from", "username"] as const).map((f) => (
+            <div class="field" key={f}>
+              <label for={`ack-smtp-${f}`}>{t(`admin.ack.smtp_${f}`)}</label>
+              <input
+                id={`ack-smtp-${f}`}
+                value={smtp[f] ?? ""}
+                onInput={(e) => setSmtp({ ...smtp, [f]: e.currentTarget.value })}
+              />
+            </div>
+          ))}
+          <div class="field">
+            <label for="ack-smtp-port">{t("admin.ack.smtp_port")}</label>
             <input
-              id={`ack-smtp-${f}`}
-              value={smtp[f] ?? ""}
-              onInput={(e) => setSmtp({ ...smtp, [f]: e.currentTarget.value })}
+              id="ack-smtp-port"
+              type="number"
+              value={smtp.port}
+              onInput={(e) => setSmtp({ ...smtp, port: Number(e.currentTarget.value) })}
             />
           </div>
-        ))}
-        <div class="field">
-          <label for="ack-smtp-port">{t("admin.ack.smtp_port")}</label>
-          <input
-            id="ack-smtp-port"
-            type="number"
-            value={smtp.port}
-            onInput={(e) => setSmtp({ ...smtp, port: Number(e.currentTarget.value) })}
-          />
-        </div>
-        <div class="field">
-          <label for="ack-smtp-security">{t("admin.ack.smtp_security")}</label>
-          <select id="ack-smtp-security" value={smtp.security} onChange={(e) => setSmtp({ ...smtp, security: e.currentTarget.value })}>
-            <option value="start_tls">STARTTLS</option>
-            <option value="tls">TLS</option>
-            <option value="none">{t("admin.ack.smtp_plain")}</option>
-          </select>
-        </div>
-        <div class="field">
-          <label for="ack-smtp-password">{t("admin.ack.smtp_password")}</label>
-          <input
-            id="ack-smtp-password"
-            type="password"
-            autocomplete="new-password"
-            placeholder={smtp.password_set ? t("admin.ack.smtp_password_kept") : ""}
-            value={smtp.password ?? ""}
-            onInput={(e) => setSmtp({ ...smtp, password: e.currentTarget.value || null })}
-          />
-        </div>
-        <button type="submit">{t("admin.ack.save_smtp")}</button>{" "}
-        <button
-          type="button"
-          class="secondary"
-          id="ack-send-now"
-          onClick={() =>
-            void run(async () => {
-              const r = await api.sendAcknowledgements();
-              if (r.failed.length > 0) throw new Error(t("admin.ack.not_sent", { count: r.failed.length, why: r.failed[0][1] }));
-            }, t("admin.ack.sent"))
-          }
-        >
-          {t("admin.ack.send_now")}
-        </button>
-      </form>
+          <div class="field">
+            <label for="ack-smtp-security">{t("admin.ack.smtp_security")}</label>
+            <select id="ack-smtp-security" value={smtp.security} onChange={(e) => setSmtp({ ...smtp, security: e.currentTarget.value })}>
+              <option value="start_tls">STARTTLS</option>
+              <option value="tls">TLS</option>
+              <option value="none">{t("admin.ack.smtp_plain")}</option>
+            </select>
+          </div>
+          <div class="field">
+            <label for="ack-smtp-password">{t("admin.ack.smtp_password")}</label>
+            <input
+              id="ack-smtp-password"
+              type="password"
+              autocomplete="new-password"
+              placeholder={smtp.password_set ? t("admin.ack.smtp_password_kept") : ""}
+              value={smtp.password ?? ""}
+              onInput={(e) => setSmtp({ ...smtp, password: e.currentTarget.value || null })}
+            />
+          </div>
+          <button type="submit">{t("admin.ack.save_smtp")}</button>{" "}
+          <button
+            type="button"
+            class="secondary"
+            id="ack-send-now"
+            onClick={() =>
+              void run(async () => {
+                const r = await api.sendAcknowledgements();
+                if (r.failed.length > 0) throw new Error(t("admin.ack.not_sent", { count: r.failed.length, why: r.failed[0][1] }));
+              }, t("admin.ack.sent"))
+            }
+          >
+            {t("admin.ack.send_now")}
+          </button>
+        </form>
+      )}
     </section>
   );
 }
