@@ -30,6 +30,14 @@
 //! user_filter = "(uid={login})"                # AD: "(sAMAccountName={login})"
 //! active_filter = "(!(userAccountControl:1.2.840.113556.1.4.803:=2))"   # AD: not disabled
 //! timeout_seconds = 10
+//!
+//! [smtp]                                       # optional: e-mail acknowledgements of receipt
+//! host = "smtp.example.fr"
+//! port = 587
+//! security = "start_tls"                       # or "tls" (465), "none" (a local relay)
+//! from = "Accueil <ne-pas-repondre@example.fr>"
+//! username = "pli"                             # both optional
+//! password = "…"                               # never logged
 //! ```
 
 use pli_store::org::SignInPolicy;
@@ -77,6 +85,10 @@ pub struct ServerConfig {
     /// Directory sign-in; none: Pli's own passwords.
     #[serde(default)]
     pub ldap: Option<LdapSection>,
+    /// The SMTP server e-mail acknowledgements of receipt leave by; none: they wait (the
+    /// desktop's own settings are not the server's). Its `Debug` hides the password.
+    #[serde(default)]
+    pub smtp: Option<pli_receipt::mail::SmtpSettings>,
 }
 
 /// Directory sign-in (LDAP / Active Directory). When set, passwords are checked by the
@@ -230,6 +242,9 @@ impl ServerConfig {
         if let Some(ldap) = &config.ldap {
             ldap.check()?;
         }
+        if let Some(smtp) = &config.smtp {
+            smtp.check().map_err(|e| format!("smtp : {e}"))?;
+        }
         Ok(config)
     }
 
@@ -291,5 +306,23 @@ mod tests {
             assert!(with(wrong).is_err(), "{wrong}");
         }
         assert!(ServerConfig::parse(&base.replace("ldaps://", "http://")).is_err());
+    }
+
+    #[test]
+    fn the_smtp_section_is_checked_and_its_password_never_shown() {
+        let base = "data = \"/x\"\n[smtp]\nhost = \"smtp.example.fr\"\nport = 587\nfrom = \"Accueil <a@example.fr>\"\n";
+        let c = ServerConfig::parse(&format!("{base}username = \"pli\"\npassword = \"s3cret\"")).unwrap();
+        let smtp = c.smtp.as_ref().unwrap();
+        assert_eq!((smtp.security, smtp.password.as_deref()), (pli_receipt::mail::Security::StartTls, Some("s3cret")));
+        assert!(!format!("{c:?}").contains("s3cret"), "the password never reaches the logs");
+        assert!(ServerConfig::parse("data = \"/x\"").unwrap().smtp.is_none());
+        for wrong in [
+            base.replace("smtp.example.fr", " "),
+            base.replace("port = 587\n", ""),
+            format!("{base}security = \"ssl\""),
+            format!("{base}mot_de_passe = \"x\""),
+        ] {
+            assert!(ServerConfig::parse(&wrong).is_err(), "{wrong}");
+        }
     }
 }

@@ -515,11 +515,15 @@ async fn call(
         "save_draft" => run!(Form, |a, store, s| store.qualify(s, a.id, &a.form).map_err(say)),
         "register" => {
             let chrono = chrono_format()?;
-            run!(Form, |a, store, s| {
+            let answer = run!(Form, |a, store, s| {
                 let registered = store.register(s, a.id, &a.form, &chrono).map_err(say)?;
                 office::acknowledge(store, s, a.id);
                 Ok(registered)
-            })
+            });
+            if answer.is_ok() {
+                send_in_background(&app, &s);
+            }
+            answer
         }
         "contacts" => run!(Typed, |a, store, s| {
             store.current(s).map_err(say)?;
@@ -580,6 +584,27 @@ async fn call(
         )),
         _ => Err(Refusal::new(StatusCode::NOT_FOUND, ErrorKind::NotFound, "commande inconnue")),
     }
+}
+
+/// Sends the e-mail acknowledgements still to send on a thread of its own with a
+/// connection of its own, so that registering never waits for the SMTP server; one pass at
+/// a time. What a pass could not send is tried again after the next registration.
+fn send_in_background(app: &Arc<App>, s: &Session) -> Option<std::thread::JoinHandle<()>> {
+    use std::sync::atomic::Ordering;
+    let settings = app.config.smtp.clone()?;
+    if app.sending.swap(true, Ordering::AcqRel) {
+        return None;
+    }
+    let (app, s) = (app.clone(), s.clone());
+    Some(std::thread::spawn(move || {
+        let sent = app.pool.get().and_then(|mut store| store.send_acknowledgements(&s, &settings));
+        match sent {
+            Ok(report) if report.failed.is_empty() => {}
+            Ok(report) => tracing::warn!("accusés de réception à envoyer encore : {:?}", report.failed),
+            Err(e) => tracing::warn!("envoi des accusés de réception impossible : {e}"),
+        }
+        app.sending.store(false, Ordering::Release);
+    }))
 }
 
 const ON_THE_WORKSTATION: &str = "la capture se fait sur le poste de numérisation, pas dans le navigateur";

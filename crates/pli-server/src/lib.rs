@@ -41,6 +41,8 @@ pub struct App {
     /// other requests and the writer holding the registry's lock (docs/benchmarks.md,
     /// "pli serve under load").
     renders: tokio::sync::Semaphore,
+    /// A pass sending e-mail acknowledgements is running (one at a time).
+    sending: std::sync::atomic::AtomicBool,
 }
 
 impl App {
@@ -52,7 +54,7 @@ impl App {
         let (head, _) = tokio::sync::watch::channel(0);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let renders = tokio::sync::Semaphore::new(cores);
-        Ok(Arc::new(App { config, pool, metrics: Metrics::default(), head, renders }))
+        Ok(Arc::new(App { config, pool, metrics: Metrics::default(), head, renders, sending: Default::default() }))
     }
 }
 

@@ -324,7 +324,68 @@ on_both_engines!(
     a_delivered_batch_is_recorded_once_however_often_it_arrives,
     the_legal_clock_over_http_counts_only_ones_own_and_only_the_lead_edits_calendars,
     acknowledgements_over_http_are_set_by_the_lead_and_read_as_the_courrier_is,
+    the_server_sends_an_e_mail_acknowledgement_after_a_registration_to_a_real_smtp_server,
 );
+
+fn the_server_sends_an_e_mail_acknowledgement_after_a_registration_to_a_real_smtp_server(engine: Engine) {
+    let Some((site, mut store)) = open_site(engine) else { return };
+    let ids = capture(&site, &mut store, &["candidature de M. Martin"]);
+    let inbox = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../pli-receipt/tests/smtp/sink.py");
+    let mut sink = std::process::Command::new("/usr/bin/python3")
+        .arg(&script)
+        .arg(port.to_string())
+        .arg(inbox.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("/usr/bin/python3 with python3-aiosmtpd (scripts/install-deps.sh)");
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(sink.stdout.take().unwrap()), &mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    let smtp = format!(
+        "data = \"/x\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\nfrom = \"Accueil <accueil@example.fr>\"\n"
+    );
+    let server = Server::start(&site, |c| c.smtp = ServerConfig::parse(&smtp).unwrap().smtp);
+
+    let mut lead = Browser::signed_in(&server, "pilote");
+    let default = lead.call("ack_templates", json!({})).json()["default_receipt"].as_str().unwrap().to_string();
+    let row = json!({ "row": { "kind": "receipt", "document_type": null, "direction": null, "body": default } });
+    assert_eq!(lead.call("set_ack_template", row).status, 200);
+    let service = json!({ "row": { "direction": "DRH", "contact": {
+        "designation": "Direction des ressources humaines",
+        "address": ["1 place de la République", "67000 Strasbourg"],
+        "email": "drh@example.fr", "phone": "03 88 00 00 00" } } });
+    assert_eq!(lead.call("set_service_contact", service).status, 200);
+    let mut op = Browser::signed_in(&server, "op");
+    let sender = op.call(
+        "create_contact",
+        json!({ "contact": { "organisation_kind": false, "name": "M. Paul Martin", "organisation": null,
+            "address": null, "postcode": null, "city": null, "email": "paul.martin@example.org" } }),
+    );
+    let form = json!({ "document_type": "COUR", "sender": sender.json(), "subject": "Candidature spontanée",
+        "letter_date": null, "arrival_date": "2026-11-20", "reference": null, "priority": null,
+        "confidential": false, "main_direction": "DRH", "copies": [], "comment": null });
+    let r = op.call("register", json!({ "id": ids[0], "form": form }));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    // Sent on a thread of its own: waited for here, never by the registration.
+    let mut sent = Value::Null;
+    for _ in 0..100 {
+        let acks = op.call("acknowledgements", json!({ "id": ids[0] })).json();
+        assert_eq!(acks[0]["channel"], "email", "{acks}");
+        sent = acks[0]["sent_at"].clone();
+        if !sent.is_null() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = sink.kill();
+    let _ = sink.wait();
+    assert!(!sent.is_null(), "the e-mail acknowledgement was sent");
+    let m: Value = serde_json::from_slice(&std::fs::read(inbox.path().join("1.json")).expect("received")).unwrap();
+    assert_eq!(m["rcpt_tos"], json!(["paul.martin@example.org"]));
+    assert_eq!(m["attachments"][0]["type"], "application/pdf");
+}
 
 fn acknowledgements_over_http_are_set_by_the_lead_and_read_as_the_courrier_is(engine: Engine) {
     let Some((site, mut store)) = open_site(engine) else { return };
