@@ -101,7 +101,7 @@ describe("the lead's acknowledgement settings", () => {
     await waitFor(() => expect(view.getByRole("alert").textContent).toContain("le serveur ne répond pas"));
   });
 
-  it("in a browser: templates and services from the server, no SMTP part (the server sends no e-mail)", async () => {
+  it("in a browser: templates and services from the server, no SMTP part (the server's is in its configuration file)", async () => {
     const view = render(<AcknowledgementSettings cat={CATALOGUE} />);
     const body = view.container.querySelector("#ack-body") as HTMLTextAreaElement;
     await waitFor(() => expect(body.value).toBe(TEMPLATES.default_receipt));

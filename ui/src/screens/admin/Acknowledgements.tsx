@@ -3,7 +3,7 @@
 // R112-5 requires and missing is refused), each direction's handling service (its
 // designation, postal address, e-mail and phone), and the SMTP server for e-mails (the
 // password is never shown; left empty, the one set is kept). In a browser the SMTP part
-// is not shown: `pli serve` does not send e-mails (the desktop's settings are its own).
+// is not shown: `pli serve` sends by the `[smtp]` section of its own configuration file.
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../../api";
 import type { AckKind } from "../../bindings/AckKind";
