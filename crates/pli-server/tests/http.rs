@@ -24,6 +24,7 @@ const USERS: &str = "identifiant;nom;roles;actif;mot_de_passe\n\
                      rh;René Référent;référent:DRH;oui;motdepasse1\n\
                      af;Anne Référente;referent:DAF;oui;motdepasse1\n\
                      agent;Alain Agent;agent:DRH;oui;motdepasse1\n\
+                     agdaf;Agathe Agente;agent:DAF;oui;motdepasse1\n\
                      pilote;Paule Pilote;pilote;oui;motdepasse1\n";
 const TYPES: &str = "code;nom;delai_jours;npai\nCOUR;Courrier;30;non\n";
 
@@ -462,10 +463,11 @@ fn acknowledgements_over_http_are_set_by_the_lead_and_read_as_the_courrier_is(en
         assert_eq!(pdf.header("content-type"), Some("application/pdf"));
     }
     assert!(reads() > before, "rh's reading of it is recorded");
-    let mut af = Browser::signed_in(&server, "af");
-    let hidden = af.get(&url);
-    assert_eq!((hidden.status, hidden.kind().as_str()), (404, "not_found"));
-    assert!(!String::from_utf8_lossy(&hidden.body).contains("Müller"));
+    for login in ["agdaf", "af"] {
+        let hidden = Browser::signed_in(&server, login).get(&url);
+        assert_eq!((hidden.status, hidden.kind().as_str()), (404, "not_found"), "{login}");
+        assert!(!String::from_utf8_lossy(&hidden.body).contains("Müller"));
+    }
     let mut rh = Browser::signed_in(&server, "rh");
     assert_eq!(rh.get(&format!("/ack/{}/{}", ids[0], acks[0]["id"].as_i64().unwrap() + 99)).status, 404);
     assert_eq!(rh.get(&format!("/ack/{}/x", ids[0])).status, 404);
