@@ -114,7 +114,7 @@ fn remote_session(me: &Me, workstation: &str) -> Session {
     let held =
         [(me.operator, Role::Operator), (me.referent, Role::Referent), (me.agent, Role::Agent), (me.lead, Role::Lead)];
     let grants = held.iter().filter(|(has, _)| *has).map(|(_, role)| Grant { role: *role, direction: None }).collect();
-    Session { viewer: Viewer { user_id: 0, login: me.login.clone(), grants }, workstation: workstation.to_string() }
+    Session { viewer: Viewer::new(0, me.login.clone(), grants), workstation: workstation.to_string() }
 }
 
 /// The server's page-image links (`/img/…`) as this window's (`pli://localhost/img/…`,

@@ -86,6 +86,10 @@ pub enum EventKind {
     AcknowledgementSent,
     /// A site's calendar changed: a direction's region, or a closure day added or removed.
     CalendarChanged,
+    /// An absence was recorded: who is away, from, to, and their delegate.
+    AbsenceRecorded,
+    /// An absence was cancelled.
+    AbsenceCancelled,
 }
 
 impl EventKind {
@@ -130,6 +134,8 @@ impl EventKind {
             EventKind::AcknowledgementProduced => "acknowledgement_produced",
             EventKind::AcknowledgementSent => "acknowledgement_sent",
             EventKind::CalendarChanged => "calendar_changed",
+            EventKind::AbsenceRecorded => "absence_recorded",
+            EventKind::AbsenceCancelled => "absence_cancelled",
         }
     }
 }

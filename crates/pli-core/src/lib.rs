@@ -16,7 +16,7 @@ pub mod stats;
 pub mod suggest;
 pub mod workflow;
 
-pub use access::{Grant, Role, Viewer, Visibility};
+pub use access::{Absent, Grant, Role, Viewer, Visibility};
 pub use event::{EventKind, NewEvent};
 pub use separator::SeparatorPayload;
 pub use workflow::{Action, CourrierFacts, CourrierState, Refusal};

@@ -2,7 +2,7 @@
 //! goes next. Pure rules: the store applies them inside the transaction that writes
 //! the change and its event.
 
-use crate::access::{Role, Viewer};
+use crate::access::{Absent, Role, Viewer};
 use serde::{Deserialize, Serialize};
 
 /// Where a courrier stands.
@@ -109,6 +109,37 @@ pub enum Refusal {
 
 /// Checks that `viewer` may do `action` on the courrier, and returns its next state.
 pub fn next_state(viewer: &Viewer, c: &CourrierFacts, action: Action) -> Result<CourrierState, Refusal> {
+    acting(viewer, c, action).map(|a| a.next)
+}
+
+/// An action allowed, and whom it is done for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acting<'a> {
+    pub next: CourrierState,
+    /// `None`: as oneself; else for this absent user (the history says « X pour Y »).
+    pub for_user: Option<&'a Absent>,
+}
+
+/// Whom `viewer` does `action` for: themself when their own rights allow it, otherwise the
+/// first absent user they stand in for whose rights allow it. Refused with the viewer's own
+/// reason, or, when they cannot even see the courrier, with the first absent user's who can.
+pub fn acting<'a>(viewer: &'a Viewer, c: &CourrierFacts, action: Action) -> Result<Acting<'a>, Refusal> {
+    let mut refusal = match next_state_alone(&viewer.alone(), c, action) {
+        Ok(next) => return Ok(Acting { next, for_user: None }),
+        Err(e) => e,
+    };
+    for absent in &viewer.stands_in_for {
+        match next_state_alone(&absent.as_viewer(), c, action) {
+            Ok(next) => return Ok(Acting { next, for_user: Some(absent) }),
+            Err(e) if refusal == Refusal::NotVisible => refusal = e,
+            Err(_) => {}
+        }
+    }
+    Err(refusal)
+}
+
+/// The rules for a viewer on their own (`viewer.stands_in_for` is not looked at).
+fn next_state_alone(viewer: &Viewer, c: &CourrierFacts, action: Action) -> Result<CourrierState, Refusal> {
     use CourrierState::*;
     if !viewer.can_read(c) {
         return Err(Refusal::NotVisible);
@@ -178,11 +209,7 @@ mod tests {
     use crate::access::Grant;
 
     fn viewer(id: i64, grants: &[(Role, Option<i64>)]) -> Viewer {
-        Viewer {
-            user_id: id,
-            login: format!("u{id}"),
-            grants: grants.iter().map(|&(role, direction)| Grant { role, direction }).collect(),
-        }
+        Viewer::new(id, format!("u{id}"), grants.iter().map(|&(role, direction)| Grant { role, direction }).collect())
     }
 
     fn routed(main: i64) -> CourrierFacts {
@@ -224,6 +251,41 @@ mod tests {
         assert_eq!(next_state(&op, &queued, Action::Register), Ok(CourrierState::ToProcess));
         assert!(matches!(next_state(&drh, &queued, Action::Register), Err(Refusal::NotVisible)));
         assert!(matches!(next_state(&op, &routed(10), Action::Take), Err(Refusal::NotAllowed { .. })));
+    }
+
+    #[test]
+    fn a_delegate_acts_as_themself_when_they_may_and_otherwise_for_the_absent() {
+        use crate::access::Absent;
+        // A referent of 10 standing in for a referent of 20 and an agent of 30.
+        let mut x = viewer(1, &[(Role::Referent, Some(10))]);
+        let y = Absent { user_id: 2, login: "y".into(), grants: viewer(2, &[(Role::Referent, Some(20))]).grants };
+        let z = Absent { user_id: 3, login: "z".into(), grants: viewer(3, &[(Role::Agent, Some(30))]).grants };
+        x.stands_in_for = vec![y.clone(), z.clone()];
+        let own = acting(&x, &routed(10), Action::Take).unwrap();
+        assert_eq!((own.next, own.for_user), (CourrierState::InProgress, None));
+        let for_y = acting(&x, &routed(20), Action::Take).unwrap();
+        assert_eq!(for_y.for_user, Some(&y));
+        // A copy to 10 with main 20: reading is x's own, taking is y's right.
+        let copied = CourrierFacts { copies: vec![10], ..routed(20) };
+        assert_eq!(acting(&x, &copied, Action::Annotate).unwrap().for_user, None);
+        assert_eq!(acting(&x, &copied, Action::Take).unwrap().for_user, Some(&y));
+        // z, an agent, may close what is assigned to them, not take.
+        let zs = CourrierFacts { state: CourrierState::InProgress, assignee: Some(3), ..routed(30) };
+        assert_eq!(acting(&x, &zs, Action::Close).unwrap().for_user, Some(&z));
+        assert!(matches!(acting(&x, &zs, Action::Take), Err(Refusal::NotAllowed { .. })), "z's own reason");
+        assert_eq!(acting(&x, &routed(40), Action::Take), Err(Refusal::NotVisible));
+        // Without the absences, nothing of theirs.
+        assert_eq!(next_state(&x.alone(), &routed(20), Action::Take), Err(Refusal::NotVisible));
+        // An absent lead or operator lends no power.
+        let lead = Absent {
+            user_id: 4,
+            login: "l".into(),
+            grants: viewer(4, &[(Role::Lead, None), (Role::Operator, None)]).grants,
+        };
+        let agent = Viewer { stands_in_for: vec![lead], ..viewer(5, &[(Role::Agent, Some(10))]) };
+        assert_eq!(acting(&agent, &routed(20), Action::Take), Err(Refusal::NotVisible));
+        let queued = CourrierFacts { state: CourrierState::ToQualify, main_direction: None, ..routed(10) };
+        assert!(acting(&agent, &queued, Action::Register).is_err());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub mod absence;
 pub mod acknowledgement;
 pub mod anchor;
 pub mod backup;
@@ -114,6 +115,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0011_sent_batch.sql")),
         M::up(include_str!("../migrations/0012_legal_clock.sql")),
         M::up(include_str!("../migrations/0013_acknowledgement.sql")),
+        M::up(include_str!("../migrations/0014_absence.sql")),
     ])
 }
 

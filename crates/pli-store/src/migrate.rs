@@ -55,6 +55,7 @@ const TABLES: &[(&str, &str)] = &[
         "id, courrier_id, kind, channel, recipient, forwarded_to, body, document_path, sha256, produced_at, sent_at, \
          attempts, last_error",
     ),
+    ("absence", "id, user_id, starts_on, ends_on, delegate_id, created_by, created_at, cancelled_at"),
 ];
 
 /// Tables whose `id` the target numbers itself afterwards (its sequence moved past them).
@@ -70,6 +71,7 @@ const NUMBERED: &[&str] = &[
     "intake",
     "ack_template",
     "acknowledgement",
+    "absence",
 ];
 
 /// Rows read and written at a time.

@@ -597,7 +597,7 @@ impl Store {
                 .ok_or_else(|| StoreError::NotFound(format!("utilisateur « {login} » inconnu ou inactif")))?
                 .get(0)?;
             let grants = grants_of(q, user_id)?;
-            Ok(Viewer { user_id, login: login.to_string(), grants })
+            Ok(Viewer::new(user_id, login, grants))
         })
     }
 
@@ -705,7 +705,7 @@ impl Store {
                 .opt("SELECT id FROM app_user WHERE login = ?1 AND active = 1", params![login])?
                 .ok_or_else(incorrect)?
                 .get(0)?;
-            let viewer = Viewer { user_id, login: login.into(), grants: grants_of(q, user_id)? };
+            let viewer = Viewer::new(user_id, login, grants_of(q, user_id)?);
             let event = NewEvent {
                 actor: login.into(),
                 workstation: workstation.into(),
@@ -958,7 +958,7 @@ fn dummy_hash() -> &'static str {
 
 /// The roles of a user, by role then direction (the order SQLite gave through the
 /// unique index, now asked for on both engines).
-fn grants_of(q: &mut Q<'_>, user_id: i64) -> Result<Vec<Grant>> {
+pub(crate) fn grants_of(q: &mut Q<'_>, user_id: i64) -> Result<Vec<Grant>> {
     let mut grants = Vec::new();
     for r in q.rows(
         "SELECT role, direction_id FROM user_role WHERE user_id = ?1 ORDER BY role, direction_id NULLS FIRST",
@@ -1005,7 +1005,9 @@ pub(crate) fn current_session_q(q: &mut Q<'_>, s: &Session) -> Result<Session> {
     let Some(row) = row else { return Err(Refusal::SessionEnded.into()) };
     let login: String = row.get(0)?;
     let grants = grants_of(q, s.viewer.user_id)?;
-    Ok(Session { viewer: Viewer { user_id: s.viewer.user_id, login, grants }, workstation: s.workstation.clone() })
+    let mut viewer = Viewer::new(s.viewer.user_id, login, grants);
+    viewer.stands_in_for = crate::absence::standing_in(q, viewer.user_id)?;
+    Ok(Session { viewer, workstation: s.workstation.clone() })
 }
 
 /// The organisation at one instant, to name what an import changed.

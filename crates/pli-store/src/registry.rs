@@ -127,6 +127,8 @@ pub struct HistoryEntry {
     pub id: i64,
     pub at: String,
     pub actor: String,
+    /// The absent user the actor stood in for (« X pour Y »), if any.
+    pub on_behalf_of: Option<String>,
     pub workstation: String,
     pub kind: String,
     pub data: serde_json::Value,
@@ -282,11 +284,18 @@ pub struct ChainBreak {
     pub problem: String,
 }
 
-/// The visibility rule as an SQL condition on `c` (a courrier). Only integers are
-/// interpolated.
+/// The visibility rule as an SQL condition on `c` (a courrier): the viewer's own, or any
+/// absent user's they stand in for. Only integers are interpolated.
 pub(crate) fn visible_sql(v: &Visibility) -> String {
+    let mut any = vec![readable_sql(v)];
+    any.extend(v.stands_in_for.iter().map(readable_sql));
+    format!("c.withdrawn IS NULL AND ({})", any.join(" OR "))
+}
+
+/// One visibility's own rule (its `stands_in_for` aside).
+fn readable_sql(v: &Visibility) -> String {
     format!(
-        "c.withdrawn IS NULL AND (c.assignee_id = {uid}
+        "(c.assignee_id = {uid}
           OR (c.confidential = 0 AND ({all} OR {main_in_dirs}
               OR EXISTS (SELECT 1 FROM courrier_copy cc WHERE cc.courrier_id = c.id AND {copy_in_dirs})))
           OR (c.confidential = 1 AND ({main_in_refs} OR ({mail} AND c.state = 'to_qualify'))))",
@@ -516,11 +525,12 @@ impl Store {
     /// is called: the event says a fact, it grants nothing.
     pub fn record_reading(&mut self, s: &Session, id: i64, what: Reading) -> Result<()> {
         let now = time::OffsetDateTime::now_utc();
-        let data = what.data();
-        let text = data.to_string();
-        let (s, recent) = self.read(|q| {
+        let (s, data, recent) = self.read(|q| {
             let s = current_in(q, s)?;
-            visible_facts(q, &s, id)?;
+            let f = visible_facts(q, &s, id)?;
+            let for_user = s.viewer.reading_for(&f).ok().flatten().map(|a| a.login.clone());
+            let data = with_for(what.data(), for_user);
+            let text = data.to_string();
             let last: Option<String> = match q.opt(
                 "SELECT at FROM event WHERE courrier_id = ?1 AND kind = ?2 AND actor = ?3 AND data = ?4
                  ORDER BY id DESC LIMIT 1",
@@ -532,7 +542,7 @@ impl Store {
             let recent = last
                 .and_then(|at| time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339).ok())
                 .is_some_and(|at| now - at < READING_REPEAT);
-            Ok((s, recent))
+            Ok((s, data, recent))
         })?;
         if recent {
             return Ok(());
@@ -552,13 +562,15 @@ impl Store {
             .iter()
             .map(|r| {
                 let data: String = r.get(5)?;
+                let data = serde_json::from_str(&data).unwrap_or(serde_json::Value::Null);
                 Ok(HistoryEntry {
                     id: r.get(0)?,
                     at: r.get(1)?,
                     actor: r.get(2)?,
+                    on_behalf_of: on_behalf_of(&data),
                     workstation: r.get(3)?,
                     kind: r.get(4)?,
-                    data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+                    data,
                 })
             })
             .collect()
@@ -830,8 +842,11 @@ impl Store {
             let s = &current_in(q, s)?;
             let f = courrier_facts(q, id)?.ok_or_else(refused_invisible)?;
             let action = act.action();
-            let next = pli_core::workflow::next_state(&s.viewer, &f, action)?;
-            let me = s.viewer.user_id;
+            let acting = pli_core::workflow::acting(&s.viewer, &f, action)?;
+            let next = acting.next;
+            // Done for an absent user: taken in their name, and the event says so.
+            let for_user = acting.for_user.map(|a| (a.user_id, a.login.clone()));
+            let me = for_user.as_ref().map_or(s.viewer.user_id, |(id, _)| *id);
             let from = f.state.as_str();
             let (kind, data) = match act {
                 Act::Take => {
@@ -921,6 +936,7 @@ impl Store {
                     )
                 }
             };
+            let data = with_for(data, for_user.map(|(_, login)| login));
             append_event(q, &now_rfc3339(), &s.event(kind, Some(id), data))?;
             Ok(next)
         })
@@ -931,9 +947,11 @@ impl Store {
         let s = &self.read(|q| current_in(q, s))?;
         self.read(|q| {
             let mut out = Vec::new();
-            for (role, name, filter) in basket_definitions(q, s)? {
-                let count: i64 =
-                    q.one(&format!("SELECT count(*) FROM courrier c WHERE {}", basket_sql(s, &filter)), params![])?;
+            for (role, name, filter, as_whom) in worked_baskets(q, s)? {
+                let count: i64 = q.one(
+                    &format!("SELECT count(*) FROM courrier c WHERE {}", basket_sql(&as_whom, &filter)),
+                    params![],
+                )?;
                 out.push(BasketCount { role, name, count });
             }
             Ok(out)
@@ -946,16 +964,16 @@ impl Store {
         let day = today();
         let today = iso(day);
         self.read(|q| {
-            let (_, _, filter) = basket_definitions(q, s)?
+            let (_, _, filter, as_whom) = worked_baskets(q, s)?
                 .into_iter()
-                .find(|(_, n, _)| n == name)
+                .find(|(_, n, _, _)| n == name)
                 .ok_or_else(|| StoreError::NotFound(format!("bannette « {name} » inconnue pour vos rôles")))?;
             let sql = format!(
                 "SELECT c.id, c.chrono, c.state, c.subject, ct.name, d.code, c.due_date, c.priority, c.confidential,
                         c.remind_on, c.alert_on
                  FROM courrier c LEFT JOIN contact ct ON ct.id = c.sender_id LEFT JOIN direction d ON d.id = c.main_direction_id
                  WHERE {} ORDER BY c.priority = 'urgent' DESC, c.due_date IS NULL, c.due_date, c.id",
-                basket_sql(s, &filter)
+                basket_sql(&as_whom, &filter)
             );
             q.rows(&sql, params![])?
                 .iter()
@@ -1245,6 +1263,35 @@ fn main_code(q: &mut Q<'_>, direction: Option<i64>) -> Result<Option<String>> {
         Some(id) => q.opt("SELECT code FROM direction WHERE id = ?1", params![id])?.map(|r| r.get(0)).transpose(),
         None => Ok(None),
     }
+}
+
+/// The baskets a session works, each with whom it is seen as: its own roles' (as the
+/// user alone), then, for each absent user it stands in for, theirs as they would see
+/// them (`assigned_to_me` meaning them), named « … — pour Y ».
+fn worked_baskets(q: &mut Q<'_>, s: &Session) -> Result<Vec<(String, String, BasketFilter, Session)>> {
+    let alone = Session { viewer: s.viewer.alone(), workstation: s.workstation.clone() };
+    let mut out: Vec<_> =
+        basket_definitions(q, &alone)?.into_iter().map(|(role, name, f)| (role, name, f, alone.clone())).collect();
+    for absent in &s.viewer.stands_in_for {
+        let theirs = Session { viewer: absent.as_viewer(), workstation: s.workstation.clone() };
+        for (role, name, f) in basket_definitions(q, &theirs)? {
+            out.push((role, format!("{name} — pour {}", absent.login), f, theirs.clone()));
+        }
+    }
+    Ok(out)
+}
+
+/// An event's data with whom it was done for, when for an absent user.
+fn with_for(mut data: serde_json::Value, for_user: Option<String>) -> serde_json::Value {
+    if let (Some(login), Some(o)) = (for_user, data.as_object_mut()) {
+        o.insert("for".into(), serde_json::Value::String(login));
+    }
+    data
+}
+
+/// Whom an event was done for, from its data (see [`with_for`]).
+fn on_behalf_of(data: &serde_json::Value) -> Option<String> {
+    data.get("for").and_then(|v| v.as_str()).map(str::to_string)
 }
 
 /// The baskets of the session's roles: (role, name, filter), in their order.

@@ -89,7 +89,7 @@ impl Store {
             };
             let (user_id, csrf, created, seen): (i64, String, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
             let stub = Session {
-                viewer: Viewer { user_id, login: String::new(), grants: vec![] },
+                viewer: Viewer::new(user_id, String::new(), vec![]),
                 workstation: workstation.into(),
             };
             let current = match current_session_q(q, &stub) {
