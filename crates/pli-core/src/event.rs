@@ -86,6 +86,8 @@ pub enum EventKind {
     AcknowledgementSent,
     /// A site's calendar changed: a direction's region, or a closure day added or removed.
     CalendarChanged,
+    /// The lead changed a role's baskets: one added, renamed, moved or removed.
+    BasketChanged,
     /// An absence was recorded: who is away, from, to, and their delegate.
     AbsenceRecorded,
     /// An absence was cancelled.
@@ -134,6 +136,7 @@ impl EventKind {
             EventKind::AcknowledgementProduced => "acknowledgement_produced",
             EventKind::AcknowledgementSent => "acknowledgement_sent",
             EventKind::CalendarChanged => "calendar_changed",
+            EventKind::BasketChanged => "basket_changed",
             EventKind::AbsenceRecorded => "absence_recorded",
             EventKind::AbsenceCancelled => "absence_cancelled",
         }

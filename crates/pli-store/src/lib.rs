@@ -17,6 +17,7 @@ pub mod absence;
 pub mod acknowledgement;
 pub mod anchor;
 pub mod backup;
+pub mod basket_admin;
 pub mod db;
 pub mod deadline;
 pub mod delivery;
