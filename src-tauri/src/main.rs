@@ -73,6 +73,10 @@ commands! {
     fn save_direction(row: DirectionRow) -> () => |d| d.save_direction(&row);
     fn save_document_type(row: DocumentTypeRow) -> () => |d| d.save_document_type(&row);
     fn due_summary() -> pli_store::deadline::DueSummary => |d| d.due_summary();
+    fn absences() -> Vec<pli_store::absence::AbsenceView> => |d| d.absences();
+    fn record_absence(absence: pli_store::absence::NewAbsence) -> i64 => |d| d.record_absence(&absence);
+    fn cancel_absence(id: i64) -> () => |d| d.cancel_absence(id);
+    fn colleagues() -> Vec<pli_store::absence::Colleague> => |d| d.colleagues();
     fn site_calendars() -> pli_store::deadline::SiteCalendars => |d| d.site_calendars();
     fn set_direction_region(direction: String, region: String) -> () => |d| d.set_direction_region(&direction, &region);
     fn add_closure_day(day: pli_store::deadline::ClosureDay) -> () => |d| d.add_closure_day(&day);
@@ -202,6 +206,10 @@ fn main() {
             save_direction,
             save_document_type,
             due_summary,
+            absences,
+            record_absence,
+            cancel_absence,
+            colleagues,
             site_calendars,
             set_direction_region,
             add_closure_day,

@@ -7,13 +7,17 @@
 // workstation's own through Tauri's `remote`, which the server answers as it is.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AbsenceView } from "./bindings/AbsenceView";
 import type { AckTemplateRow } from "./bindings/AckTemplateRow";
 import type { AckTemplates } from "./bindings/AckTemplates";
 import type { AckView } from "./bindings/AckView";
 import type { Act } from "./bindings/Act";
+import type { BasketChange } from "./bindings/BasketChange";
 import type { BasketCount } from "./bindings/BasketCount";
+import type { BasketDefinition } from "./bindings/BasketDefinition";
 import type { BatchCheck } from "./bindings/BatchCheck";
 import type { CaptureStatus } from "./bindings/CaptureStatus";
+import type { Colleague } from "./bindings/Colleague";
 import type { ClosureDay } from "./bindings/ClosureDay";
 import type { Catalogue } from "./bindings/Catalogue";
 import type { Contact } from "./bindings/Contact";
@@ -29,6 +33,7 @@ import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { Intake } from "./bindings/Intake";
 import type { IntegrityStatus } from "./bindings/IntegrityStatus";
 import type { Me } from "./bindings/Me";
+import type { NewAbsence } from "./bindings/NewAbsence";
 import type { NewContact } from "./bindings/NewContact";
 import type { OpenSession } from "./bindings/OpenSession";
 import type { PageView } from "./bindings/PageView";
@@ -46,6 +51,7 @@ import type { SiteCalendars } from "./bindings/SiteCalendars";
 import type { SmtpForm } from "./bindings/SmtpForm";
 import type { SplitEdit } from "./bindings/SplitEdit";
 import type { Startup } from "./bindings/Startup";
+import type { DigestChoice } from "./bindings/DigestChoice";
 import type { Suggestions } from "./bindings/Suggestions";
 import type { UserRow } from "./bindings/UserRow";
 import type { WatchEvent } from "./bindings/WatchEvent";
@@ -77,6 +83,8 @@ export const LOCAL_COMMANDS: ReadonlySet<string> = new Set([
   "integrity",
   "separator_sheets",
   "open_pdf",
+  "open_acknowledgement",
+  "print_postal_acknowledgements",
   "export_activity",
   "deliver_now",
 ]);
@@ -118,6 +126,8 @@ export const api = {
   setServer: (url: string) => call<Startup>("set_server", { url }).then(started),
   /** Connected: sends the outbox's batches now. */
   deliverNow: () => call<null>("deliver_now"),
+  /** Whether this desktop works on a server's registry (its SMTP is the server's then). */
+  connected: (): boolean => server !== null,
   signIn: (login: string, password: string) => call<Me>("sign_in", { login, password }),
   signOut: () => call<null>("sign_out"),
   /** The signed-in user, or null. */
@@ -181,8 +191,18 @@ export const api = {
 
   saveDirection: (row: DirectionRow) => call<null>("save_direction", { row }),
   saveDocumentType: (row: DocumentTypeRow) => call<null>("save_document_type", { row }),
+  /** Current and coming absences: every one for the lead, one's own (absent or delegate) otherwise. */
+  absences: () => call<AbsenceView[]>("absences"),
+  /** Records an absence (one's own; the lead's for anyone); answers its id. */
+  recordAbsence: (absence: NewAbsence) => call<number>("record_absence", { absence }),
+  cancelAbsence: (id: number) => call<null>("cancel_absence", { id }),
+  /** Whom one may name as delegate: the users of one's directions. */
+  colleagues: () => call<Colleague[]>("colleagues"),
   /** Open courriers this user works: due by Sunday, and late (home screen). */
   dueSummary: () => call<DueSummary>("due_summary"),
+  /** The signed-in user's e-mail address and whether they receive the daily digest of reminders. */
+  digestChoice: () => call<DigestChoice>("digest_choice"),
+  setDigest: (digest: boolean) => call<null>("set_digest", { digest }),
   /** Each direction's region and the closure days (the lead edits them). */
   siteCalendars: () => call<SiteCalendars>("site_calendars"),
   /** `region`: `national` or `alsace_moselle`. */
@@ -190,6 +210,10 @@ export const api = {
     call<null>("set_direction_region", { direction, region }),
   addClosureDay: (day: ClosureDay) => call<null>("add_closure_day", { day }),
   removeClosureDay: (day: string, direction: string | null) => call<null>("remove_closure_day", { day, direction }),
+  /** Every role's baskets, in order (the lead's editor). */
+  roleBaskets: () => call<BasketDefinition[]>("role_baskets"),
+  /** Adds, renames, moves or removes one of a role's baskets (the lead); its users see it at their next call. */
+  changeBasket: (change: BasketChange) => call<null>("change_basket", { change }),
   /** A courrier's acknowledgements of receipt (how, when, sent or why not). */
   acknowledgements: (id: number) => call<AckView[]>("acknowledgements", { id }),
   /** Opens one of them in the system's viewer, or in a new tab in a browser. */

@@ -770,19 +770,23 @@ impl Desk {
     /// The PDF's path, for the system viewer; opening it is recorded as a reading.
     pub fn pdf_to_open(&self, id: i64) -> Answer<PathBuf> {
         if let Some(remote) = self.remote() {
-            // The server's PDF, downloaded into the private data folder, then opened.
-            let (_, bytes) = remote.get(&format!("/pdf/{id}")).map_err(|e| self.remote_failure(e))?;
-            let dir = self.settings.data_dir.join(DOWNLOADED_PDFS);
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| Failure::internal(format!("dossier « {} » : {e}", dir.display())))?;
-            let path = dir.join(format!("courrier-{id}.pdf"));
-            let part = path.with_extension("pdf.part");
-            std::fs::write(&part, &bytes)
-                .and_then(|_| std::fs::rename(&part, &path))
-                .map_err(|e| Failure::internal(format!("écriture de « {} » : {e}", path.display())))?;
-            return Ok(path);
+            return self.download(&remote, &format!("/pdf/{id}"), &format!("courrier-{id}.pdf"));
         }
         office::pdf(&mut self.store(), &self.session()?, id)
+    }
+
+    /// Connected: a PDF the server serves at `path`, downloaded into the private data
+    /// folder as `name` (written aside, then renamed), to be opened here.
+    fn download(&self, remote: &remote::Remote, path: &str, name: &str) -> Answer<PathBuf> {
+        let (_, bytes) = remote.get(path).map_err(|e| self.remote_failure(e))?;
+        let dir = self.settings.data_dir.join(DOWNLOADED_PDFS);
+        std::fs::create_dir_all(&dir).map_err(|e| Failure::internal(format!("dossier « {} » : {e}", dir.display())))?;
+        let path = dir.join(name);
+        let part = path.with_extension("pdf.part");
+        std::fs::write(&part, &bytes)
+            .and_then(|_| std::fs::rename(&part, &path))
+            .map_err(|e| Failure::internal(format!("écriture de « {} » : {e}", path.display())))?;
+        Ok(path)
     }
 
     /// The activity of the local days `from..=to` (`YYYY-MM-DD`).
@@ -837,9 +841,38 @@ impl Desk {
         self.store().save_document_type(&self.session()?, row).map_err(say)
     }
 
+    /// Current and coming absences: every one for the lead, one's own (absent or delegate) otherwise.
+    pub fn absences(&self) -> Answer<Vec<pli_store::absence::AbsenceView>> {
+        self.store().absences(&self.session()?).map_err(say)
+    }
+
+    /// Records an absence (one's own; the lead's for anyone).
+    pub fn record_absence(&self, absence: &pli_store::absence::NewAbsence) -> Answer<i64> {
+        self.store().record_absence(&self.session()?, absence).map_err(say)
+    }
+
+    pub fn cancel_absence(&self, id: i64) -> Answer<()> {
+        self.store().cancel_absence(&self.session()?, id).map_err(say)
+    }
+
+    /// Whom one may name as delegate.
+    pub fn colleagues(&self) -> Answer<Vec<pli_store::absence::Colleague>> {
+        self.store().colleagues(&self.session()?).map_err(say)
+    }
+
     /// What is due this week and late among the courriers this user works (home screen).
     pub fn due_summary(&self) -> Answer<pli_store::deadline::DueSummary> {
         self.store().due_summary_today(&self.session()?).map_err(say)
+    }
+
+    /// The signed-in user's e-mail address and whether they receive the daily digest.
+    pub fn digest_choice(&self) -> Answer<pli_store::digest::DigestChoice> {
+        self.store().digest_choice(&self.session()?).map_err(say)
+    }
+
+    /// The signed-in user receives the daily digest of reminders, or not.
+    pub fn set_digest(&self, digest: bool) -> Answer<()> {
+        self.store().set_digest(&self.session()?, digest).map_err(say)
     }
 
     pub fn site_calendars(&self) -> Answer<pli_store::deadline::SiteCalendars> {
@@ -858,6 +891,16 @@ impl Desk {
 
     pub fn remove_closure_day(&self, day: &str, direction: Option<&str>) -> Answer<()> {
         self.store().remove_closure_day(&self.session()?, day, direction).map_err(say)
+    }
+
+    /// Every role's baskets, in order (the lead's editor).
+    pub fn role_baskets(&self) -> Answer<Vec<pli_store::basket_admin::BasketDefinition>> {
+        self.store().role_baskets(&self.session()?).map_err(say)
+    }
+
+    /// Adds, renames, moves or removes one of a role's baskets (the lead).
+    pub fn change_basket(&self, change: &pli_store::basket_admin::BasketChange) -> Answer<()> {
+        self.store().change_basket(&self.session()?, change).map_err(say)
     }
 
     pub fn save_user(&self, row: &UserRow, password: &str) -> Answer<()> {

@@ -303,6 +303,10 @@ struct Id {
     id: i64,
 }
 #[derive(Deserialize)]
+struct AbsenceArgs {
+    absence: pli_store::absence::NewAbsence,
+}
+#[derive(Deserialize)]
 struct Name {
     name: String,
 }
@@ -369,6 +373,10 @@ struct ClosureRemoval {
     direction: Option<String>,
 }
 #[derive(Deserialize)]
+struct BasketChangeArgs {
+    change: pli_store::basket_admin::BasketChange,
+}
+#[derive(Deserialize)]
 struct UserArgs {
     row: UserRow,
     password: String,
@@ -384,6 +392,10 @@ struct AckTemplateArgs {
 #[derive(Deserialize)]
 struct ServiceArgs {
     row: pli_store::acknowledgement::ServiceContactRow,
+}
+#[derive(Deserialize)]
+struct DigestArgs {
+    digest: bool,
 }
 
 /// A request body that has not arrived by then is given up (a client holding a
@@ -549,6 +561,30 @@ async fn call(
         "save_direction" => run!(DirectionArgs, |a, store, s| store.save_direction(s, &a.row).map_err(say)),
         "save_document_type" => run!(TypeArgs, |a, store, s| store.save_document_type(s, &a.row).map_err(say)),
         "due_summary" => run!(|store, s| store.due_summary_today(s).map_err(say)),
+        "absences" => run!(|store, s| store.absences(s).map_err(say)),
+        "record_absence" => run!(AbsenceArgs, |a, store, s| store.record_absence(s, &a.absence).map_err(say)),
+        "cancel_absence" => run!(Id, |a, store, s| store.cancel_absence(s, a.id).map_err(say)),
+        "colleagues" => run!(|store, s| store.colleagues(s).map_err(say)),
+        "digest_choice" => run!(|store, s| store.digest_choice(s).map_err(say)),
+        // The lead's « envoyer maintenant »: the e-mails still to send, now, by the server's [smtp].
+        "send_acknowledgements" => {
+            let (settings, pass) = (app.config.smtp.clone(), app.clone());
+            run!(|store, s| {
+                office::require(store, s, &[Role::Lead], "l'envoi des accusés de réception")?;
+                let settings = settings.ok_or_else(|| {
+                    Failure::invalid("ce serveur n'a pas de serveur de courriel (section [smtp] de sa configuration)")
+                })?;
+                if pass.sending.swap(true, std::sync::atomic::Ordering::AcqRel) {
+                    return Err(Failure::conflict(
+                        "un envoi des accusés de réception est en cours : réessayez dans un instant",
+                    ));
+                }
+                let sent = store.send_acknowledgements(s, &settings).map_err(say);
+                pass.sending.store(false, std::sync::atomic::Ordering::Release);
+                sent
+            })
+        }
+        "set_digest" => run!(DigestArgs, |a, store, s| store.set_digest(s, a.digest).map_err(say)),
         "site_calendars" => run!(|store, s| {
             store.current(s).map_err(say)?;
             store.site_calendars().map_err(say)
@@ -561,6 +597,8 @@ async fn call(
         "remove_closure_day" => {
             run!(ClosureRemoval, |a, store, s| store.remove_closure_day(s, &a.day, a.direction.as_deref()).map_err(say))
         }
+        "role_baskets" => run!(|store, s| store.role_baskets(s).map_err(say)),
+        "change_basket" => run!(BasketChangeArgs, |a, store, s| store.change_basket(s, &a.change).map_err(say)),
         "save_user" => run!(UserArgs, |a, store, s| store.save_user(s, &a.row, &a.password).map_err(say)),
         "profiles" => json(Vec::<()>::new()),
         "capture_status" => json(pli_app::CaptureStatus {
@@ -590,20 +628,17 @@ async fn call(
 /// connection of its own, so that registering never waits for the SMTP server; one pass at
 /// a time. What a pass could not send is tried again after the next registration.
 fn send_in_background(app: &Arc<App>, s: &Session) -> Option<std::thread::JoinHandle<()>> {
-    use std::sync::atomic::Ordering;
     let settings = app.config.smtp.clone()?;
-    if app.sending.swap(true, Ordering::AcqRel) {
-        return None;
-    }
     let (app, s) = (app.clone(), s.clone());
     Some(std::thread::spawn(move || {
-        let sent = app.pool.get().and_then(|mut store| store.send_acknowledgements(&s, &settings));
-        match sent {
-            Ok(report) if report.failed.is_empty() => {}
-            Ok(report) => tracing::warn!("accusés de réception à envoyer encore : {:?}", report.failed),
-            Err(e) => tracing::warn!("envoi des accusés de réception impossible : {e}"),
-        }
-        app.sending.store(false, Ordering::Release);
+        crate::resend::one_pass_at_a_time(&app, || {
+            let sent = app.pool.get().and_then(|mut store| store.send_acknowledgements(&s, &settings));
+            match sent {
+                Ok(report) if report.failed.is_empty() => {}
+                Ok(report) => tracing::warn!("accusés de réception à envoyer encore : {:?}", report.failed),
+                Err(e) => tracing::warn!("envoi des accusés de réception impossible : {e}"),
+            }
+        })
     }))
 }
 

@@ -326,7 +326,122 @@ on_both_engines!(
     the_legal_clock_over_http_counts_only_ones_own_and_only_the_lead_edits_calendars,
     acknowledgements_over_http_are_set_by_the_lead_and_read_as_the_courrier_is,
     the_server_sends_an_e_mail_acknowledgement_after_a_registration_to_a_real_smtp_server,
+    baskets_per_role_over_http_are_the_leads_and_seen_at_the_next_call,
+    an_absence_delegates_over_http_to_its_delegate_only,
 );
+
+fn an_absence_delegates_over_http_to_its_delegate_only(engine: Engine) {
+    let Some((site, mut store)) = open_site(engine) else { return };
+    let ids = six_courriers(&site, &mut store);
+    let server = Server::start(&site, |_| {});
+    let paris = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Paris").unwrap()).date();
+    let day = |n: i64| paris.checked_add(jiff::ToSpan::days(n)).unwrap().to_string();
+    let (mut rh, mut af, mut agent) =
+        (Browser::signed_in(&server, "rh"), Browser::signed_in(&server, "af"), Browser::signed_in(&server, "agent"));
+    // Before: René's confidential letter is out of Anne's sight, as missing.
+    assert_eq!(af.call("courrier", json!({ "id": ids[3] })).status, 404);
+    // The agent names himself René's delegate: refused, nothing recorded.
+    let forged = json!({ "absence": { "user": "rh", "starts_on": day(0), "ends_on": day(3), "delegate": "agent" } });
+    let refused = agent.call("record_absence", forged);
+    assert_eq!((refused.status, refused.kind().as_str()), (403, "refused"));
+    assert_eq!(site.count("SELECT count(*) FROM absence"), 0);
+    // René records his absence, Anne his delegate.
+    let mine = json!({ "absence": { "user": null, "starts_on": day(0), "ends_on": day(2), "delegate": "af" } });
+    let recorded = rh.call("record_absence", mine);
+    assert_eq!(recorded.status, 200, "{}", String::from_utf8_lossy(&recorded.body));
+    let absence = recorded.json().as_i64().unwrap();
+    // Anne reaches his courriers (the confidential one too: he is its direction's referent),
+    // their pages and PDF; she works them for him, and the history says so.
+    for id in [ids[0], ids[3]] {
+        assert_eq!(af.call("courrier", json!({ "id": id })).status, 200, "record of {id}");
+        assert_eq!(af.get(&format!("/pdf/{id}")).status, 200, "PDF of {id}");
+    }
+    let baskets = af.call("baskets", json!({})).json();
+    assert!(
+        baskets.as_array().unwrap().iter().any(|b| b["name"].as_str().unwrap().ends_with("— pour rh")),
+        "{baskets}"
+    );
+    let taken = af.call("act", json!({ "id": ids[3], "act": { "act": "take" } }));
+    assert_eq!(taken.status, 200, "{}", String::from_utf8_lossy(&taken.body));
+    let history = af.call("history", json!({ "id": ids[3] })).json();
+    let take = history.as_array().unwrap().iter().find(|e| e["kind"] == "courrier_taken").unwrap().clone();
+    assert_eq!((take["actor"].as_str(), take["on_behalf_of"].as_str()), (Some("af"), Some("rh")));
+    // Someone who is not the delegate still gets « missing »; the agent cannot cancel it.
+    assert_eq!(agent.call("courrier", json!({ "id": ids[3] })).status, 404);
+    assert_eq!(Browser::signed_in(&server, "agdaf").call("courrier", json!({ "id": ids[0] })).status, 404);
+    assert_eq!(agent.call("cancel_absence", json!({ "id": absence })).status, 403);
+    // The lead sees it; the agent sees none.
+    let listed = Browser::signed_in(&server, "pilote").call("absences", json!({})).json();
+    assert_eq!(listed[0]["delegate"], "af");
+    assert_eq!(listed[0]["current"], true);
+    assert_eq!(agent.call("absences", json!({})).json(), json!([]));
+    // Cancelled by René: Anne is back to her own at the next call.
+    assert_eq!(rh.call("cancel_absence", json!({ "id": absence })).status, 200);
+    assert_eq!(af.call("courrier", json!({ "id": ids[3] })).status, 404);
+    assert_eq!(af.get(&format!("/pdf/{}", ids[3])).status, 404);
+}
+
+fn baskets_per_role_over_http_are_the_leads_and_seen_at_the_next_call(engine: Engine) {
+    let Some((site, mut store)) = open_site(engine) else { return };
+    let ids = six_courriers(&site, &mut store);
+    let server = Server::start(&site, |_| {});
+    let table = || site.raw("SELECT role, name, position, filter FROM basket ORDER BY role, position").unwrap();
+    let events = || site.count("SELECT count(*) FROM event WHERE kind = 'basket_changed'");
+    let before = table();
+    let mut rh = Browser::signed_in(&server, "rh");
+    let names = |b: &mut Browser| -> Vec<String> {
+        let r = b.call("baskets", json!({}));
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        r.json().as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap().to_string()).collect()
+    };
+    assert!(names(&mut rh).contains(&"À traiter".to_string()));
+    let listed = rh.call("basket", json!({ "name": "À traiter" })).json();
+    let listed: Vec<i64> = listed.as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+    assert_eq!(listed.len(), 2, "DRH's two, the confidential one included: {listed:?}");
+    assert!(listed.contains(&ids[0]) && listed.contains(&ids[3]));
+
+    // Not the lead: 403, and nothing changes — whatever the change, whoever asks.
+    let remove = json!({ "change": { "change": "remove", "role": "referent", "name": "À traiter" } });
+    let add = json!({ "change": { "change": "add", "role": "agent", "name": "Tout",
+                                  "filter": { "states": [], "scope": null, "assigned_to_me": false,
+                                              "late": false, "returned": null } } });
+    for login in ["rh", "agent", "op"] {
+        let mut b = Browser::signed_in(&server, login);
+        for change in [&remove, &add] {
+            let r = b.call("change_basket", change.clone());
+            assert_eq!((r.status, r.kind().as_str()), (403, "refused"), "{login}: {change}");
+        }
+        assert_eq!(b.call("role_baskets", json!({})).status, 403, "{login}");
+    }
+    assert_eq!(server.browser().call("change_basket", remove.clone()).status, 401, "no session");
+    assert_eq!((table(), events()), (before.clone(), 0));
+
+    // The lead: bad input said in French (400), a malformed filter too; nothing written.
+    let mut lead = Browser::signed_in(&server, "pilote");
+    let scoped = json!({ "change": { "change": "add", "role": "operator", "name": "Copies",
+                                     "filter": { "scope": "copy" } } });
+    let bad = lead.call("change_basket", scoped);
+    assert_eq!((bad.status, bad.kind().as_str()), (400, "invalid"));
+    let said = String::from_utf8_lossy(&bad.body).into_owned();
+    assert!(said.contains("n'a pas de direction"), "{said}");
+    let unknown_key = json!({ "change": { "change": "add", "role": "agent", "name": "X", "filter": { "etat": "x" } } });
+    assert_eq!(lead.call("change_basket", unknown_key).status, 400);
+    let taken = json!({ "change": { "change": "rename", "role": "referent", "name": "En cours", "to": "à traiter" } });
+    assert_eq!(lead.call("change_basket", taken).status, 409);
+    assert_eq!((table(), events()), (before.clone(), 0));
+
+    // The lead removes « À traiter » from the referents: rh's very next call no longer has it.
+    let r = lead.call("change_basket", remove);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert!(!names(&mut rh).contains(&"À traiter".to_string()));
+    let gone = rh.call("basket", json!({ "name": "À traiter" }));
+    assert_eq!((gone.status, gone.kind().as_str()), (404, "not_found"));
+    assert!(String::from_utf8_lossy(&gone.body).contains("inconnue"));
+    assert_eq!(events(), 1);
+    let defs = lead.call("role_baskets", json!({})).json();
+    assert!(!defs.as_array().unwrap().iter().any(|b| b["role"] == "referent" && b["name"] == "À traiter"));
+    assert!(defs.as_array().unwrap().iter().any(|b| b["role"] == "agent" && b["name"] == "En copie"));
+}
 
 fn the_server_sends_an_e_mail_acknowledgement_after_a_registration_to_a_real_smtp_server(engine: Engine) {
     let Some((site, mut store)) = open_site(engine) else { return };

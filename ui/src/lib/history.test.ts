@@ -11,6 +11,7 @@ const entry = (id: number, kind: string, data: HistoryEntry["data"], at = "2026-
   id,
   at,
   actor: "mdupont",
+  on_behalf_of: null,
   workstation: "ACCUEIL-1",
   kind,
   data,
@@ -98,6 +99,13 @@ describe("timeline", () => {
       ["courrier_annotated", "Annotation ajoutée", "Note : À voir avec le DGS"],
     ]);
     expect(items[0]).toMatchObject({ actor: "mdupont", workstation: "ACCUEIL-1", when: "25/11/2026 09:00" });
+  });
+
+  it("says whom an action was done for during an absence (« X pour Y »)", () => {
+    const items = timeline([{ ...entry(1, "courrier_taken", { for: "rh" }), actor: "af", on_behalf_of: "rh" }], tr);
+    expect(items[0]).toMatchObject({ actor: "af", onBehalfOf: "rh", sentence: "Pris en charge" });
+    expect(t("baskets.history.by_for", { actor: items[0].actor, for: items[0].onBehalfOf })).toBe("par af pour rh");
+    expect(timeline([entry(2, "courrier_taken", {})], tr)[0].onBehalfOf).toBeNull();
   });
 
   it("falls back to the plain sentence when the data is missing", () => {

@@ -17,6 +17,8 @@ export interface TimelineItem {
   /** The instant in Paris time, for reading. */
   when: string;
   actor: string;
+  /** The absent user the actor stood in for (« X pour Y »), if any. */
+  onBehalfOf: string | null;
   workstation: string | null;
   sentence: string;
   /** « Motif : … » or « Note : … », when the event carries one. */
@@ -131,6 +133,7 @@ export function timeline(entries: readonly HistoryEntry[], tr: Translator, local
       at: e.at,
       when: formatWhen(e.at, locale),
       actor: e.actor,
+      onBehalfOf: e.on_behalf_of ?? null,
       workstation: e.workstation || null,
       sentence,
       detail,

@@ -17,6 +17,7 @@ vi.mock("../api", () => ({
     sessions: vi.fn(),
     endSessions: vi.fn(),
     siteCalendars: vi.fn(),
+    absences: vi.fn(),
     setDirectionRegion: vi.fn(),
     addClosureDay: vi.fn(),
     removeClosureDay: vi.fn(),
@@ -59,6 +60,7 @@ describe("Admin", () => {
     mocked.captureStatus.mockResolvedValue(STATUS);
     mocked.sessions.mockResolvedValue([]);
     mocked.siteCalendars.mockResolvedValue({ directions: [], closures: [] });
+    mocked.absences.mockResolvedValue([]);
   });
   afterEach(() => {
     delete (window as unknown as Record<string, unknown>).__TAURI_INTERNALS__;

@@ -21,6 +21,8 @@ import { useLoad } from "../lib/useLoad";
 import { CheckField, EditableTable, TextField } from "./admin/EditableTable";
 import { delayText, LegalClock, newDocumentType } from "./admin/LegalClock";
 import { AcknowledgementSettings } from "./admin/Acknowledgements";
+import { RoleBaskets } from "./admin/RoleBaskets";
+import { AbsenceList } from "./Absences";
 import { ServerLink } from "./admin/ServerLink";
 import { DirectionOptions } from "./CatalogueOptions";
 import "./screens2.css";
@@ -73,7 +75,9 @@ export function Admin() {
           <Directions cat={cat} onSaved={reload} />
           <DocumentTypes cat={cat} onSaved={reload} />
           <LegalClock cat={cat} onSaved={reload} />
+          <RoleBaskets />
           <Users cat={cat} onSaved={reload} />
+          <AbsenceList />
         </>
       )}
       <ScannerSettings profiles={profiles} onSaved={loadProfiles} />
@@ -261,6 +265,9 @@ function Users({ cat, onSaved }: Part) {
         { label: t("admin.users.name"), cell: (u) => u.name },
         { label: t("admin.users.roles"), cell: (u) => (u.roles.length > 0 ? u.roles.join(", ") : t("admin.none")) },
         { label: t("admin.active_m"), cell: (u) => yesNo(u.active) },
+        { label: t("digest.column_email"), cell: (u) => u.email ?? t("admin.none") },
+        // The user's own choice (on their home screen): shown, not edited here.
+        { label: t("digest.column_digest"), cell: (u) => (u.email ? t(u.digest ? "digest.yes" : "digest.no") : "—") },
       ]}
       rows={cat.users}
       rowKey={(u) => u.login}
@@ -273,11 +280,12 @@ function Users({ cat, onSaved }: Part) {
       formTitle={(u, isNew) => (isNew ? t("admin.users.form_new") : t("admin.users.form_edit", { login: u.login }))}
       focus={{ isNew: "user-login", edit: "user-name" }}
       toDraft={(u) => {
-        const { roles, ...rest } = u ?? { login: "", name: "", roles: [], active: true };
+        const { roles, ...rest } = u ?? { login: "", name: "", roles: [], active: true, email: null, digest: true };
         return { ...rest, roles: roles.join(", "), password: "" };
       }}
       check={(u) => {
-        const user = { ...u, login: u.login.trim(), name: u.name.trim(), roles: parseRoles(u.roles) };
+        const email = u.email?.trim() || null;
+        const user = { ...u, login: u.login.trim(), name: u.name.trim(), roles: parseRoles(u.roles), email };
         if (!user.login) return required("admin.users.login");
         if (!user.name) return required("admin.users.name");
         return user;
@@ -329,6 +337,14 @@ function Users({ cat, onSaved }: Part) {
               {isNew ? t("admin.users.password_new_hint") : t("admin.users.password_hint")}
             </p>
           </TextField>
+          <TextField
+            id="user-email"
+            label={t("digest.column_email")}
+            type="email"
+            autoComplete="off"
+            value={u.email ?? ""}
+            onValue={(email) => set({ email })}
+          />
           <CheckField id="user-active" label={t("admin.active_m")} checked={u.active} onValue={(active) => set({ active })} />
         </>
       )}

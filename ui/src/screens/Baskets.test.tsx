@@ -54,8 +54,9 @@ const row = (id: number, over: Partial<CourrierSummary> = {}): CourrierSummary =
 const ROWS = [row(7, { late: true, due_state: "late", priority: "urgent" }), row(8)];
 
 const HISTORY: HistoryEntry[] = [
-  { id: 3, at: "2026-03-05T09:00:00Z", actor: "pilote", workstation: "", kind: "courrier_routed", data: { main_direction: "DRH", copies: [] } },
-  { id: 1, at: "2026-03-04T09:00:00Z", actor: "accueil", workstation: "P1", kind: "courrier_registered", data: { chrono: "2026-007" } },
+  { id: 3, at: "2026-03-05T09:00:00Z", actor: "pilote", on_behalf_of: null, workstation: "", kind: "courrier_routed", data: { main_direction: "DRH", copies: [] } },
+  { id: 1, at: "2026-03-04T09:00:00Z", actor: "accueil", on_behalf_of: null, workstation: "P1", kind: "courrier_registered", data: { chrono: "2026-007" } },
+  { id: 4, at: "2026-03-06T09:00:00Z", actor: "af", on_behalf_of: "rh", workstation: "P2", kind: "courrier_taken", data: { for: "rh" } },
 ];
 
 const detail = () => document.getElementById("courrier-detail");
@@ -219,11 +220,17 @@ describe("Baskets", () => {
   it("lists the history oldest first, one item per event kind", async () => {
     await open();
     await openCourrier(7);
-    await waitFor(() => expect(document.querySelectorAll("#history li").length).toBe(2));
+    await waitFor(() => expect(document.querySelectorAll("#history li").length).toBe(3));
     const items = [...document.querySelectorAll("#history li[data-kind]")];
-    expect(items.map((li) => li.getAttribute("data-kind"))).toEqual(["courrier_registered", "courrier_routed"]);
+    expect(items.map((li) => li.getAttribute("data-kind"))).toEqual([
+      "courrier_registered",
+      "courrier_routed",
+      "courrier_taken",
+    ]);
     expect(items[0].querySelector(".s2-event")!.textContent).toBe("Enregistré sous le n° 2026-007");
     expect(items[0].textContent).toContain("par accueil · poste P1");
     expect(items[1].querySelector(".s2-event")!.textContent).toBe("Transmis à la direction DRH");
+    // During an absence, the delegate's action says whom it was for.
+    expect(items[2].textContent).toContain("par af pour rh · poste P2");
   });
 });

@@ -5,7 +5,12 @@ import { route } from "../lib/route";
 import { me } from "../lib/session";
 
 vi.mock("../api", () => ({
-  api: { baskets: vi.fn(), dueSummary: vi.fn() },
+  api: {
+    baskets: vi.fn(),
+    dueSummary: vi.fn(),
+    absences: vi.fn(),
+    colleagues: vi.fn(),
+  },
   onChanged: vi.fn(() => Promise.resolve(() => {})),
 }));
 
@@ -24,6 +29,8 @@ describe("Home", () => {
       { role: "referent", name: "En retard", count: 2 },
     ]);
     mocked.dueSummary.mockResolvedValue({ due_this_week: 3, late: 2 });
+    mocked.absences.mockResolvedValue([]);
+    mocked.colleagues.mockResolvedValue([]);
   });
   afterEach(() => {
     cleanup();
@@ -45,6 +52,8 @@ describe("Home", () => {
     expect(route.value).toMatchObject({ screen: "baskets", params: { basket: "En retard" } });
     fireEvent.click(week);
     expect(route.value).toMatchObject({ screen: "baskets", params: { basket: "À traiter" } });
+    // And their absence, with a delegate.
+    expect(document.getElementById("absence-form")).not.toBeNull();
   });
 
   it("asks nothing of the clock for an operator", async () => {
@@ -52,6 +61,7 @@ describe("Home", () => {
     render(<Home />);
     await waitFor(() => expect(document.querySelector("[data-basket]")).not.toBeNull());
     expect(mocked.dueSummary).not.toHaveBeenCalled();
+    expect(mocked.absences).not.toHaveBeenCalled();
     expect(document.getElementById("home-due")).toBeNull();
   });
 });

@@ -11,6 +11,7 @@ import { t, tn, tOr } from "../lib/i18n";
 import { navigate } from "../lib/route";
 import { me } from "../lib/session";
 import { useChanged } from "../lib/watch";
+import { MyAbsence } from "./Absences";
 
 /** The first of `names` among the user's baskets (the one a count card leads to). */
 function firstBasket(baskets: BasketCount[] | null, names: string[]): string | undefined {
@@ -84,6 +85,7 @@ export function Home() {
           </button>
         </div>
       )}
+      {works && user && <MyAbsence login={user.login} />}
       <h2>{t("home.baskets")}</h2>
       {baskets === null ? (
         <p class="calm">{t("common.loading")}</p>

@@ -22,7 +22,10 @@ export function Timeline(props: { history: HistoryEntry[] | null; error: string 
           <li key={it.id} data-kind={it.kind}>
             <p class="s2-event">{it.sentence}</p>
             <p class="s2-event-meta muted">
-              <time dateTime={it.at}>{it.when}</time> · {t("baskets.history.by", { actor: it.actor })}
+              <time dateTime={it.at}>{it.when}</time> ·{" "}
+              {it.onBehalfOf
+                ? t("baskets.history.by_for", { actor: it.actor, for: it.onBehalfOf })
+                : t("baskets.history.by", { actor: it.actor })}
               {it.workstation ? ` · ${t("baskets.history.on", { workstation: it.workstation })}` : ""}
             </p>
             {it.detail && <p class="s2-event-detail">{it.detail}</p>}
