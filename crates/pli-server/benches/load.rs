@@ -168,7 +168,7 @@ fn seed(site: &Site, n: usize) {
         site,
         &format!(
             "SET maintenance_work_mem = '512MB';
-             DROP INDEX courrier_text_tsv;
+             DROP INDEX courrier_text_tsv_readers;
              CREATE TABLE bench_courrier AS
                SELECT g AS id,
                       CASE WHEN g > {registered} THEN 'to_qualify'
@@ -218,7 +218,7 @@ fn seed(site: &Site, n: usize) {
                              JOIN bench_word w ON w.i = least({WORDS} - 1, floor(power({WORDS}::float8,
                                   ((hashint8(b.id * 64 + k.k) & 1048575)::float8 / 1048576.0)))::int - 1))
                FROM bench_courrier b;
-             CREATE INDEX courrier_text_tsv ON courrier_text USING gin(tsv);
+             CREATE INDEX courrier_text_tsv_readers ON courrier_text USING gin (tsv, readers);
              DROP TABLE bench_courrier; DROP TABLE bench_word;"
         ),
     );

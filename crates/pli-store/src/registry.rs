@@ -308,6 +308,27 @@ fn readable_sql(v: &Visibility) -> String {
     )
 }
 
+/// The readers of a courrier a viewer is among, as a PostgreSQL array to test against
+/// `courrier_text.readers` (main direction and copies by id, the assignee as its negated
+/// user id; migration 0011): every courrier `v` may see has one of them, so the test only
+/// narrows what the access rule then checks. None for the mail room and the lead, who see
+/// every courrier that is not confidential; a delegate adds the keys of the absent users
+/// he stands in for. Only integers are interpolated.
+pub(crate) fn reader_keys(v: &Visibility) -> Option<String> {
+    fn keys(v: &Visibility, out: &mut Vec<i64>) -> Option<()> {
+        if v.all_open {
+            return None;
+        }
+        out.extend(v.directions.iter().chain(&v.referent_of).copied().chain([-v.user_id]));
+        v.stands_in_for.iter().try_for_each(|a| keys(a, out))
+    }
+    let mut out = Vec::new();
+    keys(v, &mut out)?;
+    out.sort_unstable();
+    out.dedup();
+    Some(format!("ARRAY[{}]::BIGINT[]", out.iter().map(i64::to_string).collect::<Vec<_>>().join(",")))
+}
+
 /// `col IN (ids)`; false when there are none (PostgreSQL refuses an empty list, SQLite
 /// finds it false).
 pub(crate) fn in_ids(col: &str, ids: &[i64]) -> String {
@@ -633,21 +654,28 @@ impl Store {
             }
             Dialect::Postgres => {
                 let Some(tsq) = crate::search::ts_query(query) else { return Ok(Vec::new()) };
-                // PostgreSQL fills the window by walking the courriers newest first and testing
-                // each one's text, expecting the window to fill soon; when the reader may see few
-                // of the matches it never does, and the walk reads the whole table (0.7 s over a
-                // million courriers, docs/benchmarks.md). With few matches in all, found at once
-                // by the GIN index, `+ 0` forbids that walk: the matches are taken from the
-                // index, checked, and sorted.
-                const FEW_MATCHES: i64 = 10_000;
-                let matches: i64 = self.read(|q| {
-                    q.one(
-                        "SELECT count(*) FROM (SELECT 1 FROM courrier_text
-                                               WHERE tsv @@ to_tsquery('pli_fr', ?1) LIMIT ?2) m",
-                        params![tsq, FEW_MATCHES + 1],
-                    )
-                })?;
-                let newest = if matches <= FEW_MATCHES { "t.rowid + 0" } else { "t.rowid" };
+                // A referent or an agent may see a few hundredths of the registry: the index
+                // of words and readers (PostgreSQL migration 0011) gives the matches among his
+                // directions and assignments, which are then checked and sorted. The mail room
+                // and the lead see nearly everything: PostgreSQL fills their window by walking
+                // the courriers newest first and testing each one's text, which stops soon for
+                // common words; for few matches in all (counted first, through the index) `+ 0`
+                // forbids that walk, which would read the whole table to find them.
+                let v = s.viewer.visibility();
+                let (readers, newest) = match reader_keys(&v) {
+                    Some(keys) => (format!("AND t.readers && {keys}"), "t.rowid + 0"),
+                    None => {
+                        const FEW_MATCHES: i64 = 10_000;
+                        let matches: i64 = self.read(|q| {
+                            q.one(
+                                "SELECT count(*) FROM (SELECT 1 FROM courrier_text
+                                                       WHERE tsv @@ to_tsquery('pli_fr', ?1) LIMIT ?2) m",
+                                params![tsq, FEW_MATCHES + 1],
+                            )
+                        })?;
+                        (String::new(), if matches <= FEW_MATCHES { "t.rowid + 0" } else { "t.rowid" })
+                    }
+                };
                 let sql = format!(
                     "SELECT p.id, p.score, ts_headline('pli_fr', t.text, to_tsquery('pli_fr', ?1), '{HEADLINE}'),
                             p.chrono, p.state, p.subject, p.sender, p.main_direction, p.document_type, p.shown_date,
@@ -659,7 +687,7 @@ impl Store {
                                         d.code AS main_direction, dt.code AS document_type,
                                         coalesce(c.arrival_date, substr(c.created_at, 1, 10)) AS shown_date, c.due_date
                                  {JOINS}
-                                 WHERE t.tsv @@ to_tsquery('pli_fr', ?1) AND {visible}
+                                 WHERE t.tsv @@ to_tsquery('pli_fr', ?1) {readers} AND {visible}
                                    AND {FILTERS}
                                  ORDER BY {newest} DESC LIMIT ?8) w
                            ORDER BY score DESC, w.id DESC LIMIT ?2) p

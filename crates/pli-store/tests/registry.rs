@@ -506,7 +506,43 @@ fn search_ranks_the_most_recent_matches_the_reader_may_see(engine: Engine) {
     assert_eq!(filtered.iter().map(|h| h.courrier).collect::<Vec<_>>(), vec![ids[0]]);
 }
 
+/// What each user finds is what each user may see, after every change of who may see a
+/// courrier: an assignment (a confidential courrier reaches its agent), a redirection, a
+/// return to the mail room, a copy. On PostgreSQL a referent's search goes through the
+/// readers kept beside each text (migration 0011): this is the test that they follow.
+fn search_follows_every_change_of_who_may_see(engine: Engine) {
+    let Some((_site, mut store)) = open_site(engine) else { return };
+    let ids = capture(&mut store, &["dossier alpha", "dossier beta", "dossier gamma"]);
+    register(&mut store, ids[0], form("DRH", &[], true));
+    register(&mut store, ids[1], form("DRH", &["DOS"], false));
+    register(&mut store, ids[2], form("DAF", &[], false));
+    let agree = |store: &Store, step: &str| {
+        for login in ["rh", "af", "agent", "op", "pilote"] {
+            let s = session(store, login);
+            let visible: BTreeSet<i64> = store.visible_ids(&s).unwrap().into_iter().collect();
+            let found: BTreeSet<i64> =
+                store.search_visible(&s, "dossier", 50).unwrap().into_iter().map(|h| h.courrier).collect();
+            assert_eq!(found, visible, "{step}: {login}");
+        }
+    };
+    agree(&store, "registered");
+    let rh = session(&store, "rh");
+    store.act(&rh, ids[0], &Act::Assign { agent: "agent".into() }).unwrap();
+    let agent = session(&store, "agent");
+    assert!(store.search_visible(&agent, "alpha", 5).unwrap().iter().any(|h| h.courrier == ids[0]));
+    agree(&store, "assigned");
+    store.act(&rh, ids[1], &Act::Redirect { to: "DAF".into(), reason: "budget".into() }).unwrap();
+    assert!(store.search_visible(&rh, "beta", 5).unwrap().is_empty(), "gone from DRH");
+    agree(&store, "redirected");
+    let af = session(&store, "af");
+    store.act(&af, ids[2], &Act::Return { reason: "pas pour nous".into() }).unwrap();
+    agree(&store, "returned");
+    register(&mut store, ids[2], form("DOS", &["DRH"], false));
+    agree(&store, "registered again, in copy to DRH");
+}
+
 on_both_engines!(
+    search_follows_every_change_of_who_may_see,
     search_ranks_the_most_recent_matches_the_reader_may_see,
     a_referent_never_sees_another_directions_courrier_through_any_call,
     chrono_numbers_are_unique_and_gapless_under_concurrent_registrations,
