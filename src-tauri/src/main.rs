@@ -82,6 +82,8 @@ commands! {
     fn add_closure_day(day: pli_store::deadline::ClosureDay) -> () => |d| d.add_closure_day(&day);
     fn remove_closure_day(day: String, direction: Option<String>) -> () =>
         |d| d.remove_closure_day(&day, direction.as_deref());
+    fn role_baskets() -> Vec<pli_store::basket_admin::BasketDefinition> => |d| d.role_baskets();
+    fn change_basket(change: pli_store::basket_admin::BasketChange) -> () => |d| d.change_basket(&change);
     fn save_user(row: UserRow, password: String) -> () => |d| d.save_user(&row, &password);
     // Acknowledgements of receipt.
     fn acknowledgements(id: i64) -> Vec<AckView> => |d| d.acknowledgements(id);
@@ -214,6 +216,8 @@ fn main() {
             set_direction_region,
             add_closure_day,
             remove_closure_day,
+            role_baskets,
+            change_basket,
             save_user,
             acknowledgements,
             open_acknowledgement,
