@@ -284,6 +284,9 @@ pub struct ChainBreak {
     pub problem: String,
 }
 
+/// The most lines a basket's list gives (its count is exact).
+pub const BASKET_LINES: usize = 1000;
+
 /// The visibility rule as an SQL condition on `c` (a courrier): the viewer's own, or any
 /// absent user's they stand in for. Only integers are interpolated.
 pub(crate) fn visible_sql(v: &Visibility) -> String {
@@ -986,7 +989,10 @@ impl Store {
         })
     }
 
-    /// The courriers of one basket, most urgent first.
+    /// The courriers of one basket, most urgent first (a basket of closed courriers: the
+    /// last closed first), at most [`BASKET_LINES`]: « Traités » holds years of a
+    /// direction's work (24 000 lines over a million courriers), which nobody reads as a
+    /// list; the basket's count says how many there are, the search finds the others.
     pub fn basket(&self, s: &Session, name: &str) -> Result<Vec<CourrierSummary>> {
         let s = &self.read(|q| current_in(q, s))?;
         let day = today();
@@ -996,11 +1002,16 @@ impl Store {
                 .into_iter()
                 .find(|(_, n, _, _)| n == name)
                 .ok_or_else(|| StoreError::NotFound(format!("bannette « {name} » inconnue pour vos rôles")))?;
+            let order = if filter.states == [CourrierState::Closed] {
+                "c.closed_at DESC, c.id DESC"
+            } else {
+                "c.priority = 'urgent' DESC, c.due_date IS NULL, c.due_date, c.id"
+            };
             let sql = format!(
                 "SELECT c.id, c.chrono, c.state, c.subject, ct.name, d.code, c.due_date, c.priority, c.confidential,
                         c.remind_on, c.alert_on
                  FROM courrier c LEFT JOIN contact ct ON ct.id = c.sender_id LEFT JOIN direction d ON d.id = c.main_direction_id
-                 WHERE {} ORDER BY c.priority = 'urgent' DESC, c.due_date IS NULL, c.due_date, c.id",
+                 WHERE {} ORDER BY {order} LIMIT {BASKET_LINES}",
                 basket_sql(&as_whom, &filter)
             );
             q.rows(&sql, params![])?

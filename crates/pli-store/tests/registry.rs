@@ -541,7 +541,34 @@ fn search_follows_every_change_of_who_may_see(engine: Engine) {
     agree(&store, "registered again, in copy to DRH");
 }
 
+/// A basket lists at most `BASKET_LINES` courriers and counts them all; « Traités »,
+/// years of a direction's work, shows the last closed first.
+fn a_basket_lists_its_first_lines_and_counts_them_all(engine: Engine) {
+    let Some((site, mut store)) = open_site(engine) else { return };
+    let ids = capture(&mut store, &["lettre un", "lettre deux"]);
+    register(&mut store, ids[0], form("DRH", &[], false));
+    register(&mut store, ids[1], form("DRH", &[], false));
+    // Older closed courriers, written as a registry of some years would hold them.
+    let older = pli_store::registry::BASKET_LINES;
+    site.raw(&format!(
+        "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {older})
+         INSERT INTO courrier (state, created_at, main_direction_id, chrono, registered_at, closed_at)
+         SELECT 'closed', '2025-01-02T09:00:00Z', (SELECT id FROM direction WHERE code = 'DRH'), 'ANCIEN-' || n,
+                '2025-01-02T10:00:00Z', '2025-02-03T10:00:00Z' FROM g"
+    ))
+    .unwrap();
+    let rh = session(&store, "rh");
+    store.act(&rh, ids[0], &Act::Close { note: None }).unwrap();
+    store.act(&rh, ids[1], &Act::Close { note: None }).unwrap();
+    let count = store.baskets(&rh).unwrap().into_iter().find(|b| b.name == "Traités").unwrap().count;
+    assert_eq!(count, older as i64 + 2);
+    let lines = store.basket(&rh, "Traités").unwrap();
+    assert_eq!(lines.len(), pli_store::registry::BASKET_LINES);
+    assert_eq!([lines[0].id, lines[1].id], [ids[1], ids[0]], "the last closed first");
+}
+
 on_both_engines!(
+    a_basket_lists_its_first_lines_and_counts_them_all,
     search_follows_every_change_of_who_may_see,
     search_ranks_the_most_recent_matches_the_reader_may_see,
     a_referent_never_sees_another_directions_courrier_through_any_call,

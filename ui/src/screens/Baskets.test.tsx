@@ -107,6 +107,17 @@ describe("Baskets", () => {
     expect(tabs[1].getAttribute("aria-selected")).toBe("true");
   });
 
+  it("says when a long basket is listed in part, and not otherwise", async () => {
+    await open();
+    expect(document.getElementById("basket-truncated")).toBeNull();
+    cleanup();
+    mocked.baskets.mockResolvedValue([{ ...TABS[0], count: 24000 }, TABS[1]]);
+    await open();
+    expect(document.getElementById("basket-truncated")!.textContent).toBe(
+      "Les 2 premiers des 24000 courriers de cette bannette : la recherche trouve les autres.",
+    );
+  });
+
   it("says « en retard » in words on a late row, not by colour alone", async () => {
     await open();
     const late = document.querySelector('tr[data-courrier="7"]')!;

@@ -153,6 +153,9 @@ export function Baskets(props: { basket?: string; courrier?: number }) {
   };
 
   const inList = open !== null && (rows?.some((r) => r.id === open) ?? true);
+  /** A long basket (« Traités ») is listed in part; its count says how many it holds. */
+  const count = tabs?.find((x) => x.name === current)?.count ?? 0;
+  const truncated = rows !== null && rows.length > 0 && count > rows.length;
 
   return (
     <section id="baskets" class="screen s2-baskets">
@@ -161,6 +164,12 @@ export function Baskets(props: { basket?: string; courrier?: number }) {
       {notice && (
         <p id="basket-notice" class="success" role="status">
           {notice}
+        </p>
+      )}
+
+      {truncated && (
+        <p id="basket-truncated" class="hint">
+          {t("baskets.truncated", { shown: rows.length, count })}
         </p>
       )}
 
