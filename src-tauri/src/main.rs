@@ -77,6 +77,8 @@ commands! {
     fn record_absence(absence: pli_store::absence::NewAbsence) -> i64 => |d| d.record_absence(&absence);
     fn cancel_absence(id: i64) -> () => |d| d.cancel_absence(id);
     fn colleagues() -> Vec<pli_store::absence::Colleague> => |d| d.colleagues();
+    fn digest_choice() -> pli_store::digest::DigestChoice => |d| d.digest_choice();
+    fn set_digest(digest: bool) -> () => |d| d.set_digest(digest);
     fn site_calendars() -> pli_store::deadline::SiteCalendars => |d| d.site_calendars();
     fn set_direction_region(direction: String, region: String) -> () => |d| d.set_direction_region(&direction, &region);
     fn add_closure_day(day: pli_store::deadline::ClosureDay) -> () => |d| d.add_closure_day(&day);
@@ -212,6 +214,8 @@ fn main() {
             record_absence,
             cancel_absence,
             colleagues,
+            digest_choice,
+            set_digest,
             site_calendars,
             set_direction_region,
             add_closure_day,

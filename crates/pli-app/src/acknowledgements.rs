@@ -67,7 +67,15 @@ impl Desk {
     }
 
     /// The file of one of a courrier's acknowledgements, to open (reading it is recorded).
+    /// Connected: the server's, downloaded into the data folder.
     pub fn acknowledgement_file(&self, id: i64, acknowledgement: i64) -> Answer<PathBuf> {
+        if let Some(remote) = self.remote() {
+            return self.download(
+                &remote,
+                &format!("/ack/{id}/{acknowledgement}"),
+                &format!("accuse-{id}-{acknowledgement}.pdf"),
+            );
+        }
         let s = self.session()?;
         crate::office::acknowledgement_file(&mut self.store(), &s, id, acknowledgement)
     }
@@ -157,7 +165,21 @@ impl Desk {
 
     /// The day's postal acknowledgements in one PDF under `<data>/exports/`, to print;
     /// `None` when there is none.
+    /// Connected: the server makes it (and marks them printed) and answers where to fetch
+    /// it; it is downloaded into this workstation's `exports/`.
     pub fn print_postal_acknowledgements(&self) -> Answer<Option<PathBuf>> {
+        if let Some(remote) = self.remote() {
+            let answer = remote.call("print_postal_acknowledgements", serde_json::json!({}));
+            let url: Option<String> = serde_json::from_value(answer.map_err(|e| self.remote_failure(e))?)
+                .map_err(|e| Failure::internal(format!("réponse du serveur illisible : {e}")))?;
+            let Some(url) = url else { return Ok(None) };
+            let name = url
+                .strip_prefix("/ack-print/")
+                .filter(|n| crate::office::is_postal_print(n))
+                .ok_or_else(|| Failure::internal(format!("impression du serveur inattendue « {url} »")))?;
+            let (_, bytes) = remote.get(&url).map_err(|e| self.remote_failure(e))?;
+            return self.write_export(name, &bytes).map(Some);
+        }
         let exports = self.settings.data_dir.join("exports");
         let s = self.session()?;
         let name = crate::office::print_postal_acknowledgements(&mut self.store(), &s, &exports)?;

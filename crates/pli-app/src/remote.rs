@@ -37,6 +37,8 @@ pub const LOCAL_COMMANDS: &[&str] = &[
     "integrity",
     "separator_sheets",
     "open_pdf",
+    "open_acknowledgement",
+    "print_postal_acknowledgements",
     "export_activity",
     "deliver_now",
 ];

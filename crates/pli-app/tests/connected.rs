@@ -26,7 +26,13 @@ struct Server {
 
 impl Server {
     fn start(site: &Site, address: SocketAddr) -> (Server, SocketAddr) {
-        let mut config = ServerConfig::parse(&format!("data = {:?}", site.data_dir().display().to_string())).unwrap();
+        Self::start_with(site, address, "")
+    }
+
+    /// With more of the server's TOML (sections after the data folder).
+    fn start_with(site: &Site, address: SocketAddr, more: &str) -> (Server, SocketAddr) {
+        let mut config =
+            ServerConfig::parse(&format!("data = {:?}\n{more}", site.data_dir().display().to_string())).unwrap();
         config.database = site.database_url().map(str::to_string);
         config.ui = site.data_dir().join("ui");
         std::fs::create_dir_all(&config.ui).unwrap();
@@ -315,4 +321,223 @@ fn the_window_and_the_desk_keep_the_same_commands_on_the_workstation() {
     in_ui.sort();
     in_rust.sort();
     assert_eq!(in_ui, in_rust);
+}
+
+/// The server has no `open_acknowledgement`, and its print of the day's postal
+/// acknowledgements stays on it: a connected workstation downloads both PDFs through its
+/// link and opens them here. They are the server's, byte for byte, and its access rules hold.
+#[test]
+fn a_connected_workstation_opens_the_server_s_acknowledgements_and_postal_print() {
+    use pli_core::acknowledgement::{AckKind, ServiceContact};
+    use pli_core::registration::Qualification;
+    use pli_store::acknowledgement::{AckTemplateRow, ServiceContactRow};
+    use pli_store::registry::NewContact;
+
+    let site = Site::new(Engine::Sqlite).unwrap();
+    let (id, ack, server_ack) = {
+        let mut store = site.open();
+        let actor = Actor { login: "pli".into(), workstation: "serveur".into() };
+        pli_app::install_demo_if_empty(&mut store, &actor).unwrap();
+        let session = |store: &mut pli_store::Store, login: &str| pli_store::Session {
+            viewer: store.sign_in(login, DEMO_PASSWORD, "test").unwrap(),
+            workstation: "serveur".into(),
+        };
+        let lead = session(&mut store, "pilote");
+        let body = pli_store::acknowledgement::default_body(AckKind::Receipt).to_string();
+        let receipt = AckTemplateRow { kind: AckKind::Receipt, document_type: None, direction: None, body };
+        store.set_ack_template(&lead, &receipt).unwrap();
+        let contact = ServiceContact {
+            designation: "Direction des ressources humaines".into(),
+            address: vec!["1 place de la République".into(), "67000 Strasbourg".into()],
+            email: None,
+            phone: "03 88 00 00 00".into(),
+        };
+        store.set_service_contact(&lead, &ServiceContactRow { direction: "DRH".into(), contact }).unwrap();
+        // A paper letter from a sender with a postal address only: a postal acknowledgement.
+        let operator = session(&mut store, "accueil");
+        let sender = NewContact {
+            organisation_kind: false,
+            name: "Mme Élodie Müller".into(),
+            organisation: None,
+            address: Some("12 rue des Écoles".into()),
+            postcode: Some("67000".into()),
+            city: Some("Strasbourg".into()),
+            email: None,
+        };
+        let sender = store.create_contact(&operator, &sender).unwrap().0;
+        let form = Qualification {
+            document_type: Some("COUR".into()),
+            sender: Some(sender),
+            subject: Some("Demande de mutation".into()),
+            arrival_date: Some(time::OffsetDateTime::now_utc().date()),
+            main_direction: Some("DRH".into()),
+            ..Default::default()
+        };
+        let id = store.register_paper(&operator, &form, &ChronoFormat::default()).unwrap().courrier;
+        pli_app::office::acknowledge(&mut store, &operator, id);
+        let ack = store.acknowledgements(&operator, id).unwrap().remove(0);
+        assert_eq!(ack.channel, "post");
+        let bytes = std::fs::read(store.resolve(&ack.document_path)).unwrap();
+        (id, ack.id, bytes)
+    };
+    let (_server, address) = Server::start(&site, "127.0.0.1:0".parse().unwrap());
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let desk = Desk::open(DeskSettings {
+        data_dir: data.clone(),
+        scanner: None,
+        demo: false,
+        demo_batch: false,
+        workstation: "poste-courrier".into(),
+        chrono: ChronoFormat::default(),
+        server: Some(format!("http://{address}")),
+    })
+    .unwrap();
+    desk.sign_in("accueil", DEMO_PASSWORD).unwrap();
+
+    // Not a server command: refused before it leaves, as every workstation's own call.
+    for command in ["open_acknowledgement", "print_postal_acknowledgements"] {
+        assert_eq!(
+            desk.remote_call(command, json!({ "id": id, "acknowledgement": ack })).unwrap_err().kind,
+            ErrorKind::Invalid
+        );
+    }
+    // The acknowledgement opened here is the server's file, kept in the private data folder.
+    let opened = desk.acknowledgement_file(id, ack).unwrap();
+    assert!(opened.starts_with(&data), "{}", opened.display());
+    assert_eq!(std::fs::read(&opened).unwrap(), server_ack, "the server's PDF, byte for byte");
+    let text = pdftotext(&opened);
+    assert!(text.contains("Müller") && text.contains("Direction des ressources humaines"), "{text}");
+    assert_eq!(desk.acknowledgement_file(id, ack + 99).unwrap_err().kind, ErrorKind::NotFound);
+
+    // The day's print: made on the server (its copy under its exports/), downloaded here.
+    let printed = desk.print_postal_acknowledgements().unwrap().expect("one to print");
+    assert!(printed.starts_with(data.join("exports")), "{}", printed.display());
+    let name = printed.file_name().unwrap();
+    let on_server = std::fs::read(site.data_dir().join("exports").join(name)).expect("the server's print");
+    assert_eq!(std::fs::read(&printed).unwrap(), on_server);
+    assert!(pdftotext(&printed).contains("Müller"));
+    let marked = site.count(&format!("SELECT count(*) FROM acknowledgement WHERE id = {ack} AND sent_at IS NOT NULL"));
+    assert_eq!(marked, 1, "marked printed on the server");
+    assert_eq!(desk.print_postal_acknowledgements().unwrap(), None, "nothing left to print");
+
+    // The server's rules hold: the agent of DAF may not see a DRH courrier nor print.
+    desk.sign_out();
+    desk.sign_in("agent", DEMO_PASSWORD).unwrap();
+    assert_eq!(desk.acknowledgement_file(id, ack).unwrap_err().kind, ErrorKind::NotFound);
+    assert_eq!(desk.print_postal_acknowledgements().unwrap_err().kind, ErrorKind::Refused);
+}
+
+fn pdftotext(pdf: &Path) -> String {
+    let out = std::process::Command::new("pdftotext").arg(pdf).arg("-").output().expect("poppler's pdftotext");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// On a connected desktop the daily digest's choice and the lead's « envoyer maintenant »
+/// are the server's: its registry, its `[smtp]`.
+#[test]
+fn a_connected_workstation_s_reminders_choice_and_send_now_are_the_server_s() {
+    use pli_core::acknowledgement::{AckKind, ServiceContact};
+    use pli_core::registration::Qualification;
+    use pli_store::acknowledgement::{AckTemplateRow, ServiceContactRow};
+    use pli_store::registry::NewContact;
+
+    let site = Site::new(Engine::Sqlite).unwrap();
+    let id = {
+        let mut store = site.open();
+        let actor = Actor { login: "pli".into(), workstation: "serveur".into() };
+        pli_app::install_demo_if_empty(&mut store, &actor).unwrap();
+        let session = |store: &mut pli_store::Store, login: &str| pli_store::Session {
+            viewer: store.sign_in(login, DEMO_PASSWORD, "test").unwrap(),
+            workstation: "serveur".into(),
+        };
+        let lead = session(&mut store, "pilote");
+        let body = pli_store::acknowledgement::default_body(AckKind::Receipt).to_string();
+        store
+            .set_ack_template(
+                &lead,
+                &AckTemplateRow { kind: AckKind::Receipt, document_type: None, direction: None, body },
+            )
+            .unwrap();
+        let contact = ServiceContact {
+            designation: "Direction des ressources humaines".into(),
+            address: vec!["1 place de la République".into(), "67000 Strasbourg".into()],
+            email: Some("drh@example.fr".into()),
+            phone: "03 88 00 00 00".into(),
+        };
+        store.set_service_contact(&lead, &ServiceContactRow { direction: "DRH".into(), contact }).unwrap();
+        let operator = session(&mut store, "accueil");
+        let sender = NewContact {
+            name: "M. Paul Martin".into(),
+            email: Some("paul.martin@example.org".into()),
+            ..Default::default()
+        };
+        let sender = store.create_contact(&operator, &sender).unwrap().0;
+        let form = Qualification {
+            document_type: Some("COUR".into()),
+            sender: Some(sender),
+            subject: Some("Candidature spontanée".into()),
+            arrival_date: Some(time::OffsetDateTime::now_utc().date()),
+            main_direction: Some("DRH".into()),
+            ..Default::default()
+        };
+        let id = store.register_paper(&operator, &form, &ChronoFormat::default()).unwrap().courrier;
+        pli_app::office::acknowledge(&mut store, &operator, id);
+        id
+    };
+    // The server's SMTP server answers nobody yet: the acknowledgement waits there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let smtp = format!(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\nfrom = \"Accueil <accueil@example.fr>\"\ntimeout_seconds = 3\n"
+    );
+    let (_server, address) = Server::start_with(&site, "127.0.0.1:0".parse().unwrap(), &smtp);
+    let work = tempfile::tempdir().unwrap();
+    let desk = Desk::open(DeskSettings {
+        data_dir: work.path().join("data"),
+        scanner: None,
+        demo: false,
+        demo_batch: false,
+        workstation: "poste-pilote".into(),
+        chrono: ChronoFormat::default(),
+        server: Some(format!("http://{address}")),
+    })
+    .unwrap();
+
+    // The reminders' choice: the user's own, kept on the server.
+    desk.sign_in("referent", DEMO_PASSWORD).unwrap();
+    assert_eq!(desk.remote_call("digest_choice", json!({})).unwrap()["digest"], json!(true));
+    desk.remote_call("set_digest", json!({ "digest": false })).unwrap();
+    assert_eq!(desk.remote_call("digest_choice", json!({})).unwrap()["digest"], json!(false));
+    assert_eq!(site.count("SELECT count(*) FROM app_user WHERE login = 'referent' AND digest = 0"), 1);
+    // « Envoyer maintenant » is the lead's.
+    let refused = desk.remote_call("send_acknowledgements", json!({})).unwrap_err();
+    assert_eq!(refused.kind, ErrorKind::Refused, "{refused}");
+    desk.sign_out();
+
+    desk.sign_in("pilote", DEMO_PASSWORD).unwrap();
+    let waiting = desk.remote_call("send_acknowledgements", json!({})).unwrap();
+    assert_eq!(waiting["sent"], json!(0), "{waiting}");
+    assert_eq!(waiting["failed"][0][0], json!(id), "{waiting}");
+    let inbox = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pli-receipt/tests/smtp/sink.py");
+    let mut sink = std::process::Command::new("/usr/bin/python3")
+        .arg(&script)
+        .arg(port.to_string())
+        .arg(inbox.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("/usr/bin/python3 with python3-aiosmtpd (scripts/install-deps.sh)");
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(sink.stdout.take().unwrap()), &mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    let sent = desk.remote_call("send_acknowledgements", json!({})).unwrap();
+    let _ = sink.kill();
+    let _ = sink.wait();
+    assert_eq!(sent["sent"], json!(1), "{sent}");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(inbox.path().join("1.json")).expect("received")).unwrap();
+    assert_eq!(m["rcpt_tos"], json!(["paul.martin@example.org"]));
+    let by = site.raw("SELECT actor FROM event WHERE kind = 'acknowledgement_sent'").unwrap();
+    assert_eq!(by, vec![vec!["pilote".to_string()]], "sent now by the lead");
 }

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 mod backup;
 mod batch;
+mod digest;
 mod registry;
 mod watch;
 
@@ -188,6 +189,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send the day's digest of reminders by e-mail: to each active user with an e-mail
+    /// address who has not opted out, what they work that is late or due this week. Never
+    /// twice a day to a user, whichever process sends it (exit 1 if one was refused).
+    Digest(digest::DigestArgs),
     /// Activity figures per day and ISO week (Europe/Paris) from the event history.
     Stats {
         /// An ISO week, e.g. 2026-W48 (default: last week).
@@ -314,6 +319,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             backup::migrate(&from, &to, to_data.as_deref(), json)
         }
+        Command::Digest(args) => digest::run(|| place(cli.data), args),
         Command::Stats { week, from, to, format, out } => {
             registry::stats(&place(cli.data)?, week.as_deref(), from.as_deref(), to.as_deref(), format, out.as_deref())
         }
@@ -434,6 +440,10 @@ fn serve(config: pli_server::ServerConfig, check_only: bool, demo: bool) -> Resu
             Some(d) => {
                 println!("  annuaire    {} ({}) : répond", d.url, d.bind_dn.as_deref().unwrap_or("recherche anonyme"))
             }
+        }
+        match &c.digest {
+            None => println!("  rappels     aucun envoi par ce serveur"),
+            Some(d) => println!("  rappels     chaque jour à partir de {} h (heure de Paris)", d.hour),
         }
         return Ok(ExitCode::SUCCESS);
     }

@@ -64,6 +64,10 @@ pub enum EventKind {
     UserDeactivated,
     /// A user can sign in again.
     UserReactivated,
+    /// A user's e-mail address changed (the lead, a users sheet): before and after.
+    UserEmailChanged,
+    /// A user chose to receive the daily digest of reminders, or not.
+    DigestChoiceChanged,
     /// A direction was created or changed (before and after).
     DirectionChanged,
     /// A document type was created or changed (before and after).
@@ -125,6 +129,8 @@ impl EventKind {
             EventKind::PasswordReset => "password_reset",
             EventKind::UserDeactivated => "user_deactivated",
             EventKind::UserReactivated => "user_reactivated",
+            EventKind::UserEmailChanged => "user_email_changed",
+            EventKind::DigestChoiceChanged => "digest_choice_changed",
             EventKind::DirectionChanged => "direction_changed",
             EventKind::DocumentTypeChanged => "document_type_changed",
             EventKind::ConfidentialityLifted => "confidentiality_lifted",

@@ -160,23 +160,38 @@ pub struct Mail {
 
 /// Sends `mail` through the server; the server's words on a refusal.
 pub fn send(settings: &SmtpSettings, mail: &Mail) -> Result<(), MailError> {
-    settings.check()?;
-    let to: Mailbox = mail.to.trim().parse().map_err(|e| {
-        MailError::Invalid(format!("adresse électronique de l'expéditeur « {} » invalide ({e})", mail.to))
-    })?;
-    let from: Mailbox = settings.from.parse().expect("checked");
     let pdf_type = ContentType::parse("application/pdf").expect("a valid MIME type");
-    let message = Message::builder()
-        .from(from)
-        .to(to)
-        .subject(mail.subject.clone())
+    let message = message(settings, &mail.to, &mail.subject)?
         .multipart(
             MultiPart::mixed()
                 .singlepart(SinglePart::plain(mail.text.clone()))
                 .singlepart(Attachment::new(mail.pdf_name.clone()).body(mail.pdf.clone(), pdf_type)),
         )
         .map_err(|e| MailError::Invalid(format!("message impossible à composer ({e})")))?;
-    settings.transport()?.send(&message).map(|_| ()).map_err(|e| {
+    deliver(settings, &message)
+}
+
+/// Sends a message of plain text only (the daily digest of reminders).
+pub fn send_text(settings: &SmtpSettings, to: &str, subject: &str, text: &str) -> Result<(), MailError> {
+    let message = message(settings, to, subject)?
+        .singlepart(SinglePart::plain(text.to_string()))
+        .map_err(|e| MailError::Invalid(format!("message impossible à composer ({e})")))?;
+    deliver(settings, &message)
+}
+
+/// A message from the settings' sender to `to`, its body still to give.
+fn message(settings: &SmtpSettings, to: &str, subject: &str) -> Result<lettre::message::MessageBuilder, MailError> {
+    settings.check()?;
+    let to: Mailbox = to
+        .trim()
+        .parse()
+        .map_err(|e| MailError::Invalid(format!("adresse électronique « {} » invalide ({e})", to.trim())))?;
+    let from: Mailbox = settings.from.parse().expect("checked");
+    Ok(Message::builder().from(from).to(to).subject(subject.to_string()))
+}
+
+fn deliver(settings: &SmtpSettings, message: &Message) -> Result<(), MailError> {
+    settings.transport()?.send(message).map(|_| ()).map_err(|e| {
         if e.is_permanent() || e.is_transient() {
             MailError::Refused(e.to_string())
         } else {

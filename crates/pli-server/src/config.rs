@@ -38,6 +38,9 @@
 //! from = "Accueil <ne-pas-repondre@example.fr>"
 //! username = "pli"                             # both optional
 //! password = "…"                               # never logged
+//!
+//! [digest]                                     # optional: the daily digest of reminders (needs [smtp])
+//! hour = 7                                     # sent from this hour on, Paris time, once a day
 //! ```
 
 use pli_store::org::SignInPolicy;
@@ -89,6 +92,19 @@ pub struct ServerConfig {
     /// desktop's own settings are not the server's). Its `Debug` hides the password.
     #[serde(default)]
     pub smtp: Option<pli_receipt::mail::SmtpSettings>,
+    /// The daily digest of reminders by e-mail; none: this server sends none (`pli digest`
+    /// may, from a timer).
+    #[serde(default)]
+    pub digest: Option<DigestSection>,
+}
+
+/// When the daily digest leaves: from `hour` (0–23, Paris time) on, once a day — a server
+/// started later in the day sends that day's then. Several servers over one database may
+/// all have it: each user's digest of a day is claimed in the database before it leaves.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestSection {
+    pub hour: u8,
 }
 
 /// Directory sign-in (LDAP / Active Directory). When set, passwords are checked by the
@@ -245,6 +261,14 @@ impl ServerConfig {
         if let Some(smtp) = &config.smtp {
             smtp.check().map_err(|e| format!("smtp : {e}"))?;
         }
+        if let Some(digest) = &config.digest {
+            if digest.hour > 23 {
+                return Err(format!("digest.hour : une heure de 0 à 23 (pas {})", digest.hour));
+            }
+            if config.smtp.is_none() {
+                return Err("digest : les rappels partent par courriel, la section [smtp] est nécessaire".into());
+            }
+        }
         Ok(config)
     }
 
@@ -324,5 +348,19 @@ mod tests {
         ] {
             assert!(ServerConfig::parse(&wrong).is_err(), "{wrong}");
         }
+    }
+
+    #[test]
+    fn the_digest_section_names_an_hour_and_needs_smtp() {
+        let smtp = "[smtp]\nhost = \"smtp.example.fr\"\nport = 587\nfrom = \"Pli <a@example.fr>\"\n";
+        let c = ServerConfig::parse(&format!("data = \"/x\"\n{smtp}[digest]\nhour = 7\n")).unwrap();
+        assert_eq!(c.digest.unwrap().hour, 7);
+        assert!(ServerConfig::parse(&format!("data = \"/x\"\n{smtp}")).unwrap().digest.is_none());
+        let late = ServerConfig::parse(&format!("data = \"/x\"\n{smtp}[digest]\nhour = 24\n")).unwrap_err();
+        assert!(late.contains("digest.hour"), "{late}");
+        let alone = ServerConfig::parse("data = \"/x\"\n[digest]\nhour = 7\n").unwrap_err();
+        assert!(alone.contains("[smtp]"), "{alone}");
+        assert!(ServerConfig::parse(&format!("data = \"/x\"\n{smtp}[digest]\nheure = 7\n")).is_err());
+        assert!(ServerConfig::parse(&format!("data = \"/x\"\n{smtp}[digest]\n")).is_err(), "the hour is said");
     }
 }

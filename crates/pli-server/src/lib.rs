@@ -15,10 +15,12 @@
 
 pub mod config;
 pub mod delivery;
+mod digest;
 mod http;
 pub mod ldap;
 mod metrics;
 pub mod pool;
+mod resend;
 
 pub use config::ServerConfig;
 pub use http::router;
@@ -43,6 +45,8 @@ pub struct App {
     renders: tokio::sync::Semaphore,
     /// A pass sending e-mail acknowledgements is running (one at a time).
     sending: std::sync::atomic::AtomicBool,
+    /// Another pass was asked for while one ran: it runs right after (`resend::one_pass_at_a_time`).
+    sending_again: std::sync::atomic::AtomicBool,
 }
 
 impl App {
@@ -54,7 +58,15 @@ impl App {
         let (head, _) = tokio::sync::watch::channel(0);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let renders = tokio::sync::Semaphore::new(cores);
-        Ok(Arc::new(App { config, pool, metrics: Metrics::default(), head, renders, sending: Default::default() }))
+        Ok(Arc::new(App {
+            config,
+            pool,
+            metrics: Metrics::default(),
+            head,
+            renders,
+            sending: Default::default(),
+            sending_again: Default::default(),
+        }))
     }
 }
 
@@ -83,6 +95,8 @@ pub async fn serve_on(
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!("pli serve à l'écoute sur http://{address}");
     let poller = tokio::spawn(http::poll_head(app.clone()));
+    let digest = tokio::spawn(digest::daily(app.clone()));
+    let resend = tokio::spawn(resend::acknowledgements(app.clone()));
     // No Nagle delay: a response written in two parts (a file's head, then its body)
     // would otherwise wait for the browser's delayed acknowledgement (40 ms).
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
@@ -93,6 +107,8 @@ pub async fn serve_on(
         .await
         .map_err(|e| e.to_string());
     poller.abort();
+    digest.abort();
+    resend.abort();
     result
 }
 

@@ -13,7 +13,8 @@ use crate::db::{Q, params};
 use crate::registry::Session;
 use crate::{Result, Store, StoreError, append_event, now_rfc3339};
 use pli_core::acknowledgement::{AckFacts, AckKind, ImplicitDecision, ServiceContact, Template, default_template};
-use pli_core::{EventKind, Refusal, Role};
+use pli_core::capture::Actor;
+use pli_core::{EventKind, NewEvent, Refusal, Role};
 use pli_receipt::mail::{Mail, SmtpSettings};
 use pli_receipt::pdf::{Letter, letter_pdf};
 use serde::{Deserialize, Serialize};
@@ -507,6 +508,16 @@ impl Store {
     /// sent is marked with its event, each refusal or silence kept with its reason for the
     /// next pass. The PDF attached is the one kept (its hash checked first).
     pub fn send_acknowledgements(&mut self, s: &Session, settings: &SmtpSettings) -> Result<SendReport> {
+        self.send_pending(Sender::Session(s), settings)
+    }
+
+    /// [`Store::send_acknowledgements`] by a process on its own (`pli serve`'s timer): the
+    /// events name `actor`, no one's session.
+    pub fn send_acknowledgements_as(&mut self, actor: &Actor, settings: &SmtpSettings) -> Result<SendReport> {
+        self.send_pending(Sender::Process(actor), settings)
+    }
+
+    fn send_pending(&mut self, by: Sender<'_>, settings: &SmtpSettings) -> Result<SendReport> {
         let pending = self.read(|q| {
             q.rows(
                 &format!("SELECT {VIEW_COLUMNS}, body FROM acknowledgement WHERE channel = 'email' AND sent_at IS NULL ORDER BY id"),
@@ -545,7 +556,13 @@ impl Store {
             match outcome {
                 Ok(()) => {
                     self.write(|q| {
-                        let s = crate::org::current_session_q(q, s)?;
+                        let who = match by {
+                            Sender::Session(s) => {
+                                let s = crate::org::current_session_q(q, s)?;
+                                Actor { login: s.viewer.login, workstation: s.workstation }
+                            }
+                            Sender::Process(actor) => actor.clone(),
+                        };
                         let changed = q.exec(
                             "UPDATE acknowledgement SET sent_at = ?2, attempts = attempts + 1, last_error = NULL
                              WHERE id = ?1 AND sent_at IS NULL",
@@ -553,7 +570,14 @@ impl Store {
                         )?;
                         if changed == 1 {
                             let data = serde_json::json!({ "acknowledgement": ack.id, "channel": "email", "recipient": ack.recipient });
-                            append_event(q, &now, &s.event(EventKind::AcknowledgementSent, Some(ack.courrier), data))?;
+                            let event = NewEvent {
+                                actor: who.login,
+                                workstation: who.workstation,
+                                kind: EventKind::AcknowledgementSent,
+                                courrier: Some(ack.courrier),
+                                data,
+                            };
+                            append_event(q, &now, &event)?;
                         }
                         Ok(())
                     })?;
@@ -632,6 +656,13 @@ impl Store {
         })?;
         Ok(Some(merged))
     }
+}
+
+/// Who sends the e-mails still to send: a signed-in user, or a process on its own.
+#[derive(Clone, Copy)]
+enum Sender<'a> {
+    Session(&'a Session),
+    Process(&'a Actor),
 }
 
 /// The default text of a kind, for the lead's editor.

@@ -20,6 +20,7 @@ pub mod backup;
 pub mod basket_admin;
 pub mod db;
 pub mod deadline;
+pub mod digest;
 pub mod delivery;
 pub mod dropped;
 pub mod integrity;
@@ -117,6 +118,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0012_legal_clock.sql")),
         M::up(include_str!("../migrations/0013_acknowledgement.sql")),
         M::up(include_str!("../migrations/0014_absence.sql")),
+        M::up(include_str!("../migrations/0015_digest.sql")),
     ])
 }
 

@@ -15,7 +15,7 @@ use std::path::Path;
 /// their parent, which may come later: their `parent_id` is set once all are in.
 const TABLES: &[(&str, &str)] = &[
     ("direction", "id, code, name, active, region"),
-    ("app_user", "id, login, display_name, password_hash, active, demo"),
+    ("app_user", "id, login, display_name, password_hash, active, demo, email, digest"),
     ("user_role", "user_id, role, direction_id"),
     (
         "document_type",
@@ -56,6 +56,7 @@ const TABLES: &[(&str, &str)] = &[
          attempts, last_error",
     ),
     ("absence", "id, user_id, starts_on, ends_on, delegate_id, created_by, created_at, cancelled_at"),
+    ("digest_sent", "day, user_id, claimed_at, late, due, sent_at, last_error"),
 ];
 
 /// Tables whose `id` the target numbers itself afterwards (its sequence moved past them).

@@ -100,6 +100,17 @@ pub struct UserRow {
     pub name: String,
     pub roles: Vec<String>,
     pub active: bool,
+    /// Where the daily digest of reminders goes (none: no digest).
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Whether the user receives the daily digest: their own choice (`Store::set_digest`),
+    /// shown to the lead; saving a user row leaves it as it is.
+    #[serde(default = "yes_by_default")]
+    pub digest: bool,
+}
+
+fn yes_by_default() -> bool {
+    true
 }
 
 /// The organisation, for the forms' lists and the administration screen.
@@ -128,8 +139,15 @@ fn yes_no(b: bool) -> String {
 /// Column names, French first; English accepted.
 const DIRECTION_COLUMNS: [(&str, &str); 4] =
     [("code", "code"), ("nom", "name"), ("parent", "parent"), ("actif", "active")];
-const USER_COLUMNS: [(&str, &str); 5] =
-    [("identifiant", "login"), ("nom", "name"), ("roles", "roles"), ("actif", "active"), ("mot_de_passe", "password")];
+/// `courriel` (optional, last): a sheet without it keeps each user's address.
+const USER_COLUMNS: [(&str, &str); 6] = [
+    ("identifiant", "login"),
+    ("nom", "name"),
+    ("roles", "roles"),
+    ("actif", "active"),
+    ("mot_de_passe", "password"),
+    ("courriel", "email"),
+];
 /// The legal clock's columns come after the first sheets' five, all optional: a sheet
 /// without them keeps each type's rule as it is.
 const TYPE_COLUMNS: [(&str, &str); 14] = [
@@ -203,6 +221,26 @@ fn required<'a>(row: &'a HashMap<&'static str, String>, column: &str, line: usiz
     match row.get(column).map(String::as_str) {
         Some(v) if !v.is_empty() => Ok(v),
         _ => Err(StoreError::Sheet { file: sheet.name.clone(), line, message: format!("colonne « {column} » vide") }),
+    }
+}
+
+/// A user's e-mail address as a sheet or the lead gives it: empty is none; else one
+/// `name@domain` without spaces (the SMTP server says the rest).
+pub(crate) fn user_email(text: &str) -> std::result::Result<Option<String>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.split_once('@') {
+        Some((name, domain))
+            if !name.is_empty()
+                && domain.contains('.')
+                && !domain.contains('@')
+                && !text.contains(char::is_whitespace) =>
+        {
+            Ok(Some(text.to_string()))
+        }
+        _ => Err(format!("courriel « {text} » : adresse nom@domaine attendue")),
     }
 }
 
@@ -342,6 +380,11 @@ impl Store {
                         // A new password lifts a sign-in lockout.
                         q.exec("DELETE FROM sign_in_attempt WHERE login = ?1", params![login])?;
                     }
+                    if let Some(email) = row.get("courriel") {
+                        let email = user_email(email)
+                            .map_err(|message| StoreError::Sheet { file: sheet.name.clone(), line, message })?;
+                        q.exec("UPDATE app_user SET email = ?1 WHERE id = ?2", params![email, user_id])?;
+                    }
                     q.exec("DELETE FROM user_role WHERE user_id = ?1", params![user_id])?;
                     for spec in row
                         .get("roles")
@@ -430,6 +473,14 @@ impl Store {
             let bytes = w.into_inner().unwrap_or_default();
             format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
         };
+        // The digest choice is the user's own: shown, not part of the sheet.
+        let users = users
+            .into_iter()
+            .map(|mut u| {
+                u.truncate(USER_COLUMNS.len());
+                u
+            })
+            .collect();
         Ok((sheet(&DIRECTION_COLUMNS, directions), sheet(&USER_COLUMNS, users), sheet(&TYPE_COLUMNS, types)))
     }
 
@@ -453,12 +504,20 @@ impl Store {
             directions.sort_by(|a, b| a[0].cmp(&b[0]));
             let roles = roles_by_user(q)?;
             let mut users = q
-                .rows("SELECT id, login, display_name, active FROM app_user", params![])?
+                .rows("SELECT id, login, display_name, active, email, digest FROM app_user", params![])?
                 .iter()
                 .map(|r| {
                     let id: i64 = r.get(0)?;
                     let roles = roles.get(&id).map(|r| r.join("|")).unwrap_or_default();
-                    Ok(vec![text(r, 1)?, text(r, 2)?, roles, oui_non(r, 3)?, String::new()])
+                    Ok(vec![
+                        text(r, 1)?,
+                        text(r, 2)?,
+                        roles,
+                        oui_non(r, 3)?,
+                        String::new(),
+                        text(r, 4)?,
+                        oui_non(r, 5)?,
+                    ])
                 })
                 .collect::<Result<Rows>>()?;
             users.sort_by(|a, b| a[0].cmp(&b[0]));
@@ -518,6 +577,8 @@ impl Store {
                     name: r[1].clone(),
                     roles: r[2].split('|').filter(|s| !s.is_empty()).map(str::to_string).collect(),
                     active: oui(&r[3]),
+                    email: Some(r[5].clone()).filter(|e| !e.is_empty()),
+                    digest: oui(&r[6]),
                 })
                 .collect(),
             document_types: types
@@ -582,8 +643,14 @@ impl Store {
         if !password.is_empty() && password.chars().count() < 8 {
             return Err(StoreError::Invalid("mot de passe trop court : 8 caractères au moins".into()));
         }
-        let values =
-            [row.login.clone(), row.name.clone(), row.roles.join("|"), yes_no(row.active), password.to_string()];
+        let values = [
+            row.login.clone(),
+            row.name.clone(),
+            row.roles.join("|"),
+            yes_no(row.active),
+            password.to_string(),
+            row.email.clone().unwrap_or_default(),
+        ];
         let sheet = one_row_sheet("utilisateur", &USER_COLUMNS, &values);
         let sheets = OrganisationSheets { users: Some(sheet), ..Default::default() };
         self.import(&sheets, By::Lead(s, "l'administration"), ImportKind::OneRow).map(drop)
@@ -1023,6 +1090,7 @@ struct UserState {
     active: bool,
     demo: bool,
     roles: BTreeSet<String>,
+    email: Option<String>,
     /// Compared only; never written into an event.
     password_hash: Option<String>,
 }
@@ -1063,7 +1131,9 @@ impl OrganisationState {
         }
         let mut roles = roles_by_user(q)?;
         let mut users = BTreeMap::new();
-        for r in q.rows("SELECT id, login, display_name, active, demo, password_hash FROM app_user", params![])? {
+        for r in
+            q.rows("SELECT id, login, display_name, active, demo, password_hash, email FROM app_user", params![])?
+        {
             let id: i64 = r.get(0)?;
             users.insert(
                 r.get::<String>(1)?,
@@ -1072,6 +1142,7 @@ impl OrganisationState {
                     active: r.get(3)?,
                     demo: r.get(4)?,
                     password_hash: r.get(5)?,
+                    email: r.get(6)?,
                     roles: roles.remove(&id).unwrap_or_default().into_iter().collect(),
                 },
             );
@@ -1100,7 +1171,7 @@ impl OrganisationState {
                 events.push((
                     EventKind::UserCreated,
                     json!({ "login": login, "name": now.name, "active": now.active, "roles": now.roles,
-                            "password_set": now.password_hash.is_some(), "demo": now.demo }),
+                            "password_set": now.password_hash.is_some(), "demo": now.demo, "email": now.email }),
                 ));
                 continue;
             };
@@ -1115,6 +1186,12 @@ impl OrganisationState {
             }
             for role in before.roles.difference(&now.roles) {
                 events.push((EventKind::RoleRemoved, json!({ "login": login, "role": role })));
+            }
+            if before.email != now.email {
+                events.push((
+                    EventKind::UserEmailChanged,
+                    json!({ "login": login, "from": before.email, "to": now.email }),
+                ));
             }
             if before.password_hash != now.password_hash {
                 let removed = now.password_hash.is_none();

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/postgres/0006_legal_clock.sql")),
     (7, include_str!("../migrations/postgres/0007_acknowledgement.sql")),
     (8, include_str!("../migrations/postgres/0008_absence.sql")),
+    (9, include_str!("../migrations/postgres/0009_digest.sql")),
     (11, include_str!("../migrations/postgres/0011_search_readers.sql")),
 ];
 

@@ -114,10 +114,14 @@ fn a_removed_role_is_gone_at_the_very_next_call(engine: Engine) {
     assert!(store.courrier(&rh, id).is_ok());
 
     // The lead moves René from DRH to DAF from the administration screen.
-    let moved =
-        UserRow {
-            login: "rh".into(), name: "René Référent".into(), roles: vec!["referent:DAF".into()], active: true
-        };
+    let moved = UserRow {
+        login: "rh".into(),
+        name: "René Référent".into(),
+        roles: vec!["referent:DAF".into()],
+        active: true,
+        email: None,
+        digest: true,
+    };
     store.save_user(&lead, &moved, "").unwrap();
     let before = event_count(&site);
     assert!(store.courrier(&rh, id).is_err(), "DRH's courrier is no longer his");
@@ -126,8 +130,14 @@ fn a_removed_role_is_gone_at_the_very_next_call(engine: Engine) {
     assert_eq!(event_count(&site), before);
 
     // A lead demoted cannot administer at the next call either.
-    let demoted =
-        UserRow { login: "pilote".into(), name: "Paule Pilote".into(), roles: vec!["operator".into()], active: true };
+    let demoted = UserRow {
+        login: "pilote".into(),
+        name: "Paule Pilote".into(),
+        roles: vec!["operator".into()],
+        active: true,
+        email: None,
+        digest: true,
+    };
     store.save_user(&lead, &demoted, "").unwrap();
     let dsi = DirectionRow { code: "DSI".into(), name: "Numérique".into(), parent: None, active: true };
     let refused = store.save_direction(&lead, &dsi).unwrap_err();
@@ -268,8 +278,14 @@ fn every_change_to_the_organisation_is_an_event_naming_who_did_what_to_whom(engi
     // The lead's one-row saves and a password set from the command line too.
     let lead = session(&store, "pilote");
     let mark = last_event(&site);
-    let back =
-        UserRow { login: "agent".into(), name: "Alain Agent".into(), roles: vec!["agent:DRH".into()], active: true };
+    let back = UserRow {
+        login: "agent".into(),
+        name: "Alain Agent".into(),
+        roles: vec!["agent:DRH".into()],
+        active: true,
+        email: None,
+        digest: true,
+    };
     store.save_user(&lead, &back, "unmotdepasse").unwrap();
     store.set_password("op", "encoreunautre", &actor()).unwrap();
     let kinds: Vec<String> = events_since(&site, mark).into_iter().map(|(k, _)| k).collect();

@@ -3,4 +3,13 @@
 /**
  * A user; roles as in the users sheet: `operator`, `referent:DRH`, `agent:DAF`, `lead`.
  */
-export type UserRow = { login: string, name: string, roles: Array<string>, active: boolean, };
+export type UserRow = { login: string, name: string, roles: Array<string>, active: boolean, 
+/**
+ * Where the daily digest of reminders goes (none: no digest).
+ */
+email: string | null, 
+/**
+ * Whether the user receives the daily digest: their own choice (`Store::set_digest`),
+ * shown to the lead; saving a user row leaves it as it is.
+ */
+digest: boolean, };

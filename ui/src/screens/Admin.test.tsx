@@ -21,6 +21,7 @@ vi.mock("../api", () => ({
     setDirectionRegion: vi.fn(),
     addClosureDay: vi.fn(),
     removeClosureDay: vi.fn(),
+    connected: vi.fn(() => false),
   },
 }));
 
@@ -138,10 +139,21 @@ describe("Admin", () => {
     expect(input("user-roles").value).toBe("lead");
     fireEvent.input(input("user-roles"), { target: { value: "lead, agent : DAF,lead" } });
     fireEvent.input(input("user-password"), { target: { value: "court" } });
+    // The address reminders go to, edited here; the digest choice is the user's, shown only.
+    expect(input("user-email").value).toBe("pilote@example.fr");
+    expect(document.querySelector('#users [data-login="pilote"]')!.textContent).toContain("non (désabonné)");
+    fireEvent.input(input("user-email"), { target: { value: "  paule.pilote@example.fr " } });
     fireEvent.submit(document.getElementById("user-form")!);
     await waitFor(() => expect(alertText("user-form")).toBe("Mot de passe trop court."));
     expect(mocked.saveUser).toHaveBeenCalledWith(
-      { login: "pilote", name: "Paule Pilote", roles: ["lead", "agent:DAF"], active: true },
+      {
+        login: "pilote",
+        name: "Paule Pilote",
+        roles: ["lead", "agent:DAF"],
+        active: true,
+        email: "paule.pilote@example.fr",
+        digest: false,
+      },
       "court",
     );
     expect((document.querySelector("#user-form button[type=submit]") as HTMLButtonElement).disabled).toBe(false);

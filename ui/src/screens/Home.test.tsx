@@ -8,6 +8,8 @@ vi.mock("../api", () => ({
   api: {
     baskets: vi.fn(),
     dueSummary: vi.fn(),
+    digestChoice: vi.fn(),
+    setDigest: vi.fn(),
     absences: vi.fn(),
     colleagues: vi.fn(),
   },
@@ -29,6 +31,7 @@ describe("Home", () => {
       { role: "referent", name: "En retard", count: 2 },
     ]);
     mocked.dueSummary.mockResolvedValue({ due_this_week: 3, late: 2 });
+    mocked.digestChoice.mockResolvedValue({ email: "rh@example.fr", digest: true });
     mocked.absences.mockResolvedValue([]);
     mocked.colleagues.mockResolvedValue([]);
   });
@@ -52,6 +55,8 @@ describe("Home", () => {
     expect(route.value).toMatchObject({ screen: "baskets", params: { basket: "En retard" } });
     fireEvent.click(week);
     expect(route.value).toMatchObject({ screen: "baskets", params: { basket: "À traiter" } });
+    // The daily e-mail of these reminders: the referent's own choice, here.
+    await waitFor(() => expect(document.getElementById("digest-choice")).not.toBeNull());
     // And their absence, with a delegate.
     expect(document.getElementById("absence-form")).not.toBeNull();
   });
@@ -61,6 +66,7 @@ describe("Home", () => {
     render(<Home />);
     await waitFor(() => expect(document.querySelector("[data-basket]")).not.toBeNull());
     expect(mocked.dueSummary).not.toHaveBeenCalled();
+    expect(mocked.digestChoice).not.toHaveBeenCalled();
     expect(mocked.absences).not.toHaveBeenCalled();
     expect(document.getElementById("home-due")).toBeNull();
   });

@@ -12,6 +12,7 @@ import { navigate } from "../lib/route";
 import { me } from "../lib/session";
 import { useChanged } from "../lib/watch";
 import { MyAbsence } from "./Absences";
+import { DigestChoice } from "./DigestChoice";
 
 /** The first of `names` among the user's baskets (the one a count card leads to). */
 function firstBasket(baskets: BasketCount[] | null, names: string[]): string | undefined {
@@ -85,6 +86,7 @@ export function Home() {
           </button>
         </div>
       )}
+      {works && <DigestChoice />}
       {works && user && <MyAbsence login={user.login} />}
       <h2>{t("home.baskets")}</h2>
       {baskets === null ? (

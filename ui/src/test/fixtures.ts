@@ -64,7 +64,7 @@ export const CATALOGUE: Catalogue = {
     { ...newDocumentType(), code: "VIEUX", name: "Vieux", deadline_days: 30, active: false },
   ],
   users: [
-    { login: "pilote", name: "Paule Pilote", roles: ["lead"], active: true },
-    { login: "ancien", name: "Alain Ancien", roles: [], active: false },
+    { login: "pilote", name: "Paule Pilote", roles: ["lead"], active: true, email: "pilote@example.fr", digest: false },
+    { login: "ancien", name: "Alain Ancien", roles: [], active: false, email: null, digest: true },
   ],
 };

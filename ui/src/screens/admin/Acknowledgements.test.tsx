@@ -13,6 +13,7 @@ vi.mock("../../api", () => ({
     smtpSettings: vi.fn(),
     setSmtpSettings: vi.fn(),
     sendAcknowledgements: vi.fn(),
+    connected: vi.fn(() => false),
   },
 }));
 
@@ -51,6 +52,7 @@ describe("the lead's acknowledgement settings", () => {
   });
   afterEach(() => {
     delete win.__TAURI_INTERNALS__;
+    mocked.connected.mockReturnValue(false);
     cleanup();
     vi.clearAllMocks();
   });
@@ -101,15 +103,27 @@ describe("the lead's acknowledgement settings", () => {
     await waitFor(() => expect(view.getByRole("alert").textContent).toContain("le serveur ne répond pas"));
   });
 
-  it("in a browser: templates and services from the server, no SMTP part (the server's is in its configuration file)", async () => {
+  it("in a browser: templates and services from the server, no SMTP part (the server's is in its configuration file), send now asks the server", async () => {
     const view = render(<AcknowledgementSettings cat={CATALOGUE} />);
     const body = view.container.querySelector("#ack-body") as HTMLTextAreaElement;
     await waitFor(() => expect(body.value).toBe(TEMPLATES.default_receipt));
     expect(mocked.serviceContacts).toHaveBeenCalled();
     expect(mocked.smtpSettings).not.toHaveBeenCalled();
     expect(view.container.querySelector("#ack-smtp")).toBeNull();
-    expect(view.container.querySelector("#ack-send-now")).toBeNull();
     fireEvent.submit(view.container.querySelector("#ack-template") as HTMLFormElement);
     await waitFor(() => expect(mocked.setAckTemplate).toHaveBeenCalled());
+    mocked.sendAcknowledgements.mockResolvedValueOnce({ sent: 2, failed: [] });
+    fireEvent.click(view.container.querySelector("#ack-send-now") as HTMLButtonElement);
+    await waitFor(() => expect(mocked.sendAcknowledgements).toHaveBeenCalled());
+  });
+
+  it("on a desktop connected to a server: the server's SMTP, not this desktop's", async () => {
+    win.__TAURI_INTERNALS__ = {};
+    mocked.connected.mockReturnValue(true);
+    const view = render(<AcknowledgementSettings cat={CATALOGUE} />);
+    await waitFor(() => expect(mocked.serviceContacts).toHaveBeenCalled());
+    expect(mocked.smtpSettings).not.toHaveBeenCalled();
+    expect(view.container.querySelector("#ack-smtp")).toBeNull();
+    expect(view.container.querySelector("#ack-send-now")).not.toBeNull();
   });
 });

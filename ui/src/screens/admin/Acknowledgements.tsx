@@ -2,8 +2,9 @@
 // direction (or for all; checked by the core when saved: an unknown placeholder or one
 // R112-5 requires and missing is refused), each direction's handling service (its
 // designation, postal address, e-mail and phone), and the SMTP server for e-mails (the
-// password is never shown; left empty, the one set is kept). In a browser the SMTP part
-// is not shown: `pli serve` sends by the `[smtp]` section of its own configuration file.
+// password is never shown; left empty, the one set is kept). In a browser, or on a desktop
+// connected to a server, the SMTP part is not shown: `pli serve` sends by the `[smtp]`
+// section of its own configuration file; « envoyer maintenant » asks the server.
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../../api";
 import type { AckKind } from "../../bindings/AckKind";
@@ -26,6 +27,8 @@ const NO_SMTP: SmtpForm = {
 };
 
 export function AcknowledgementSettings({ cat }: { cat: Catalogue }) {
+  /** This desktop's own SMTP settings (standalone); else the server's. */
+  const ownSmtp = inTauri() && !api.connected();
   const [templates, setTemplates] = useState<AckTemplates | null>(null);
   const [services, setServices] = useState<ServiceContactRow[]>([]);
   const [said, setSaid] = useState<{ ok: boolean; text: string } | null>(null);
@@ -41,7 +44,7 @@ export function AcknowledgementSettings({ cat }: { cat: Catalogue }) {
       const [t0, s0, m0] = await Promise.all([
         api.ackTemplates(),
         api.serviceContacts(),
-        inTauri() ? api.smtpSettings() : null,
+        ownSmtp ? api.smtpSettings() : null,
       ]);
       setTemplates(t0);
       setServices(s0);
@@ -206,7 +209,12 @@ export function AcknowledgementSettings({ cat }: { cat: Catalogue }) {
         <button type="submit">{t("admin.ack.save_service")}</button>
       </form>
 
-      {inTauri() && (
+      {!ownSmtp && (
+        <p>
+          <SendNow run={run} />
+        </p>
+      )}
+      {ownSmtp && (
         <form
           id="ack-smtp"
           onSubmit={(e) => {
@@ -253,22 +261,28 @@ export function AcknowledgementSettings({ cat }: { cat: Catalogue }) {
               onInput={(e) => setSmtp({ ...smtp, password: e.currentTarget.value || null })}
             />
           </div>
-          <button type="submit">{t("admin.ack.save_smtp")}</button>{" "}
-          <button
-            type="button"
-            class="secondary"
-            id="ack-send-now"
-            onClick={() =>
-              void run(async () => {
-                const r = await api.sendAcknowledgements();
-                if (r.failed.length > 0) throw new Error(t("admin.ack.not_sent", { count: r.failed.length, why: r.failed[0][1] }));
-              }, t("admin.ack.sent"))
-            }
-          >
-            {t("admin.ack.send_now")}
-          </button>
+          <button type="submit">{t("admin.ack.save_smtp")}</button> <SendNow run={run} />
         </form>
       )}
     </section>
+  );
+}
+
+/** « Envoyer maintenant »: the e-mails still to send, by this desktop's SMTP or the server's. */
+function SendNow({ run }: { run: (what: () => Promise<unknown>, done: string) => Promise<void> }) {
+  return (
+    <button
+      type="button"
+      class="secondary"
+      id="ack-send-now"
+      onClick={() =>
+        void run(async () => {
+          const r = await api.sendAcknowledgements();
+          if (r.failed.length > 0) throw new Error(t("admin.ack.not_sent", { count: r.failed.length, why: r.failed[0][1] }));
+        }, t("admin.ack.sent"))
+      }
+    >
+      {t("admin.ack.send_now")}
+    </button>
   );
 }
