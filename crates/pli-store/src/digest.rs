@@ -126,20 +126,26 @@ impl Digest {
 
 impl Store {
     /// What `s`'s digest lists on `today`: the open courriers it works (main direction one
-    /// it is referent of, or assigned to it) that are late, or due by Sunday. For a
-    /// referent, what [`Store::due_summary`] counts; an agent's are only those assigned to
-    /// them, not every courrier of their direction.
+    /// it is referent of, or assigned to it; and those of the users it stands in for
+    /// today) that are late, or due by Sunday. For a referent, what [`Store::due_summary`]
+    /// counts; an agent's are only those assigned to them, not every courrier of their
+    /// direction.
     pub fn digest(&self, s: &Session, today: Date) -> Result<Digest> {
         let s = self.current(s)?;
         let v = s.viewer.visibility();
         // As `due_summary`, but a direction's courriers only for its referents (a test
-        // checks both agree for a referent).
+        // checks both agree for a referent); a delegate works the absent's too.
+        let (mut referent_of, mut users) = (v.referent_of.clone(), vec![v.user_id]);
+        for absent in &v.stands_in_for {
+            referent_of.extend(&absent.referent_of);
+            users.push(absent.user_id);
+        }
         let mine = format!(
             "c.state NOT IN ('closed', 'to_qualify') AND c.due_date IS NOT NULL AND {}
-             AND ({} OR c.assignee_id = {})",
+             AND ({} OR {})",
             crate::registry::visible_sql(&v),
-            crate::registry::in_ids("c.main_direction_id", &v.referent_of),
-            v.user_id
+            crate::registry::in_ids("c.main_direction_id", &referent_of),
+            crate::registry::in_ids("c.assignee_id", &users),
         );
         let sunday = today + time::Duration::days(6 - i64::from(today.weekday().number_days_from_monday()));
         let (today, sunday) = (today.to_string(), sunday.to_string());

@@ -301,7 +301,35 @@ fn two_servers_over_one_database_send_each_digest_once(engine: Engine) {
     assert_eq!(site.count("SELECT count(*) FROM digest_sent"), 4);
 }
 
+/// While a referent is away, their delegate's digest lists the absent's courriers too.
+fn a_delegate_s_digest_lists_the_absent_referent_s_courriers(engine: Engine) {
+    let Some((_site, mut store)) = open_site(engine) else { return };
+    let (_, daf_chrono) = registered(&mut store, "DAF", date!(2026 - 01 - 15), "Facture impayée");
+    let (_, drh_chrono) = registered(&mut store, "DRH", date!(2026 - 01 - 15), "Demande de mutation");
+    let rh = session(&store, "rh");
+    let before = store.digest(&rh, DAY).unwrap();
+    assert_eq!(before.late.iter().map(|l| l.chrono.as_str()).collect::<Vec<_>>(), [drh_chrono.as_str()]);
+    // Anne (DAF) is away today; René stands in for her.
+    let today = time::OffsetDateTime::now_utc().date();
+    let absence = pli_store::absence::NewAbsence {
+        user: None,
+        starts_on: (today - time::Duration::days(1)).to_string(),
+        ends_on: (today + time::Duration::days(1)).to_string(),
+        delegate: "rh".into(),
+    };
+    store.record_absence(&session(&store, "af"), &absence).unwrap();
+    let during = store.digest(&rh, DAY).unwrap();
+    let mut listed: Vec<&str> = during.late.iter().map(|l| l.chrono.as_str()).collect();
+    listed.sort();
+    let mut expected = vec![daf_chrono.as_str(), drh_chrono.as_str()];
+    expected.sort();
+    assert_eq!(listed, expected);
+    // The agent of DRH gets nothing more for it.
+    assert!(store.digest(&session(&store, "ag"), DAY).unwrap().is_empty());
+}
+
 on_both_engines!(
     each_user_gets_what_is_late_and_due_this_week_once_unless_opted_out,
     two_servers_over_one_database_send_each_digest_once,
+    a_delegate_s_digest_lists_the_absent_referent_s_courriers,
 );
