@@ -19,7 +19,7 @@ pub(crate) async fn daily(app: Arc<App>) {
     loop {
         tick.tick().await;
         let (today, hour) = pli_store::digest::paris_now();
-        if hour < section.hour || done == Some(today) {
+        if !time_to_send(today, hour, section.hour, done) {
             continue;
         }
         let (app, smtp) = (app.clone(), smtp.clone());
@@ -39,5 +39,28 @@ pub(crate) async fn daily(app: Arc<App>) {
             Ok(Err(e)) => tracing::warn!("rappels du jour impossibles pour l'instant : {e}"),
             Err(e) => tracing::error!("rappels du jour : {e}"),
         }
+    }
+}
+
+/// Whether the day's digest is to send now: from its hour on, once a day (`done`: the last
+/// day sent by this server).
+fn time_to_send<D: PartialEq>(today: D, hour: u8, from: u8, done: Option<D>) -> bool {
+    hour >= from && done != Some(today)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::time_to_send;
+    use time::macros::date;
+
+    #[test]
+    fn the_digest_leaves_from_its_hour_once_a_day() {
+        let (monday, tuesday) = (date!(2026 - 03 - 02), date!(2026 - 03 - 03));
+        assert!(!time_to_send(monday, 6, 7, None), "before the hour");
+        assert!(time_to_send(monday, 7, 7, None), "at the hour");
+        assert!(time_to_send(monday, 15, 7, None), "a server started later sends that day's");
+        assert!(!time_to_send(monday, 8, 7, Some(monday)), "once a day");
+        assert!(!time_to_send(tuesday, 6, 7, Some(monday)), "the next day, from the hour again");
+        assert!(time_to_send(tuesday, 7, 7, Some(monday)));
     }
 }
