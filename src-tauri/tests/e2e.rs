@@ -8,7 +8,12 @@
 //! with the suggested subject and direction; the referent finds it in « À traiter »,
 //! redirects it to the other direction, returns it to the mail room; the operator
 //! registers it again; the referent takes it, closes it, reads its history and finds it
-//! by full-text search; the lead reads the week's activity and the organisation. A
+//! by full-text search; the lead reads the week's activity and the organisation, makes
+//! complaints (RECL) need an acknowledgement of receipt and takes « En copie » off the
+//! referents' baskets; the operator registers a complaint, and prints the day's postal
+//! acknowledgements from the capture screen (the PDF read back with `pdftotext`: date
+//! of receipt, service, implicit decision date); the referent's home no longer shows
+//! « En copie », and the complaint's record shows its acknowledgement. A
 //! damaged file beside the batch goes to quarantine, and « Réessayer » takes it again.
 //!
 //! Every step saves a screenshot under `target/e2e/` for review, and axe-core checks
@@ -184,6 +189,7 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
 
     // The referent finds it in « À traiter » and redirects it to DAF.
     w.sign_in("referent");
+    w.find(".basket-card[data-basket=\"En copie\"]");
     w.step("accueil-referent");
     w.click("nav [data-nav=baskets]");
     w.click("[data-basket-tab=\"À traiter\"]");
@@ -269,12 +275,117 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
     w.step("administration");
     accessibility.extend(w.accessibility_problems("administration"));
 
+    // Complaints (RECL) now need an acknowledgement of receipt: silence vaut acceptation,
+    // the default template, DRH's handling service. The lead also takes « En copie » off
+    // the referents' baskets.
+    w.choose("#rule-type", "RECL");
+    w.choose("#rule-implicit", "acceptance");
+    w.click("#type-rule-form button[type=submit]");
+    w.wait_for("the rule saved", Duration::from_secs(10), |w| w.text("#type-rule-form [role=status]").contains("RECL"));
+    w.choose("#ack-type", "RECL");
+    w.wait_for("the default template", Duration::from_secs(10), |w| {
+        w.attr("#ack-body", "value").unwrap_or_default().contains("{date_reception}")
+    });
+    w.click("#ack-template button[type=submit]");
+    let said = "#acknowledgement-settings [role=status]";
+    w.wait_for("the template saved", Duration::from_secs(10), |w| w.text(said).contains("Modèle enregistré"));
+    w.choose("#ack-service-direction", "DRH");
+    w.type_in("#ack-service-designation", "Service des ressources humaines");
+    w.type_in("#ack-service-address", "12 rue de la Paix, 57000 Metz");
+    w.type_in("#ack-service-email", "drh@ars.example");
+    w.type_in("#ack-service-phone", "03 87 00 00 00");
+    w.click("#ack-service button[type=submit]");
+    w.wait_for("the service saved", Duration::from_secs(10), |w| w.text(said).contains("Service enregistré"));
+    assert_eq!(w.attr("#baskets-role", "value").as_deref(), Some("referent"), "the referents' baskets first");
+    w.find("#role-basket-list li[data-basket=\"En copie\"]");
+    w.click("#role-basket-list li[data-basket=\"En copie\"] button[data-remove]");
+    w.wait_for("« En copie » removed", Duration::from_secs(10), |w| {
+        w.count("#role-basket-list li[data-basket=\"En copie\"]") == 0
+    });
+    w.step("bannettes-par-role");
+    accessibility.extend(w.accessibility_problems("bannettes par rôle"));
+
     // The `?` overlay lists the shortcuts.
     w.click("body");
     w.press(&["?"]);
     w.find("#shortcuts");
     w.step("raccourcis");
     accessibility.extend(w.accessibility_problems("raccourcis"));
+    w.press(&["\u{E00C}"]);
+    w.wait_for("the overlay closed", Duration::from_secs(5), |w| w.count("#shortcuts") == 0);
+    w.sign_out();
+
+    // The operator registers a complaint for DRH from a new sender: its acknowledgement is
+    // made at once, by post (no e-mail address known), and the day's print is offered on
+    // the capture screen.
+    w.sign_in("accueil");
+    w.click("nav [data-nav=qualify]");
+    w.find("#qualify[data-courrier]");
+    // What is suggested is filled in first; then the operator's choices.
+    w.wait_for("the suggestions", Duration::from_secs(20), |w| w.count("[data-suggested=true]") >= 1);
+    let complaint: i64 = w
+        .script("return document.querySelector('#qualify').dataset.courrier")
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("#qualify names its courrier");
+    assert_ne!(complaint, courrier);
+    w.choose("#f-type", "RECL");
+    w.choose("#f-direction", "DRH");
+    // A new sender with a postal address only: the acknowledgement goes by post.
+    w.click("#new-contact");
+    w.type_in("#nc-name", "Jeanne Dupont");
+    w.type_in("#nc-address", "3 rue des Lilas");
+    w.type_in("#nc-postcode", "57000");
+    w.type_in("#nc-city", "Metz");
+    w.click("#nc-create");
+    w.wait_for("the sender chosen", Duration::from_secs(10), |w| {
+        w.attr("#f-sender", "value").as_deref() == Some("Jeanne Dupont")
+    });
+    let arrival = w.attr("#f-arrival-date", "value").unwrap_or_default();
+    let arrival = pli_store::deadline::parse_date(&arrival).expect("the arrival date, today by default");
+    w.click("#register");
+    w.wait_for("the complaint registered", Duration::from_secs(20), |w| w.text("#registered").contains("A-"));
+    w.click("nav [data-nav=capture]");
+    // The folder's line comes in above the button: click once it stands still.
+    w.find("#capture-status");
+    w.click("#print-acknowledgements");
+    let printed = ".postal-print [role=status]";
+    w.wait_for("the day's print", Duration::from_secs(20), |w| w.text(printed).contains(".pdf"));
+    w.step("accuses-a-imprimer");
+    let pdf = w.text(printed).split_once(" : ").map(|(_, path)| path.trim().to_string()).expect("the PDF's path");
+    let out = Command::new("pdftotext").args([&pdf, "-"]).output().expect("pdftotext (poppler-utils)");
+    assert!(out.status.success(), "pdftotext {pdf}");
+    // Each R112-5 item that matters, whatever the line breaks.
+    let text = String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+    let french = pli_core::acknowledgement::french_date;
+    for item in [
+        french(arrival),
+        "Jeanne Dupont".to_string(),
+        "3 rue des Lilas".to_string(),
+        "Service des ressources humaines".to_string(),
+        "12 rue de la Paix".to_string(),
+        "drh@ars.example".to_string(),
+        french(pli_core::calendar::implicit_decision_date(arrival, 2)),
+    ] {
+        assert!(text.contains(&item), "the acknowledgement says « {item} »: {text}");
+    }
+    assert!(text.contains("acceptation"), "silence vaut acceptation said: {text}");
+    w.sign_out();
+
+    // The referent: « En copie » is gone from her home and her tabs; the complaint's
+    // record shows its acknowledgement, printed.
+    w.sign_in("referent");
+    w.find(".basket-card[data-basket=\"À traiter\"]");
+    assert_eq!(w.count(".basket-card[data-basket=\"En copie\"]"), 0, "the lead took « En copie » off");
+    w.click("nav [data-nav=baskets]");
+    w.click("[data-basket-tab=\"À traiter\"]");
+    assert_eq!(w.count("[data-basket-tab=\"En copie\"]"), 0);
+    w.click(&format!("tr[data-courrier=\"{complaint}\"] td"));
+    w.find(&format!("#courrier-detail[data-courrier=\"{complaint}\"]"));
+    w.find("#acknowledgements li[data-ack][data-sent=yes]");
+    assert!(w.text("#acknowledgements").contains("par courrier postal"));
+    w.step("accuse-de-reception");
+    accessibility.extend(w.accessibility_problems("accusé de réception"));
     assert!(accessibility.is_empty(), "serious accessibility problems:\n{}", accessibility.join("\n"));
 
     let _ = ureq::Agent::new_with_defaults().delete(&format!("{base}/session/{}", w.session)).call();

@@ -201,7 +201,7 @@ export function RoleBaskets() {
         <fieldset>
           <legend>{t("role_baskets.states")}</legend>
           {STATES.map((s) => (
-            <span key={s} class="field check">
+            <div key={s} class="field check">
               <input
                 id={`basket-state-${s}`}
                 type="checkbox"
@@ -209,7 +209,7 @@ export function RoleBaskets() {
                 onChange={(e) => toggleState(s, (e.target as HTMLInputElement).checked)}
               />
               <label for={`basket-state-${s}`}>{t(`role_baskets.state.${s}`)}</label>
-            </span>
+            </div>
           ))}
         </fieldset>
         {hasDirection(role) && (
