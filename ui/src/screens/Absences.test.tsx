@@ -86,6 +86,12 @@ describe("Absences", () => {
     expect(document.getElementById("my-absences")).toBeNull();
   });
 
+  it("counts today in Paris, as the core does", () => {
+    expect(parisToday(new Date("2026-12-02T03:00:00Z"))).toBe("2026-12-02");
+    expect(parisToday(new Date("2026-12-31T23:30:00Z"))).toBe("2027-01-01");
+    expect(parisToday(new Date("2026-06-30T22:30:00Z"))).toBe("2026-07-01");
+  });
+
   it("lists the current and coming absences for the lead", async () => {
     mocked.absences.mockResolvedValue([absence({}), absence({ id: 2, user_name: "Anne Référente", delegate_name: "René Référent", current: false })]);
     render(<AbsenceList />);

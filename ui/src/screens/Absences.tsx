@@ -12,9 +12,17 @@ import { t } from "../lib/i18n";
 import { useAction } from "../lib/useAction";
 import { useLoad } from "../lib/useLoad";
 
-/** Today as `YYYY-MM-DD` in Paris, the day absences are counted in. */
+/** Today as `YYYY-MM-DD` in Paris, the day absences are counted in. From the parts, not
+ * a locale's format: a webview without the `en-CA` data formats it as `en-US`'s « 12/2/2026 ». */
 export function parisToday(now = new Date()): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris" }).format(now);
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Europe/Paris",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).formatToParts(now);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${part("year")}-${part("month")}-${part("day")}`;
 }
 
 function period(a: AbsenceView): string {
