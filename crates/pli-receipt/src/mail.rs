@@ -179,6 +179,17 @@ pub fn send_text(settings: &SmtpSettings, to: &str, subject: &str, text: &str) -
     deliver(settings, &message)
 }
 
+/// Whether the server answers (connected, greeted, NOOP answered), before a pass that
+/// must not start when it cannot finish (the daily digest claims each message it sends).
+pub fn reachable(settings: &SmtpSettings) -> Result<(), MailError> {
+    settings.check()?;
+    match settings.transport()?.test_connection() {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(MailError::Unreachable(format!("{}:{} ne répond pas à NOOP", settings.host, settings.port))),
+        Err(e) => Err(MailError::Unreachable(e.to_string())),
+    }
+}
+
 /// A message from the settings' sender to `to`, its body still to give.
 fn message(settings: &SmtpSettings, to: &str, subject: &str) -> Result<lettre::message::MessageBuilder, MailError> {
     settings.check()?;

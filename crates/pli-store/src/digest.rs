@@ -190,7 +190,8 @@ impl Store {
     /// Sends `day`'s digest to every active user with an e-mail address who has not opted
     /// out and has something late or due this week, through `settings`' server. Each is
     /// claimed before it leaves (never twice a day, whichever process runs this); a refused
-    /// address is kept with its reason and the others still go.
+    /// address is kept with its reason and the others still go. An SMTP server that does
+    /// not answer at all is an error before anything is claimed: the pass can run again.
     pub fn send_digests(&mut self, day: Date, settings: &SmtpSettings) -> Result<DigestReport> {
         let users = self.read(|q| {
             q.rows(
@@ -210,6 +211,7 @@ impl Store {
             .collect::<Result<Vec<_>>>()
         })?;
         let mut report = DigestReport { day: day.to_string(), ..Default::default() };
+        let mut checked = false;
         for (id, login, name, email, wanted) in users {
             let Some(email) = email.filter(|e| !e.trim().is_empty()) else {
                 report.without_email += 1;
@@ -221,10 +223,22 @@ impl Store {
             }
             let s =
                 Session { viewer: Viewer::new(id, login.clone(), Vec::new()), workstation: DIGEST_WORKSTATION.into() };
-            let digest = self.digest(&s, day)?;
+            let digest = match self.digest(&s, day) {
+                Ok(d) => d,
+                // Deactivated since the list was read: no digest.
+                Err(StoreError::Refused(_)) => continue,
+                Err(e) => return Err(e),
+            };
             if digest.is_empty() {
                 report.nothing_to_say += 1;
                 continue;
+            }
+            // The first to send: the SMTP server must answer before anything is claimed,
+            // else a server down at the hour would use up everyone's digest of the day.
+            if !checked {
+                pli_receipt::mail::reachable(settings)
+                    .map_err(|e| StoreError::Internal(format!("rappels du {day} non envoyés : {e}")))?;
+                checked = true;
             }
             let claimed = self.write_unchained(|q| {
                 q.exec(

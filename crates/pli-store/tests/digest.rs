@@ -207,7 +207,12 @@ fn each_user_gets_what_is_late_and_due_this_week_once_unless_opted_out(engine: E
         );
     }
 
+    // The SMTP server down at the hour: an error, and nothing claimed (the pass runs again).
     let port = free_port();
+    let down = store.send_digests(DAY, &smtp(port)).unwrap_err();
+    assert!(down.to_string().contains("ne répond pas"), "{down}");
+    assert_eq!(site.count("SELECT count(*) FROM digest_sent"), 0);
+
     let sink = Sink::start(port);
     let report = store.send_digests(DAY, &smtp(port)).unwrap();
     let expected = DigestReport {
