@@ -13,8 +13,10 @@
 //! referents' baskets; the operator registers a complaint, and prints the day's postal
 //! acknowledgements from the capture screen (the PDF read back with `pdftotext`: date
 //! of receipt, service, implicit decision date); the referent's home no longer shows
-//! « En copie », and the complaint's record shows its acknowledgement. A
-//! damaged file beside the batch goes to quarantine, and « Réessayer » takes it again.
+//! « En copie », and the complaint's record shows its acknowledgement; she records her
+//! absence with the agent as delegate, who signs in, finds her baskets « … — pour
+//! referent », takes the complaint for her, and the history reads « par agent pour
+//! referent ». A damaged file beside the batch goes to quarantine, and « Réessayer » takes it again.
 //!
 //! Every step saves a screenshot under `target/e2e/` for review, and axe-core checks
 //! the screens as WebKit renders them (WCAG 2 A/AA: no serious or critical problem). `make test` installs
@@ -386,6 +388,37 @@ fn a_letter_from_the_scanner_to_its_closing_in_the_window() {
     assert!(w.text("#acknowledgements").contains("par courrier postal"));
     w.step("accuse-de-reception");
     accessibility.extend(w.accessibility_problems("accusé de réception"));
+
+    // Claire will be away from today: she records her absence, Paul (agent, DAF) standing in.
+    w.click("nav [data-nav=home]");
+    w.find("#absence-form");
+    w.choose("#absence-delegate", "agent");
+    w.click("#absence-record");
+    w.wait_for("the absence recorded", Duration::from_secs(10), |w| w.count("#my-absences li[data-absence]") == 1);
+    assert!(w.text("#my-absences").contains("Paul Girard"), "her delegate named");
+    w.step("absence-declaree");
+    accessibility.extend(w.accessibility_problems("absence"));
+    w.sign_out();
+
+    // Paul sees whom he stands in for and her baskets, « … — pour referent »; he takes the
+    // complaint for her (a DRH one he could not see on his own), and the history says so.
+    w.sign_in("agent");
+    let hers = "À traiter — pour referent";
+    w.find(&format!(".basket-card[data-basket=\"{hers}\"]"));
+    w.wait_for("whom he stands in for", Duration::from_secs(10), |w| {
+        w.text("#standing-in").contains("Vous remplacez Claire Martin")
+    });
+    w.click("nav [data-nav=baskets]");
+    w.click(&format!("[data-basket-tab=\"{hers}\"]"));
+    w.click(&format!("tr[data-courrier=\"{complaint}\"] td"));
+    w.find(&format!("#courrier-detail[data-courrier=\"{complaint}\"]"));
+    w.click("button[data-act=take]");
+    w.click("#act-confirm");
+    w.wait_for("taken for her", Duration::from_secs(10), |w| w.count("#history li[data-kind=courrier_taken]") == 1);
+    let taken = w.text("#history li[data-kind=courrier_taken]");
+    assert!(taken.contains("par agent pour referent"), "« X pour Y » in the history: {taken}");
+    w.step("suppleance");
+    accessibility.extend(w.accessibility_problems("suppléance"));
     assert!(accessibility.is_empty(), "serious accessibility problems:\n{}", accessibility.join("\n"));
 
     let _ = ureq::Agent::new_with_defaults().delete(&format!("{base}/session/{}", w.session)).call();
