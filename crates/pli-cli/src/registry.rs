@@ -457,7 +457,11 @@ pub fn courrier(place: &crate::Place, command: CourrierCommand) -> Result<ExitCo
         CourrierCommand::History { id, login, json } => {
             let s = session(&store, &login)?;
             for e in store.history(&s, id)? {
-                print(&e, json, |e| format!("{}  {:<22} {:<12} {}", e.at, e.kind, e.actor, e.data))?;
+                print(&e, json, |e| {
+                    // « X pour Y » when done for an absent user.
+                    let who = e.on_behalf_of.as_ref().map_or(e.actor.clone(), |y| format!("{} pour {y}", e.actor));
+                    format!("{}  {:<22} {:<12} {}", e.at, e.kind, who, e.data)
+                })?;
             }
         }
         CourrierCommand::Split { login, edit, json } => {
