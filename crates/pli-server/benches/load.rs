@@ -160,7 +160,8 @@ fn seed(site: &Site, n: usize) {
     // The newest courriers are the open ones: 1.5 % of the registry (to process 40 %,
     // in progress 60 %), the mail room's last 200 not yet registered; the others closed.
     // Arrival over ten years, due 30 days later (the open ones of the last weeks: some
-    // late); one in 31 confidential, one in 10 with a copy to the next direction.
+    // late); one in 31 confidential, one in 10 with a copy to another direction (spread over
+    // all of them, never its own).
     let open = (n * 15 / 1000).max(DIRECTIONS * 4);
     let registered = n.saturating_sub(TO_QUALIFY);
     let first_open = registered.saturating_sub(open);
@@ -196,7 +197,7 @@ fn seed(site: &Site, n: usize) {
                       CASE WHEN b.state = 'closed' THEN (b.arrival + 20) || 'T16:00:00Z' END
                FROM bench_courrier b;
              INSERT INTO courrier_copy (courrier_id, direction_id)
-               SELECT b.id, (SELECT id FROM direction WHERE code = 'D' || lpad((1 + (b.id * 7 + 1) % {DIRECTIONS})::text, 2, '0'))
+               SELECT b.id, (SELECT id FROM direction WHERE code = 'D' || lpad((1 + (b.id * 7 % {DIRECTIONS} + 1 + b.id / 10 % ({DIRECTIONS} - 1)) % {DIRECTIONS})::text, 2, '0'))
                FROM bench_courrier b WHERE b.id % 10 = 0 AND b.state != 'to_qualify';
              INSERT INTO courrier_page (courrier_id, position, source_index, rotation, ocr_confidence, thumbnail_path)
                SELECT id, 0, (id - 1) % 100, 0, 90.0, 'docs/' || (id % {DOCUMENTS}) || '/p0.jpg' FROM bench_courrier;

@@ -119,6 +119,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0013_acknowledgement.sql")),
         M::up(include_str!("../migrations/0014_absence.sql")),
         M::up(include_str!("../migrations/0015_digest.sql")),
+        M::up(include_str!("../migrations/0016_copy_state.sql")),
     ])
 }
 

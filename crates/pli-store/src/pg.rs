@@ -14,7 +14,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/postgres/0007_acknowledgement.sql")),
     (8, include_str!("../migrations/postgres/0008_absence.sql")),
     (9, include_str!("../migrations/postgres/0009_digest.sql")),
-    (11, include_str!("../migrations/postgres/0011_search_readers.sql")),
+    (10, include_str!("../migrations/postgres/0010_search_readers.sql")),
+    (11, include_str!("../migrations/postgres/0011_copy_state.sql")),
 ];
 
 /// Taken while migrating, so that two processes starting at once do not both migrate.

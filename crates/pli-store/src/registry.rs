@@ -313,7 +313,7 @@ fn readable_sql(v: &Visibility) -> String {
 
 /// The readers of a courrier a viewer is among, as a PostgreSQL array to test against
 /// `courrier_text.readers` (main direction and copies by id, the assignee as its negated
-/// user id; migration 0011): every courrier `v` may see has one of them, so the test only
+/// user id; migration 0010): every courrier `v` may see has one of them, so the test only
 /// narrows what the access rule then checks. None for the mail room and the lead, who see
 /// every courrier that is not confidential; a delegate adds the keys of the absent users
 /// he stands in for. Only integers are interpolated.
@@ -657,16 +657,18 @@ impl Store {
             }
             Dialect::Postgres => {
                 let Some(tsq) = crate::search::ts_query(query) else { return Ok(Vec::new()) };
-                // A referent or an agent may see a few hundredths of the registry: the index
-                // of words and readers (PostgreSQL migration 0011) gives the matches among his
-                // directions and assignments, which are then checked and sorted. The mail room
+                // A referent or an agent may see a few hundredths of the registry: with his
+                // readers beside the words (PostgreSQL migration 0010) the planner knows how
+                // many matches he has, and either takes them from the index (few) or walks
+                // the texts newest first testing words and readers in the row (many, so the
+                // window fills soon); the access rule is checked on what it finds. The mail room
                 // and the lead see nearly everything: PostgreSQL fills their window by walking
                 // the courriers newest first and testing each one's text, which stops soon for
                 // common words; for few matches in all (counted first, through the index) `+ 0`
                 // forbids that walk, which would read the whole table to find them.
                 let v = s.viewer.visibility();
                 let (readers, newest) = match reader_keys(&v) {
-                    Some(keys) => (format!("AND t.readers && {keys}"), "t.rowid + 0"),
+                    Some(keys) => (format!("AND t.readers && {keys}"), "t.rowid"),
                     None => {
                         const FEW_MATCHES: i64 = 10_000;
                         let matches: i64 = self.read(|q| {
@@ -1541,9 +1543,17 @@ fn basket_sql(s: &Session, f: &BasketFilter) -> String {
     }
     match f.scope {
         Some(Scope::Main) => parts.push(in_ids("c.main_direction_id", &v.directions)),
+        // The copy's own state (migrations 0016 / pg 0011): the direction's open copies
+        // come from its index, not from every copy it ever had.
         Some(Scope::Copy) => parts.push(format!(
-            "EXISTS (SELECT 1 FROM courrier_copy cc WHERE cc.courrier_id = c.id AND {})",
-            in_ids("cc.direction_id", &v.directions)
+            "EXISTS (SELECT 1 FROM courrier_copy cc WHERE cc.courrier_id = c.id AND {}{})",
+            in_ids("cc.direction_id", &v.directions),
+            if f.states.is_empty() {
+                String::new()
+            } else {
+                let states: Vec<String> = f.states.iter().map(|st| format!("'{}'", st.as_str())).collect();
+                format!(" AND cc.courrier_state IN ({})", states.join(","))
+            }
         )),
         None => {}
     }

@@ -509,7 +509,7 @@ fn search_ranks_the_most_recent_matches_the_reader_may_see(engine: Engine) {
 /// What each user finds is what each user may see, after every change of who may see a
 /// courrier: an assignment (a confidential courrier reaches its agent), a redirection, a
 /// return to the mail room, a copy. On PostgreSQL a referent's search goes through the
-/// readers kept beside each text (migration 0011): this is the test that they follow.
+/// readers kept beside each text (PostgreSQL migration 0010): this is the test that they follow.
 fn search_follows_every_change_of_who_may_see(engine: Engine) {
     let Some((_site, mut store)) = open_site(engine) else { return };
     let ids = capture(&mut store, &["dossier alpha", "dossier beta", "dossier gamma"]);
@@ -567,7 +567,32 @@ fn a_basket_lists_its_first_lines_and_counts_them_all(engine: Engine) {
     assert_eq!([lines[0].id, lines[1].id], [ids[1], ids[0]], "the last closed first");
 }
 
+/// « En copie » lists the open courriers copied to the direction, whatever changes their
+/// state: registration (the copy written before or after the state), taking, closing,
+/// reopening. The copy keeps its courrier's state (migrations 0016 / pg 0011).
+fn the_copy_basket_follows_the_state_of_each_copied_courrier(engine: Engine) {
+    let Some((_site, mut store)) = open_site(engine) else { return };
+    let ids = capture(&mut store, &["lettre copiée", "lettre sans copie"]);
+    let rh = session(&store, "rh");
+    let copied =
+        |store: &Store| -> Vec<i64> { store.basket(&rh, "En copie").unwrap().into_iter().map(|l| l.id).collect() };
+    assert!(copied(&store).is_empty());
+    register(&mut store, ids[0], form("DAF", &["DRH"], false));
+    register(&mut store, ids[1], form("DAF", &[], false));
+    assert_eq!(copied(&store), [ids[0]], "to process");
+    let af = session(&store, "af");
+    store.act(&af, ids[0], &Act::Take).unwrap();
+    assert_eq!(copied(&store), [ids[0]], "in progress");
+    store.act(&af, ids[0], &Act::Close { note: None }).unwrap();
+    assert!(copied(&store).is_empty(), "closed");
+    store.act(&af, ids[0], &Act::Reopen).unwrap();
+    assert_eq!(copied(&store), [ids[0]], "reopened");
+    let count = store.baskets(&rh).unwrap().into_iter().find(|b| b.name == "En copie").unwrap().count;
+    assert_eq!(count, 1);
+}
+
 on_both_engines!(
+    the_copy_basket_follows_the_state_of_each_copied_courrier,
     a_basket_lists_its_first_lines_and_counts_them_all,
     search_follows_every_change_of_who_may_see,
     search_ranks_the_most_recent_matches_the_reader_may_see,
