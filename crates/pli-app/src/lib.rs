@@ -648,7 +648,15 @@ impl Desk {
     }
 
     pub fn act(&self, id: i64, act: &Act) -> Answer<CourrierState> {
-        self.store().act(&self.session()?, id, act).map_err(say)
+        let s = self.session()?;
+        let mut store = self.store();
+        let state = store.act(&s, id, act).map_err(say)?;
+        office::after_act(&mut store, &s, id, act);
+        drop(store);
+        if matches!(act, Act::Forward { .. }) {
+            self.send_in_background(&s);
+        }
+        Ok(state)
     }
 
     pub fn next_to_qualify(&self, after: Option<i64>) -> Answer<Option<i64>> {

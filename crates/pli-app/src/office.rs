@@ -208,6 +208,18 @@ pub fn acknowledge(store: &mut Store, s: &Session, id: i64) {
     }
 }
 
+/// Right after an action: a courrier forwarded to another body has its sender told (an
+/// acknowledgement of kind forwarded). As for [`acknowledge`], never fails the action.
+pub fn after_act(store: &mut Store, s: &Session, id: i64, act: &pli_store::registry::Act) {
+    if let pli_store::registry::Act::Forward { to, .. } = act {
+        match store.acknowledge_forwarded(s, id, to) {
+            Ok(Some(ack)) => tracing::info!(courrier = id, channel = %ack.channel, "transmission annoncée"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(courrier = id, "avis de transmission non fait : {e}"),
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Acknowledgements of receipt: what the window and the server answer alike.
 

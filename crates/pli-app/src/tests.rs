@@ -204,10 +204,14 @@ fn the_lead_edits_the_organisation_with_the_import_checks() {
     desk.save_direction(&dsi).unwrap();
     let bad = DirectionRow { parent: Some("NULLE".into()), ..dsi.clone() };
     fails(desk.save_direction(&bad), ErrorKind::Invalid, "NULLE");
-    let user =
-        UserRow {
-            login: "dsi".into(), name: "Référent DSI".into(), roles: vec!["referent:DSI".into()], active: true, email: None, digest: true
-        };
+    let user = UserRow {
+        login: "dsi".into(),
+        name: "Référent DSI".into(),
+        roles: vec!["referent:DSI".into()],
+        active: true,
+        email: None,
+        digest: true,
+    };
     fails(desk.save_user(&user, "court"), ErrorKind::Invalid, "8 caractères");
     desk.save_user(&user, "motdepasse-dsi").unwrap();
     let t = DocumentTypeRow {

@@ -521,7 +521,18 @@ async fn call(
                 Ok(name.map(|n| format!("/ack-print/{n}")))
             })
         }
-        "act" => run!(ActArgs, |a, store, s| store.act(s, a.id, &a.act).map_err(say)),
+        "act" => {
+            let forward = matches!(args::<ActArgs>(&body), Ok(ActArgs { act: Act::Forward { .. }, .. }));
+            let answer = run!(ActArgs, |a, store, s| {
+                let state = store.act(s, a.id, &a.act).map_err(say)?;
+                office::after_act(store, s, a.id, &a.act);
+                Ok(state)
+            });
+            if answer.is_ok() && forward {
+                send_in_background(&app, &s);
+            }
+            answer
+        }
         "next_to_qualify" => run!(After, |a, store, s| store.next_to_qualify(s, a.after).map_err(say)),
         "suggestions" => run!(Id, |a, store, s| store.suggestions(s, a.id).map_err(say)),
         "save_draft" => run!(Form, |a, store, s| store.qualify(s, a.id, &a.form).map_err(say)),

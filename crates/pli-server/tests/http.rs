@@ -602,6 +602,20 @@ fn acknowledgements_over_http_are_set_by_the_lead_and_read_as_the_courrier_is(en
     assert_eq!(op.get("/ack-print/..%2F..%2Fregistry.sqlite").status, 404);
     assert_eq!(op.get("/ack-print/activite-2026-11-16-2026-11-22.csv").status, 404);
     assert_eq!(op.call("print_postal_acknowledgements", json!({})).json(), Value::Null, "nothing left to print");
+
+    // Forwarded to the competent body: closed, and the sender told (an acknowledgement of
+    // kind forwarded, made by the server right after the action). Not by another direction.
+    let forward = json!({ "id": ids[0], "act": { "act": "forward", "to": "Préfecture du Bas-Rhin", "note": null } });
+    let hidden = Browser::signed_in(&server, "af").call("act", forward.clone());
+    assert_eq!((hidden.status, hidden.kind().as_str()), (404, "not_found"));
+    let r = rh.call("act", forward);
+    assert_eq!((r.status, r.json()), (200, json!("closed")), "{}", String::from_utf8_lossy(&r.body));
+    let acks = rh.call("acknowledgements", json!({ "id": ids[0] })).json();
+    assert_eq!(acks.as_array().unwrap().len(), 2, "{acks}");
+    assert_eq!(
+        (acks[1]["kind"].as_str(), acks[1]["forwarded_to"].as_str()),
+        (Some("forwarded"), Some("Préfecture du Bas-Rhin"))
+    );
 }
 
 fn the_legal_clock_over_http_counts_only_ones_own_and_only_the_lead_edits_calendars(engine: Engine) {

@@ -36,7 +36,9 @@ fn an_acknowledgement_the_smtp_server_could_not_take_leaves_at_the_server_s_next
     };
     let (lead, op) = (session(&store, "pilote"), session(&store, "op"));
     let body = default_template(AckKind::Receipt).to_string();
-    store.set_ack_template(&lead, &AckTemplateRow { kind: AckKind::Receipt, document_type: None, direction: None, body }).unwrap();
+    store
+        .set_ack_template(&lead, &AckTemplateRow { kind: AckKind::Receipt, document_type: None, direction: None, body })
+        .unwrap();
     let contact = ServiceContact {
         designation: "Direction des ressources humaines".into(),
         address: vec!["1 place de la République".into(), "67000 Strasbourg".into()],
@@ -44,7 +46,11 @@ fn an_acknowledgement_the_smtp_server_could_not_take_leaves_at_the_server_s_next
         phone: "03 88 00 00 00".into(),
     };
     store.set_service_contact(&lead, &ServiceContactRow { direction: "DRH".into(), contact }).unwrap();
-    let sender = NewContact { name: "M. Paul Martin".into(), email: Some("paul.martin@example.org".into()), ..Default::default() };
+    let sender = NewContact {
+        name: "M. Paul Martin".into(),
+        email: Some("paul.martin@example.org".into()),
+        ..Default::default()
+    };
     let sender = store.create_contact(&op, &sender).unwrap().0;
     let form = Qualification {
         document_type: Some("COUR".into()),

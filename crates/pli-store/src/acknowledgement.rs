@@ -142,17 +142,20 @@ fn prepare(
         )));
     };
     let (type_id, direction_id): (Option<i64>, Option<i64>) = (r.get(3)?, r.get(4)?);
-    let Some(body) = q.opt(
+    let body = q.opt(
         "SELECT body FROM ack_template WHERE kind = ?1
             AND (document_type_id = ?2 OR document_type_id IS NULL) AND (direction_id = ?3 OR direction_id IS NULL)
          ORDER BY CASE WHEN document_type_id IS NULL THEN 1 ELSE 0 END, CASE WHEN direction_id IS NULL THEN 1 ELSE 0 END
          LIMIT 1",
         params![kind.as_str(), type_id.unwrap_or(-1), direction_id.unwrap_or(-1)],
-    )?
-    else {
-        return Ok(None);
+    )?;
+    // The sender of a forwarded courrier is always told (L114-2), in the default words when
+    // the lead wrote none; a receipt only for the types a template names.
+    let body: String = match (body, kind) {
+        (Some(r), _) => r.get(0)?,
+        (None, AckKind::Forwarded) => default_template(kind).to_string(),
+        (None, AckKind::Receipt) => return Ok(None),
     };
-    let body: String = body.get(0)?;
     let template = Template::parse(kind, &body).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let direction = code_of(q, "direction", direction_id)?.unwrap_or_default();
     let service = q
@@ -484,6 +487,11 @@ impl Store {
     /// acknowledgement of receipt, dated today in Paris, when its type needs one.
     pub fn acknowledge_registered(&mut self, s: &Session, courrier: i64) -> Result<Option<AckView>> {
         self.produce_acknowledgement(s, courrier, AckKind::Receipt, None, crate::registry::today())
+    }
+
+    /// Tells the sender of a courrier forwarded to `body` (`Act::Forward`), once.
+    pub fn acknowledge_forwarded(&mut self, s: &Session, courrier: i64, body: &str) -> Result<Option<AckView>> {
+        self.produce_acknowledgement(s, courrier, AckKind::Forwarded, Some(body), crate::registry::today())
     }
 
     /// The acknowledgements of a courrier the session may see.

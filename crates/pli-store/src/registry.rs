@@ -208,11 +208,28 @@ pub struct Registered {
 #[serde(tag = "act", rename_all = "snake_case")]
 pub enum Act {
     Take,
-    Assign { agent: String },
-    Annotate { note: String },
-    Redirect { to: String, reason: String },
-    Return { reason: String },
-    Close { note: Option<String> },
+    Assign {
+        agent: String,
+    },
+    Annotate {
+        note: String,
+    },
+    Redirect {
+        to: String,
+        reason: String,
+    },
+    Return {
+        reason: String,
+    },
+    Close {
+        note: Option<String>,
+    },
+    /// Sent on to the competent body (CRPA L114-2): closed here, noted as forwarded to
+    /// `to`; the front ends then tell the sender (an acknowledgement of kind forwarded).
+    Forward {
+        to: String,
+        note: Option<String>,
+    },
     Reopen,
 }
 
@@ -224,7 +241,7 @@ impl Act {
             Act::Annotate { .. } => Action::Annotate,
             Act::Redirect { .. } => Action::Redirect,
             Act::Return { .. } => Action::Return,
-            Act::Close { .. } => Action::Close,
+            Act::Close { .. } | Act::Forward { .. } => Action::Close,
             Act::Reopen => Action::Reopen,
         }
     }
@@ -958,6 +975,25 @@ impl Store {
                     (
                         EventKind::CourrierClosed,
                         serde_json::json!({ "from": from, "to": next.as_str(), "note": note, "direction": direction }),
+                    )
+                }
+                Act::Forward { to, note } => {
+                    let to = to.trim();
+                    if to.is_empty() {
+                        return Err(StoreError::Invalid("transmission : l'organisme destinataire est à nommer".into()));
+                    }
+                    let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+                    let answer = note.map_or_else(|| format!("Transmis à {to}"), |n| format!("Transmis à {to} : {n}"));
+                    let now = now_rfc3339();
+                    q.exec(
+                        "UPDATE courrier SET state = ?2, closed_at = ?3, answer_note = ?4 WHERE id = ?1",
+                        params![id, next.as_str(), now, answer],
+                    )?;
+                    let direction = main_code(q, f.main_direction)?;
+                    (
+                        EventKind::CourrierClosed,
+                        serde_json::json!({ "from": from, "to": next.as_str(), "note": note, "direction": direction,
+                                            "forwarded_to": to }),
                     )
                 }
                 Act::Reopen => {

@@ -88,10 +88,7 @@ impl Store {
                 return Ok(None);
             };
             let (user_id, csrf, created, seen): (i64, String, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-            let stub = Session {
-                viewer: Viewer::new(user_id, String::new(), vec![]),
-                workstation: workstation.into(),
-            };
+            let stub = Session { viewer: Viewer::new(user_id, String::new(), vec![]), workstation: workstation.into() };
             let current = match current_session_q(q, &stub) {
                 Ok(s) => Some(s),
                 Err(StoreError::Refused(Refusal::SessionEnded)) => None,

@@ -3,13 +3,14 @@
 //! written and synced, then its row, hash and event; by e-mail through a real SMTP server
 //! on loopback, kept to send when the server refuses or is away. Both engines.
 
+use pli_core::CourrierState;
 use pli_core::acknowledgement::{AckKind, ServiceContact, default_template};
 use pli_core::capture::{Actor, BatchPageRecord, BatchStore, NewBatch, NewCourrier, NewCourrierPage, PageRole};
 use pli_core::registration::{ChronoFormat, Qualification};
 use pli_receipt::mail::{Security, SmtpSettings};
 use pli_store::acknowledgement::{AckTemplateRow, ServiceContactRow};
 use pli_store::org::{OrganisationSheets, Sheet};
-use pli_store::registry::NewContact;
+use pli_store::registry::{Act, NewContact};
 use pli_store::testing::{Engine, Site};
 use pli_store::{Session, Store, StoreError, on_both_engines};
 use std::io::{BufRead, BufReader};
@@ -404,7 +405,42 @@ fn sent_by_channel(store: &Store) -> (usize, usize) {
     r.days.iter().fold((0, 0), |(p, e), d| (p + d.acknowledgements_by_post, e + d.acknowledgements_by_email))
 }
 
+/// A courrier forwarded to the competent body (CRPA L114-2) is closed here, noted as
+/// forwarded in its record and its history, and its sender told — in the default words
+/// when the lead wrote no template for it. Naming no body is refused, nothing written.
+fn a_courrier_forwarded_to_another_body_is_closed_noted_and_its_sender_told(engine: Engine) {
+    let Some((site, mut store)) = open_site(engine) else { return };
+    let (lead, op) = (session(&store, "pilote"), session(&store, "op"));
+    store.set_service_contact(&lead, &service()).unwrap();
+    let ids = capture(&mut store, 1);
+    let sender = contact(&mut store, &op, "Mme Élodie Müller", None);
+    register(&mut store, &op, ids[0], "INFO", sender);
+    let events = || site.count("SELECT count(*) FROM event");
+    let before = events();
+    let blank = Act::Forward { to: "  ".into(), note: None };
+    assert!(matches!(store.act(&lead, ids[0], &blank), Err(StoreError::Invalid(_))));
+    assert_eq!(events(), before, "a refused forward writes nothing");
+
+    let forward = Act::Forward { to: "Préfecture du Bas-Rhin".into(), note: Some("compétence de l'État".into()) };
+    assert_eq!(store.act(&lead, ids[0], &forward).unwrap(), CourrierState::Closed);
+    let closed = site
+        .raw(&format!("SELECT data FROM event WHERE courrier_id = {} AND kind = 'courrier_closed'", ids[0]))
+        .unwrap();
+    assert!(closed[0][0].contains("\"forwarded_to\":\"Préfecture du Bas-Rhin\""), "{closed:?}");
+    assert_eq!(
+        site.raw(&format!("SELECT answer_note FROM courrier WHERE id = {}", ids[0])).unwrap(),
+        [["Transmis à Préfecture du Bas-Rhin : compétence de l'État"]]
+    );
+    let told = store.acknowledge_forwarded(&lead, ids[0], "Préfecture du Bas-Rhin").unwrap().unwrap();
+    assert_eq!((told.kind, told.channel.as_str()), (AckKind::Forwarded, "post"));
+    assert!(
+        pdftotext(&store.resolve(&told.document_path))
+            .contains("transmis à l'autorité compétente : Préfecture du Bas-Rhin")
+    );
+}
+
 on_both_engines!(
+    a_courrier_forwarded_to_another_body_is_closed_noted_and_its_sender_told,
     the_lead_sets_templates_and_services_checked_when_saved,
     registration_then_one_acknowledgement_by_post_with_its_pdf_hash_and_event,
     a_service_without_details_or_an_unregistered_courrier_is_refused_and_nothing_written,

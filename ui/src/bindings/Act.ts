@@ -3,4 +3,4 @@
 /**
  * A referent's or an agent's action on a courrier.
  */
-export type Act = { "act": "take" } | { "act": "assign", agent: string, } | { "act": "annotate", note: string, } | { "act": "redirect", to: string, reason: string, } | { "act": "return", reason: string, } | { "act": "close", note: string | null, } | { "act": "reopen" };
+export type Act = { "act": "take" } | { "act": "assign", agent: string, } | { "act": "annotate", note: string, } | { "act": "redirect", to: string, reason: string, } | { "act": "return", reason: string, } | { "act": "close", note: string | null, } | { "act": "forward", to: string, note: string | null, } | { "act": "reopen" };

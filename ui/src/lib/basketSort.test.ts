@@ -113,8 +113,8 @@ describe("keyboard moves", () => {
 
 describe("actionsFor", () => {
   it("offers what the state allows", () => {
-    expect(actionsFor("to_process")).toEqual(["take", "assign", "redirect", "return", "close"]);
-    expect(actionsFor("in_progress")).toEqual(["take", "assign", "redirect", "return", "close"]);
+    expect(actionsFor("to_process")).toEqual(["take", "assign", "redirect", "return", "close", "forward"]);
+    expect(actionsFor("in_progress")).toEqual(["take", "assign", "redirect", "return", "close", "forward"]);
     expect(actionsFor("closed")).toEqual(["reopen"]);
     expect(actionsFor("to_qualify")).toEqual([]);
     expect(needsReason("redirect")).toBe(true);

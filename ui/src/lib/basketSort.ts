@@ -112,14 +112,14 @@ export function moveSelection(ids: readonly number[], current: number | null, de
   return ids[Math.max(0, Math.min(ids.length - 1, at + delta))];
 }
 
-export type ActName = "take" | "assign" | "redirect" | "return" | "close" | "reopen";
+export type ActName = "take" | "assign" | "redirect" | "return" | "close" | "forward" | "reopen";
 
 /** The actions offered for a state (the core still checks who may do them). */
 export function actionsFor(state: CourrierState): ActName[] {
   switch (state) {
     case "to_process":
     case "in_progress":
-      return ["take", "assign", "redirect", "return", "close"];
+      return ["take", "assign", "redirect", "return", "close", "forward"];
     case "closed":
       return ["reopen"];
     default:

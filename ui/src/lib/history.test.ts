@@ -76,6 +76,7 @@ describe("timeline", () => {
     entry(13, "split_corrected", { correction: {} }, "2026-11-26T16:06:00Z"),
     entry(14, "something_new", { reason: "?" }, "2026-11-26T16:07:00Z"),
     entry(15, "courrier_annotated", { note: "À voir avec le DGS" }, "2026-11-26T16:08:00Z"),
+    entry(16, "courrier_closed", { note: null, forwarded_to: "Préfecture du Bas-Rhin" }, "2026-11-26T16:09:00Z"),
   ];
 
   it("writes each event as a French sentence with its reason or note", () => {
@@ -97,6 +98,7 @@ describe("timeline", () => {
       ["split_corrected", "Découpage des pages corrigé", null],
       ["something_new", "something_new", "Motif : ?"],
       ["courrier_annotated", "Annotation ajoutée", "Note : À voir avec le DGS"],
+      ["courrier_closed", "Clos : transmis à Préfecture du Bas-Rhin", null],
     ]);
     expect(items[0]).toMatchObject({ actor: "mdupont", workstation: "ACCUEIL-1", when: "25/11/2026 09:00" });
   });

@@ -89,6 +89,10 @@ export function sentenceOf(kind: string, data: JsonValue): { key: string; vars: 
         ? { key: `${base}_copies`, vars: { direction, copies: copies.join(", ") } }
         : { key: `${base}_to`, vars: { direction } };
     }
+    case "courrier_closed": {
+      const body = str(d.forwarded_to);
+      return body ? { key: `${base}_forwarded`, vars: { body } } : { key: base, vars: {} };
+    }
     case "courrier_assigned": {
       const agent = str(d.agent);
       return agent ? { key: `${base}_to`, vars: { agent } } : { key: base, vars: {} };

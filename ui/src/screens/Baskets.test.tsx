@@ -143,6 +143,7 @@ describe("Baskets", () => {
       "redirect",
       "return",
       "close",
+      "forward",
     ]);
 
     fireEvent.click(document.getElementById("close-detail")!);
@@ -172,6 +173,25 @@ describe("Baskets", () => {
     await waitFor(() => expect(document.activeElement?.id).toBe("act-done"));
     expect(mocked.baskets).toHaveBeenCalledTimes(2); // counts reloaded after the action
     expect(mocked.history).toHaveBeenCalledTimes(2);
+  });
+
+  it("forwards to another body only once it is named, with the closing note", async () => {
+    mocked.act.mockResolvedValue("closed");
+    await open();
+    await openCourrier(7);
+    fireEvent.click(document.querySelector('button[data-act="forward"]')!);
+    fireEvent.submit(document.getElementById("act-form")!);
+    expect(alertIn("#act-form")).toBe("Nommez l'organisme auquel le courrier est transmis.");
+    expect(mocked.act).not.toHaveBeenCalled();
+    fireEvent.input(document.getElementById("act-body")!, { target: { value: " Préfecture du Bas-Rhin " } });
+    fireEvent.input(document.getElementById("act-note")!, { target: { value: "compétence de l'État" } });
+    fireEvent.click(document.getElementById("act-confirm")!);
+    await waitFor(() => expect(document.getElementById("act-form")).toBeNull());
+    expect(mocked.act).toHaveBeenCalledWith(7, {
+      act: "forward",
+      to: "Préfecture du Bas-Rhin",
+      note: "compétence de l'État",
+    });
   });
 
   it("redirected out of the user's sight: no error, the detail closes and a notice says where it went", async () => {

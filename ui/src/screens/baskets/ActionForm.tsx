@@ -14,9 +14,18 @@ export interface FormState {
   direction: string;
   reason: string;
   note: string;
+  /** The body a courrier is forwarded to. */
+  body: string;
 }
 
-export const emptyForm = (act: ActName): FormState => ({ act, agent: "", direction: "", reason: "", note: "" });
+export const emptyForm = (act: ActName): FormState => ({
+  act,
+  agent: "",
+  direction: "",
+  reason: "",
+  note: "",
+  body: "",
+});
 
 /** The action to send, or what is missing (a sentence to show). */
 export function actOf(form: FormState): Act | string {
@@ -38,6 +47,9 @@ export function actOf(form: FormState): Act | string {
       return { act: "return", reason };
     case "close":
       return { act: "close", note: form.note.trim() === "" ? null : form.note.trim() };
+    case "forward":
+      if (!form.body.trim()) return t("baskets.act.need_body");
+      return { act: "forward", to: form.body.trim(), note: form.note.trim() === "" ? null : form.note.trim() };
   }
 }
 
@@ -146,7 +158,21 @@ export function ActionForm(props: {
           />
         </div>
       )}
-      {form.act === "close" && (
+      {form.act === "forward" && (
+        <div class="field">
+          <label for="act-body">{t("baskets.act.body")}</label>
+          <input
+            id="act-body"
+            type="text"
+            required
+            aria-required="true"
+            value={form.body}
+            onInput={(e) => onChange({ ...form, body: (e.target as HTMLInputElement).value })}
+          />
+          <p class="hint">{t("baskets.act.body_hint")}</p>
+        </div>
+      )}
+      {(form.act === "close" || form.act === "forward") && (
         <div class="field">
           <label for="act-note">{t("baskets.act.note")}</label>
           <textarea
