@@ -522,8 +522,9 @@ async fn call(
             })
         }
         "act" => {
-            let forward = matches!(args::<ActArgs>(&body), Ok(ActArgs { act: Act::Forward { .. }, .. }));
-            let answer = run!(ActArgs, |a, store, s| {
+            let a: ActArgs = args(&body)?;
+            let forward = matches!(a.act, Act::Forward { .. });
+            let answer = run!(|store, s| {
                 let state = store.act(s, a.id, &a.act).map_err(say)?;
                 office::after_act(store, s, a.id, &a.act);
                 Ok(state)

@@ -643,7 +643,8 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<SearchResult>> {
         let s = &self.read(|q| current_in(q, s))?;
-        let visible = visible_sql(&s.viewer.visibility());
+        let v = s.viewer.visibility();
+        let visible = visible_sql(&v);
         // `CAST(? AS TEXT) IS NULL`: PostgreSQL cannot type a parameter from `? IS NULL`.
         const FILTERS: &str = "(CAST(?3 AS TEXT) IS NULL OR d.code = ?3)
                AND (CAST(?4 AS TEXT) IS NULL OR dt.code = ?4)
@@ -683,7 +684,6 @@ impl Store {
                 // the courriers newest first and testing each one's text, which stops soon for
                 // common words; for few matches in all (counted first, through the index) `+ 0`
                 // forbids that walk, which would read the whole table to find them.
-                let v = s.viewer.visibility();
                 let (readers, newest) = match reader_keys(&v) {
                     Some(keys) => (format!("AND t.readers && {keys}"), "t.rowid"),
                     None => {
@@ -1573,9 +1573,9 @@ fn redirected_clock(q: &mut Q<'_>, id: i64, target: i64) -> Result<Option<serde_
 fn basket_sql(s: &Session, f: &BasketFilter) -> String {
     let v = s.viewer.visibility();
     let mut parts = vec![visible_sql(&v)];
-    if !f.states.is_empty() {
-        let states: Vec<String> = f.states.iter().map(|st| format!("'{}'", st.as_str())).collect();
-        parts.push(format!("c.state IN ({})", states.join(",")));
+    let states = f.states.iter().map(|st| format!("'{}'", st.as_str())).collect::<Vec<_>>().join(",");
+    if !states.is_empty() {
+        parts.push(format!("c.state IN ({states})"));
     }
     match f.scope {
         Some(Scope::Main) => parts.push(in_ids("c.main_direction_id", &v.directions)),
@@ -1584,12 +1584,7 @@ fn basket_sql(s: &Session, f: &BasketFilter) -> String {
         Some(Scope::Copy) => parts.push(format!(
             "EXISTS (SELECT 1 FROM courrier_copy cc WHERE cc.courrier_id = c.id AND {}{})",
             in_ids("cc.direction_id", &v.directions),
-            if f.states.is_empty() {
-                String::new()
-            } else {
-                let states: Vec<String> = f.states.iter().map(|st| format!("'{}'", st.as_str())).collect();
-                format!(" AND cc.courrier_state IN ({})", states.join(","))
-            }
+            if states.is_empty() { String::new() } else { format!(" AND cc.courrier_state IN ({states})") }
         )),
         None => {}
     }
